@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what OtterStack's demo and tests need on a fresh Debian machine.
+# Idempotent: installs only what is missing. Must run as root (apt-get).
+set -euo pipefail
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+# dockerd comes from Debian's docker.io; a docker client alone (e.g. /usr/local/bin/docker) is not enough.
+have_cmd dockerd || need+=(docker.io)
+have_cmd docker-compose || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
+have_cmd git || need+=(git)
+have_cmd tmux || need+=(tmux)
+have_cmd sshd || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+have_cmd ssh || need+=(openssh-client)
+have_cmd iptables || need+=(iptables)
+
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing ${need[*]}; run this script as root (apt-get needed)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "install-deps: all system packages present"
+fi

@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import { DeploymentQueries } from './deployments.js';
+import { OperationLogQueries } from './operation-logs.js';
+import { ProjectQueries } from './projects.js';
+import type { Database } from './schema.js';
+
+export interface Store {
+  db: Kysely<Database>;
+  projects: ProjectQueries;
+  deployments: DeploymentQueries;
+  operationLogs: OperationLogQueries;
+}
+
+export function createStore(db: Kysely<Database>): Store {
+  return {
+    db,
+    projects: new ProjectQueries(db),
+    deployments: new DeploymentQueries(db),
+    operationLogs: new OperationLogQueries(db),
+  };
+}
+
+export * from './schema.js';

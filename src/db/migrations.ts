@@ -1,0 +1,88 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Migrations live in code, applied in order inside one transaction each; `schema_version`
+ * records what ran. Append new entries, never edit old ones.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Kysely<Database>) => Promise<void>;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    async up(db) {
+      await sql`CREATE TABLE projects (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        repo_type TEXT NOT NULL CHECK (repo_type IN ('local', 'remote')),
+        repo_url TEXT,
+        repo_path TEXT NOT NULL,
+        compose_file TEXT,
+        worktree_retention INTEGER,
+        strategy TEXT NOT NULL DEFAULT 'recreate' CHECK (strategy IN ('recreate', 'blue-green')),
+        persistent_paths TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('ready', 'cloning', 'clone_failed')),
+        status_message TEXT,
+        last_fetch_at INTEGER,
+        last_fetch_result TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`.execute(db);
+      await sql`CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        git_sha TEXT NOT NULL CHECK (length(git_sha) = 40),
+        git_ref TEXT,
+        action TEXT NOT NULL DEFAULT 'deploy' CHECK (action IN ('deploy', 'rollback')),
+        compose_project TEXT NOT NULL,
+        worktree_path TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('deploying', 'active', 'inactive', 'failed', 'rolled_back', 'interrupted')),
+        error_message TEXT,
+        pid INTEGER,
+        previous_deployment_id INTEGER REFERENCES deployments(id) ON DELETE SET NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER
+      )`.execute(db);
+      await sql`CREATE INDEX idx_deployments_project_status ON deployments(project_id, status)`.execute(db);
+      await sql`CREATE INDEX idx_deployments_project_started ON deployments(project_id, started_at DESC)`.execute(db);
+      await sql`CREATE INDEX idx_deployments_project_sha ON deployments(project_id, git_sha)`.execute(db);
+      // The database itself guarantees at most one active release per project.
+      await sql`CREATE UNIQUE INDEX idx_deployments_one_active ON deployments(project_id) WHERE status = 'active'`.execute(db);
+      await sql`CREATE TABLE operation_logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
+        deployment_id INTEGER REFERENCES deployments(id) ON DELETE SET NULL,
+        operation TEXT NOT NULL CHECK (operation IN ('clone', 'fetch', 'deploy', 'rollback', 'prune', 'remove', 'cleanup')),
+        status TEXT NOT NULL CHECK (status IN ('running', 'success', 'failed', 'interrupted')),
+        log_path TEXT NOT NULL,
+        message TEXT,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER
+      )`.execute(db);
+      await sql`CREATE INDEX idx_operation_logs_project_started ON operation_logs(project_id, started_at DESC)`.execute(db);
+      await sql`CREATE INDEX idx_operation_logs_deployment ON operation_logs(deployment_id)`.execute(db);
+    },
+  },
+];
+
+export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {
+  await sql`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`.execute(db);
+  const row = await sql<{ v: number | null }>`SELECT max(version) AS v FROM schema_version`.execute(db);
+  const current = row.rows[0]?.v ?? 0;
+  for (const m of migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
+    await db.transaction().execute(async (trx) => {
+      await m.up(trx);
+      await sql`INSERT INTO schema_version (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`.execute(trx);
+    });
+  }
+  return Math.max(current, ...migrations.map((m) => m.version));
+}

@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import type { Database, OperationKind, OperationLog, OperationStatus } from './schema.js';
+
+export class OperationLogQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  start(row: { project_id: number | null; deployment_id: number | null; operation: OperationKind; log_path: string }): Promise<OperationLog> {
+    return this.db
+      .insertInto('operation_logs')
+      .values({ ...row, status: 'running', started_at: Date.now() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async finish(id: number, status: OperationStatus, message: string | null, deploymentId?: number | null): Promise<void> {
+    await this.db
+      .updateTable('operation_logs')
+      .set({ status, message, finished_at: Date.now(), ...(deploymentId ? { deployment_id: deploymentId } : {}) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  forProject(projectId: number, limit: number): Promise<OperationLog[]> {
+    return this.db
+      .selectFrom('operation_logs')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  forDeployment(deploymentId: number): Promise<OperationLog | undefined> {
+    return this.db.selectFrom('operation_logs').selectAll().where('deployment_id', '=', deploymentId).orderBy('id', 'desc').executeTakeFirst();
+  }
+}

@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewProject, Project, ProjectUpdate } from './schema.js';
+
+/** Project queries. One concept per file; services never write SQL themselves. */
+export class ProjectQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  byName(name: string): Promise<Project | undefined> {
+    return this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  all(): Promise<Project[]> {
+    return this.db.selectFrom('projects').selectAll().orderBy('name').execute();
+  }
+
+  async insert(row: Omit<NewProject, 'created_at' | 'updated_at'>): Promise<Project> {
+    const now = Date.now();
+    return this.db
+      .insertInto('projects')
+      .values({ ...row, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async update(id: number, patch: ProjectUpdate): Promise<void> {
+    await this.db
+      .updateTable('projects')
+      .set({ ...patch, updated_at: Date.now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('projects').where('id', '=', id).execute();
+  }
+}

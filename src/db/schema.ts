@@ -1,0 +1,80 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Timestamps are integer milliseconds since the epoch (compact, sortable, index-friendly). */
+export type EpochMs = number;
+
+export type RepoType = 'local' | 'remote';
+export type ProjectStatus = 'ready' | 'cloning' | 'clone_failed';
+export type DeployStrategy = 'recreate' | 'blue-green';
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  repo_type: RepoType;
+  /** Sanitised (no userinfo) remote URL; null for local projects. */
+  repo_url: string | null;
+  /** Local repository path, or the managed clone for remote projects. */
+  repo_path: string;
+  /** null = auto-detect (compose.yaml > compose.yml > docker-compose.yaml > docker-compose.yml). */
+  compose_file: string | null;
+  worktree_retention: number | null;
+  strategy: DeployStrategy;
+  /** JSON array of relative bind-mount sources kept under <data>/shared/<project>/. */
+  persistent_paths: string;
+  status: ProjectStatus;
+  status_message: string | null;
+  last_fetch_at: EpochMs | null;
+  last_fetch_result: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export type DeploymentStatus = 'deploying' | 'active' | 'inactive' | 'failed' | 'rolled_back' | 'interrupted';
+export const DEPLOYMENT_STATUSES: DeploymentStatus[] = ['deploying', 'active', 'inactive', 'failed', 'rolled_back', 'interrupted'];
+
+export type DeploymentAction = 'deploy' | 'rollback';
+
+export interface DeploymentsTable {
+  id: Generated<number>;
+  project_id: number;
+  git_sha: string;
+  git_ref: string | null;
+  action: DeploymentAction;
+  compose_project: string;
+  worktree_path: string;
+  status: DeploymentStatus;
+  error_message: string | null;
+  /** PID of the process running the deployment while it is `deploying`. */
+  pid: number | null;
+  previous_deployment_id: number | null;
+  started_at: EpochMs;
+  finished_at: EpochMs | null;
+}
+
+export type OperationKind = 'clone' | 'fetch' | 'deploy' | 'rollback' | 'prune' | 'remove' | 'cleanup';
+export type OperationStatus = 'running' | 'success' | 'failed' | 'interrupted';
+
+export interface OperationLogsTable {
+  id: Generated<number>;
+  project_id: number | null;
+  deployment_id: number | null;
+  operation: OperationKind;
+  status: OperationStatus;
+  log_path: string;
+  message: string | null;
+  started_at: EpochMs;
+  finished_at: EpochMs | null;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  deployments: DeploymentsTable;
+  operation_logs: OperationLogsTable;
+}
+
+export type Project = Selectable<ProjectsTable>;
+export type NewProject = Insertable<ProjectsTable>;
+export type ProjectUpdate = Updateable<ProjectsTable>;
+export type Deployment = Selectable<DeploymentsTable>;
+export type NewDeployment = Insertable<DeploymentsTable>;
+export type OperationLog = Selectable<OperationLogsTable>;

@@ -1,0 +1,96 @@
+/** Pure presentation helpers shared by the CLI and the TUI; unit-tested without a terminal. */
+
+export function shortSha(sha: string | null | undefined): string {
+  return sha ? sha.slice(0, 7) : '-';
+}
+
+/** 950 -> "950ms", 12_300 -> "12.3s", 125_000 -> "2m05s", 7_380_000 -> "2h03m". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const totalS = Math.floor(s);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)}m${String(totalS % 60).padStart(2, '0')}s`;
+  const totalM = Math.floor(totalS / 60);
+  if (totalM < 48 * 60) return `${Math.floor(totalM / 60)}h${String(totalM % 60).padStart(2, '0')}m`;
+  return `${Math.floor(totalM / 1440)}d`;
+}
+
+/** Age of a past timestamp, coarse: "just now", "5m ago", "3h ago", "2d ago". */
+export function formatAge(then: number | null | undefined, now: number): string {
+  if (!then) return 'never';
+  const s = Math.max(0, Math.floor((now - then) / 1000));
+  if (s < 10) return 'just now';
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
+export function formatTimestamp(ms: number | null | undefined): string {
+  if (!ms) return '-';
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+export type BadgeTone = 'good' | 'warn' | 'bad' | 'idle';
+
+const HEALTH_TONES: Record<string, BadgeTone> = {
+  healthy: 'good',
+  active: 'good',
+  running: 'good',
+  starting: 'warn',
+  degraded: 'warn',
+  deploying: 'warn',
+  unhealthy: 'bad',
+  failed: 'bad',
+  interrupted: 'bad',
+  exited: 'bad',
+  restarting: 'bad',
+  stopped: 'idle',
+  inactive: 'idle',
+  rolled_back: 'idle',
+  not_deployed: 'idle',
+  none: 'idle',
+};
+
+export function toneOf(status: string): BadgeTone {
+  return HEALTH_TONES[status] ?? 'idle';
+}
+
+const SYMBOLS: Record<BadgeTone, { unicode: string; ascii: string }> = {
+  good: { unicode: '●', ascii: '+' },
+  warn: { unicode: '◐', ascii: '~' },
+  bad: { unicode: '✗', ascii: '!' },
+  idle: { unicode: '○', ascii: '-' },
+};
+
+/** "● healthy" (or "+ healthy" when the terminal cannot show Unicode). */
+export function badge(status: string, unicode = true): string {
+  const sym = SYMBOLS[toneOf(status)];
+  return `${unicode ? sym.unicode : sym.ascii} ${status.replace(/_/g, ' ')}`;
+}
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string;
+  align?: 'left' | 'right';
+  /** Truncate longer values with an ellipsis. */
+  max?: number;
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** Plain-text table with a header row; columns sized to content. */
+export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
+  const cells = rows.map((r) => columns.map((c) => (c.max ? truncate(c.value(r), c.max) : c.value(r))));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+}

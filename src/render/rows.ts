@@ -1,0 +1,70 @@
+import type { Deployment, Project } from '../db/schema.js';
+import type { ContainerInfo } from '../services/commands/engine.js';
+import type { DoctorCheck } from '../services/doctor.js';
+import type { ProjectStatus } from '../services/status.js';
+import { badge, formatAge, formatDuration, formatTimestamp, renderTable, shortSha, type Column } from './format.js';
+import { stripUrlUserinfo } from '../services/redact.js';
+
+/** Row formatting for lists shown by both the CLI and the TUI. Pure. */
+
+export function projectSource(p: Project): string {
+  return p.repo_type === 'remote' && p.repo_url ? stripUrlUserinfo(p.repo_url) : `local:${p.repo_path}`;
+}
+
+export function projectListTable(projects: Project[]): string {
+  const cols: Column<Project>[] = [
+    { header: 'NAME', value: (p) => p.name },
+    { header: 'SOURCE', value: projectSource, max: 60 },
+    { header: 'COMPOSE FILE', value: (p) => p.compose_file ?? '(auto)' },
+    { header: 'STRATEGY', value: (p) => p.strategy },
+    { header: 'STATUS', value: (p) => p.status },
+  ];
+  return renderTable(projects, cols);
+}
+
+export function statusTable(statuses: ProjectStatus[], now: number, unicode = true): string {
+  const cols: Column<ProjectStatus>[] = [
+    { header: 'PROJECT', value: (s) => s.project.name },
+    { header: 'HEALTH', value: (s) => badge(s.health, unicode) },
+    { header: 'REF', value: (s) => s.active?.git_ref ?? '-', max: 30 },
+    { header: 'SHA', value: (s) => shortSha(s.active?.git_sha) },
+    { header: 'CONTAINERS', value: (s) => (s.active ? `${s.containers.filter((c) => c.state === 'running').length}/${s.containers.length}` : '-'), align: 'right' },
+    { header: 'DEPLOYED', value: (s) => formatAge(s.active?.finished_at, now) },
+  ];
+  return renderTable(statuses, cols);
+}
+
+export function containerTable(containers: ContainerInfo[], unicode = true): string {
+  const cols: Column<ContainerInfo>[] = [
+    { header: 'SERVICE', value: (c) => c.service },
+    { header: 'CONTAINER', value: (c) => c.name },
+    { header: 'STATE', value: (c) => badge(c.state, unicode) },
+    { header: 'HEALTH', value: (c) => c.health },
+    { header: 'STATUS', value: (c) => c.status },
+    { header: 'PORTS', value: (c) => c.ports, max: 40 },
+  ];
+  return renderTable(containers, cols);
+}
+
+export function historyTable(rows: Deployment[]): string {
+  const cols: Column<Deployment>[] = [
+    { header: 'ID', value: (d) => String(d.id), align: 'right' },
+    { header: 'SHA', value: (d) => shortSha(d.git_sha) },
+    { header: 'REF', value: (d) => d.git_ref ?? '-', max: 30 },
+    { header: 'ACTION', value: (d) => d.action },
+    { header: 'STATUS', value: (d) => d.status },
+    { header: 'STARTED', value: (d) => formatTimestamp(d.started_at) },
+    { header: 'DURATION', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
+    { header: 'ERROR', value: (d) => d.error_message ?? '', max: 80 },
+  ];
+  return renderTable(rows, cols);
+}
+
+export function doctorTable(checks: DoctorCheck[]): string {
+  const mark = { ok: 'ok', warn: 'WARN', fail: 'FAIL' } as const;
+  return renderTable(checks, [
+    { header: 'CHECK', value: (c) => c.name },
+    { header: 'RESULT', value: (c) => mark[c.level] },
+    { header: 'DETAIL', value: (c) => c.detail },
+  ]);
+}

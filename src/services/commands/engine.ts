@@ -1,0 +1,129 @@
+import { OtterError } from '../errors.js';
+import { exec as defaultExec, type Exec, outputSummary } from './exec.js';
+
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  composeProject: string;
+  service: string;
+  image: string;
+  /** Engine state: created, running, restarting, exited, paused, dead, removing. */
+  state: string;
+  health: ContainerHealth;
+  /** Engine status text, e.g. "Up 3 minutes (healthy)". */
+  status: string;
+  ports: string;
+  createdAt: string;
+}
+
+// One JSON object per line; labels are read individually so commas in label values cannot confuse parsing.
+const PS_FORMAT =
+  '{"id":{{json .ID}},"name":{{json .Names}},"image":{{json .Image}},"state":{{json .State}},' +
+  '"status":{{json .Status}},"ports":{{json .Ports}},"createdAt":{{json .CreatedAt}},' +
+  `"composeProject":{{json (.Label "${COMPOSE_PROJECT_LABEL}")}},"service":{{json (.Label "${SERVICE_LABEL}")}}}`;
+
+export function healthFromStatus(status: string): ContainerHealth {
+  if (/\(healthy\)/.test(status)) return 'healthy';
+  if (/\(unhealthy\)/.test(status)) return 'unhealthy';
+  if (/\(health: starting\)/.test(status)) return 'starting';
+  return 'none';
+}
+
+export function parsePsOutput(stdout: string): ContainerInfo[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((line) => {
+      const raw = JSON.parse(line) as Omit<ContainerInfo, 'health'>;
+      return { ...raw, health: healthFromStatus(raw.status) };
+    });
+}
+
+/** Thin layer over the docker CLI for what compose cannot do uniformly in v1 and v2. */
+export class DockerEngine {
+  constructor(private readonly run: Exec = defaultExec) {}
+
+  async serverVersion(): Promise<string | null> {
+    const res = await this.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 }).catch(() => null);
+    return res && res.exitCode === 0 ? res.stdout.trim() : null;
+  }
+
+  /**
+   * All compose-managed containers (running or not) in ONE engine call; optionally only one
+   * compose project. Everything health-related reads from here, never from `compose ps` text.
+   */
+  async listContainers(composeProject?: string): Promise<ContainerInfo[]> {
+    const filter = composeProject ? `label=${COMPOSE_PROJECT_LABEL}=${composeProject}` : `label=${COMPOSE_PROJECT_LABEL}`;
+    const res = await this.run(['docker', 'ps', '--all', '--no-trunc', '--filter', filter, '--format', PS_FORMAT], {
+      timeoutMs: 30_000,
+    });
+    if (res.exitCode !== 0) throw new OtterError('environment', `docker ps failed: ${outputSummary(res)}; is the Docker engine running? (try: otterstack doctor)`);
+    return parsePsOutput(res.stdout);
+  }
+
+  async stop(ids: string[], timeoutSeconds = 10): Promise<void> {
+    if (ids.length === 0) return;
+    await this.checked(['docker', 'stop', '--time', String(timeoutSeconds), ...ids], 'docker stop');
+  }
+
+  async start(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.checked(['docker', 'start', ...ids], 'docker start');
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    // No --volumes: anonymous volumes go with the container, named (pinned) volumes never do.
+    await this.checked(['docker', 'rm', '--force', ...ids], 'docker rm');
+  }
+
+  async listNetworks(composeProject: string): Promise<string[]> {
+    const res = await this.run(['docker', 'network', 'ls', '--quiet', '--filter', `label=${COMPOSE_PROJECT_LABEL}=${composeProject}`]);
+    return res.exitCode === 0 ? res.stdout.split('\n').filter(Boolean) : [];
+  }
+
+  async removeNetworks(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.checked(['docker', 'network', 'rm', ...ids], 'docker network rm');
+  }
+
+  /** Last health-check output of a container, to explain why a deploy failed. */
+  async healthDetail(id: string): Promise<string> {
+    const res = await this.run(['docker', 'inspect', '--format', '{{json .State}}', id]);
+    if (res.exitCode !== 0) return '';
+    try {
+      const state = JSON.parse(res.stdout) as { ExitCode?: number; Error?: string; Health?: { Log?: { Output?: string; ExitCode?: number }[] } };
+      const last = state.Health?.Log?.slice(-1)[0];
+      if (last) return `health check exit ${last.ExitCode}: ${(last.Output ?? '').trim().split('\n').slice(-1)[0] ?? ''}`.trim();
+      if (state.Error) return state.Error;
+      return state.ExitCode !== undefined ? `exit code ${state.ExitCode}` : '';
+    } catch {
+      return '';
+    }
+  }
+
+  async listVolumes(): Promise<string[]> {
+    const res = await this.run(['docker', 'volume', 'ls', '--quiet']);
+    return res.exitCode === 0 ? res.stdout.split('\n').filter(Boolean) : [];
+  }
+
+  async removeVolume(name: string): Promise<boolean> {
+    const res = await this.run(['docker', 'volume', 'rm', name]);
+    return res.exitCode === 0;
+  }
+
+  async volumeExists(name: string): Promise<boolean> {
+    const res = await this.run(['docker', 'volume', 'inspect', '--format', '{{.Name}}', name]);
+    return res.exitCode === 0;
+  }
+
+  private async checked(argv: string[], what: string): Promise<void> {
+    const res = await this.run(argv, { timeoutMs: 120_000 });
+    if (res.exitCode !== 0) throw new OtterError('environment', `${what} failed: ${outputSummary(res)}`);
+  }
+}

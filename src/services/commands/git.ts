@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import { OtterError } from '../errors.js';
+import { exec as defaultExec, type Exec, outputSummary } from './exec.js';
+
+/** Environment for every git call: never prompt, never read a pager. */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_ASKPASS: '', SSH_ASKPASS: '' };
+
+export interface RefInfo {
+  name: string;
+  kind: 'tag' | 'branch';
+  sha: string;
+}
+
+export class Git {
+  constructor(private readonly run: Exec = defaultExec) {}
+
+  /** Hooks off for everything we run in a repository we manage or check out from. */
+  private git(repo: string, args: string[], timeoutMs = 120_000) {
+    return this.run(['git', '-C', repo, '-c', 'core.hooksPath=/dev/null', ...args], {
+      env: { ...process.env, ...GIT_ENV },
+      timeoutMs,
+    });
+  }
+
+  async version(): Promise<string | null> {
+    const res = await this.run(['git', '--version']).catch(() => null);
+    if (!res || res.exitCode !== 0) return null;
+    return /(\d+\.\d+(?:\.\d+)?)/.exec(res.stdout)?.[1] ?? null;
+  }
+
+  async isRepository(dir: string): Promise<boolean> {
+    if (!fs.existsSync(dir)) return false;
+    const res = await this.git(dir, ['rev-parse', '--git-dir']);
+    return res.exitCode === 0;
+  }
+
+  /** Resolves a (validated) ref to a full commit SHA, or null when it names no commit. */
+  async resolveCommit(repo: string, ref: string): Promise<string | null> {
+    const res = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    const sha = res.stdout.trim();
+    return res.exitCode === 0 && /^[0-9a-f]{40}$/.test(sha) ? sha : null;
+  }
+
+  async addWorktree(repo: string, dir: string, sha: string): Promise<void> {
+    const res = await this.git(repo, ['worktree', 'add', '--detach', '--force', '--end-of-options', dir, sha]);
+    if (res.exitCode !== 0) {
+      throw new OtterError('internal', `git worktree add failed for ${sha.slice(0, 7)}: ${outputSummary(res)}`);
+    }
+  }
+
+  /** Removes a worktree; tolerates one already deleted by hand (prunes the stale entry). */
+  async removeWorktree(repo: string, dir: string): Promise<void> {
+    await this.git(repo, ['worktree', 'remove', '--force', '--force', '--end-of-options', dir]);
+    if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    await this.git(repo, ['worktree', 'prune']);
+  }
+
+  /** Whether dir is a usable checkout of exactly sha. */
+  async worktreeAt(dir: string, sha: string): Promise<boolean> {
+    if (!fs.existsSync(dir)) return false;
+    const res = await this.git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
+    return res.exitCode === 0 && res.stdout.trim() === sha;
+  }
+
+  async listRefs(repo: string): Promise<RefInfo[]> {
+    const res = await this.git(repo, [
+      'for-each-ref',
+      '--sort=-creatordate',
+      '--format=%(refname)%09%(objectname)%09%(*objectname)',
+      'refs/tags',
+      'refs/heads',
+    ]);
+    if (res.exitCode !== 0) return [];
+    return res.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [ref, sha, peeled] = line.split('\t');
+        const kind = ref!.startsWith('refs/tags/') ? 'tag' : 'branch';
+        return { name: ref!.replace(/^refs\/(tags|heads)\//, ''), kind, sha: peeled || sha! } as RefInfo;
+      });
+  }
+
+  async commitSubject(repo: string, sha: string): Promise<string> {
+    const res = await this.git(repo, ['log', '-1', '--format=%s', '--end-of-options', sha]);
+    return res.exitCode === 0 ? res.stdout.trim() : '';
+  }
+}

@@ -1,0 +1,50 @@
+import { openDatabase } from '../db/connection.js';
+import { createStore, type Store } from '../db/index.js';
+import { Compose, detectCompose } from './commands/compose.js';
+import { DockerEngine } from './commands/engine.js';
+import { exec as defaultExec, type Exec } from './commands/exec.js';
+import { Git } from './commands/git.js';
+import { DataPaths, defaultDataDir } from './paths.js';
+import { SettingsStore, type Settings } from './settings.js';
+
+/** Everything a service needs, built once per process and shared by the TUI and the CLI. */
+export interface ServiceContext {
+  paths: DataPaths;
+  settings: SettingsStore;
+  store: Store;
+  git: Git;
+  engine: DockerEngine;
+  /** Detected lazily (and once): not every command needs compose. */
+  compose(): Promise<Compose>;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  dataDir?: string;
+  settings?: Partial<Settings>;
+  env?: NodeJS.ProcessEnv;
+  exec?: Exec;
+}
+
+export async function openContext(opts: ContextOptions = {}): Promise<ServiceContext> {
+  const paths = new DataPaths(opts.dataDir ?? defaultDataDir());
+  paths.ensure();
+  const settings = new SettingsStore(paths.root, opts.env ?? process.env, opts.settings);
+  const { db, close } = await openDatabase(paths.database);
+  const run = opts.exec ?? defaultExec;
+  let compose: Promise<Compose> | null = null;
+  return {
+    paths,
+    settings,
+    store: createStore(db),
+    git: new Git(run),
+    engine: new DockerEngine(run),
+    compose() {
+      compose ??= detectCompose(run, settings.get('composeCommand')).then((cli) => new Compose(cli, run));
+      // A failed detection is not cached: the operator may install compose and retry in the TUI.
+      compose.catch(() => (compose = null));
+      return compose;
+    },
+    close,
+  };
+}

@@ -1,0 +1,312 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Deployment, DeploymentAction, Project } from '../db/schema.js';
+import { outputSummary } from './commands/exec.js';
+import type { ServiceContext } from './context.js';
+import { OtterError, toOtterError } from './errors.js';
+import { Progress, type ProgressListener } from './events.js';
+import { acquireDeploySlot, lockProject } from './locking.js';
+import { OperationLogger } from './oplog.js';
+import { requireProject } from './projects.js';
+import { redact } from './redact.js';
+import {
+  composeProjectName,
+  prepareRelease,
+  removeRelease,
+  startRelease,
+  stopRelease,
+  waitHealthy,
+  type PreparedRelease,
+} from './release.js';
+import { evaluateRelease } from './health.js';
+import { validateRef } from './validation.js';
+
+export interface DeployRequest {
+  project: string;
+  ref: string;
+  /** Health-wait bound in seconds; default from settings. */
+  timeoutSeconds?: number;
+  dryRun?: boolean;
+  action?: DeploymentAction;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+export type DeployOutcome = 'deployed' | 'unchanged' | 'dry_run';
+
+export interface DeployResult {
+  outcome: DeployOutcome;
+  project: string;
+  ref: string;
+  sha: string;
+  composeProject: string;
+  deployment: Deployment | null;
+  previous: Deployment | null;
+  services: string[];
+  pinnedVolumes: Record<string, string>;
+  durationMs: number;
+  logFile: string | null;
+}
+
+const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
+
+/**
+ * The one deploy path for TUI, CLI and rollback: lock → fetch → resolve → worktree → validate →
+ * start → wait healthy → retire previous → record. On any failure the new release is removed,
+ * the previous one keeps (or goes back to) serving, and nothing half-done is left behind.
+ */
+export async function deploy(ctx: ServiceContext, req: DeployRequest): Promise<DeployResult> {
+  const started = Date.now();
+  const ref = validateRef(req.ref);
+  const project = await requireProject(ctx, req.project);
+  const listeners: ProgressListener[] = req.onProgress ? [req.onProgress] : [];
+  const progress = new Progress(listeners);
+  const action = req.action ?? 'deploy';
+
+  progress.stage('lock', `locking ${project.name}`);
+  const lock = lockProject(ctx, project.name, action);
+  let slot: { release(): void } | null = null;
+  let log: OperationLogger | null = null;
+  try {
+    slot = await acquireDeploySlot(ctx, progress, req.signal);
+    const sha = await resolveTarget(ctx, project, ref, progress);
+    const cp = composeProjectName(project.name, sha);
+    const previous = (await ctx.store.deployments.active(project.id)) ?? null;
+
+    if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started);
+
+    if (previous?.git_sha === sha && (await isHealthy(ctx, previous))) {
+      progress.stage('done', `${ref} (${sha.slice(0, 7)}) is already the active, healthy release`);
+      return result('unchanged', project, ref, sha, previous, previous, null, started, null);
+    }
+
+    log = await OperationLogger.open(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: action });
+    listeners.push(log.onProgress);
+    log.line(`${action} ${project.name} ref=${ref} sha=${sha} pid=${process.pid}`);
+    const run = new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log);
+    const deployment = await run.execute();
+    return result('deployed', project, ref, sha, deployment, previous, run.prepared, started, log.file);
+  } catch (err) {
+    const e = toOtterError(err);
+    await log?.finish(e.kind === 'interrupted' ? 'interrupted' : 'failed', e.message);
+    throw e;
+  } finally {
+    slot?.release();
+    lock.release();
+  }
+}
+
+function result(
+  outcome: DeployOutcome,
+  project: Project,
+  ref: string,
+  sha: string,
+  deployment: Deployment | null,
+  previous: Deployment | null,
+  prepared: PreparedRelease | null,
+  started: number,
+  logFile: string | null,
+): DeployResult {
+  return {
+    outcome,
+    project: project.name,
+    ref,
+    sha,
+    composeProject: composeProjectName(project.name, sha),
+    deployment,
+    previous: previous && previous.id !== deployment?.id ? previous : null,
+    services: prepared?.services ?? [],
+    pinnedVolumes: prepared?.pinnedVolumes ?? {},
+    durationMs: Date.now() - started,
+    logFile,
+  };
+}
+
+async function resolveTarget(ctx: ServiceContext, project: Project, ref: string, progress: Progress): Promise<string> {
+  progress.stage('resolve', `resolving ${ref}`);
+  if (!(await ctx.git.isRepository(project.repo_path))) {
+    throw new OtterError('not_found', `repository of ${project.name} not found at ${project.repo_path}: restore it or re-add the project`);
+  }
+  const sha = await ctx.git.resolveCommit(project.repo_path, ref);
+  if (!sha) {
+    throw new OtterError('not_found', `unknown ref ${JSON.stringify(ref)} in ${redact(project.repo_url ?? project.repo_path)}: give an existing tag, branch or commit`);
+  }
+  progress.stage('resolve', `${ref} is ${sha.slice(0, 7)}`);
+  return sha;
+}
+
+async function isHealthy(ctx: ServiceContext, d: Deployment): Promise<boolean> {
+  const containers = await ctx.engine.listContainers(d.compose_project);
+  const services = [...new Set(containers.map((c) => c.service))];
+  return containers.length > 0 && evaluateRelease(containers, services).state === 'healthy';
+}
+
+/** Checks out the ref in a scratch worktree, validates it, and removes everything again. */
+async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: string, progress: Progress, started: number): Promise<DeployResult> {
+  const scratch = path.join(ctx.paths.projectWorktrees(project.name), `.dry-run-${crypto.randomUUID().slice(0, 8)}`);
+  fs.mkdirSync(path.dirname(scratch), { recursive: true, mode: 0o750 });
+  progress.stage('worktree', `checking out ${sha.slice(0, 7)} (dry run)`);
+  try {
+    await ctx.git.addWorktree(project.repo_path, scratch, sha);
+    progress.stage('validate', 'validating compose file');
+    const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`);
+    progress.stage('done', `dry run: would start ${prepared.target.project} with services ${prepared.services.join(', ')}`);
+    return result('dry_run', project, ref, sha, null, null, prepared, started, null);
+  } finally {
+    fs.rmSync(ctx.paths.override(project.name, sha), { force: true });
+    await ctx.git.removeWorktree(project.repo_path, scratch);
+  }
+}
+
+/** One attempt to bring up a release, with everything needed to undo it. */
+class ReleaseRun {
+  prepared: PreparedRelease | null = null;
+  private deployment: Deployment | null = null;
+  private createdWorktree = false;
+  private stoppedPrevious = false;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly project: Project,
+    private readonly ref: string,
+    private readonly sha: string,
+    private readonly cp: string,
+    private readonly previous: Deployment | null,
+    private readonly progress: Progress,
+    private readonly req: DeployRequest,
+    private readonly log: OperationLogger,
+  ) {}
+
+  private get worktree(): string {
+    return this.ctx.paths.worktree(this.project.name, this.sha);
+  }
+
+  private checkAbort(): void {
+    if (this.req.signal?.aborted) throw new OtterError('interrupted', `${this.req.action ?? 'deploy'} interrupted by signal`);
+  }
+
+  async execute(): Promise<Deployment> {
+    const { ctx, project, progress } = this;
+    this.deployment = await ctx.store.deployments.insert({
+      project_id: project.id,
+      git_sha: this.sha,
+      git_ref: this.ref,
+      action: this.req.action ?? 'deploy',
+      compose_project: this.cp,
+      worktree_path: this.worktree,
+      status: 'deploying',
+      pid: process.pid,
+      previous_deployment_id: this.previous?.id ?? null,
+      started_at: Date.now(),
+    });
+    try {
+      await this.checkout();
+      this.checkAbort();
+      progress.stage('validate', 'validating compose file');
+      this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`);
+      for (const w of this.prepared.warnings) progress.warning(w);
+      this.checkAbort();
+      await this.start();
+      const timeoutSeconds = this.req.timeoutSeconds ?? ctx.settings.get('healthTimeoutSeconds');
+      progress.stage('health', `waiting up to ${timeoutSeconds}s for ${this.prepared.services.join(', ')} to be healthy`);
+      await waitHealthy(ctx, this.cp, this.prepared.services, { timeoutMs: timeoutSeconds * 1000, signal: this.req.signal, progress });
+      this.checkAbort();
+      await this.retirePrevious();
+      await ctx.store.deployments.finish(this.deployment.id, 'active');
+      const message = `${this.cp} is active (${this.ref})`;
+      progress.stage('done', message);
+      await this.log.finish('success', message, this.deployment.id);
+      return (await ctx.store.deployments.byId(this.deployment.id))!;
+    } catch (err) {
+      const e = toOtterError(err);
+      await this.undo(e);
+      throw e;
+    }
+  }
+
+  private async checkout(): Promise<void> {
+    const { ctx, project, progress } = this;
+    if (await ctx.git.worktreeAt(this.worktree, this.sha)) {
+      progress.stage('worktree', `reusing worktree ${this.worktree}`);
+      return;
+    }
+    progress.stage('worktree', `checking out ${this.sha.slice(0, 7)} into ${this.worktree}`);
+    fs.mkdirSync(path.dirname(this.worktree), { recursive: true, mode: 0o750 });
+    if (fs.existsSync(this.worktree)) await ctx.git.removeWorktree(project.repo_path, this.worktree);
+    this.createdWorktree = true;
+    await ctx.git.addWorktree(project.repo_path, this.worktree, this.sha);
+  }
+
+  private async start(): Promise<void> {
+    const { ctx, progress } = this;
+    const compose = await ctx.compose();
+    const target = this.prepared!.target;
+    progress.stage('start', `starting ${this.cp} (${compose.cli.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.cli.version})`);
+    const up = () =>
+      compose.up(target, {
+        signal: this.req.signal,
+        timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000,
+        onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim()).forEach((l) => progress.output(l.trim())),
+      });
+    let res = await up();
+    this.checkAbort();
+    const previousRunning = this.previous && this.previous.compose_project !== this.cp;
+    if (res.exitCode !== 0 && previousRunning && PORT_CONFLICT.test(res.stderr + res.stdout)) {
+      // DESIGN (recreate): host ports are taken by the running release; stop (not remove) it and retry.
+      progress.stage('start', `host port in use by ${this.previous!.compose_project}; stopping it and retrying`);
+      await stopRelease(ctx, this.previous!.compose_project);
+      this.stoppedPrevious = true;
+      res = await up();
+      this.checkAbort();
+    }
+    if (res.exitCode !== 0) {
+      throw new OtterError('deploy_failed', `compose up failed for ${this.cp}: ${redact(outputSummary(res))}`);
+    }
+  }
+
+  private async retirePrevious(): Promise<void> {
+    const prev = this.previous;
+    if (!prev || prev.compose_project === this.cp) return;
+    const keep = this.ctx.settings.get('keepPreviousContainers');
+    this.progress.stage('retire', `${keep ? 'stopping' : 'removing'} previous release ${prev.compose_project}`);
+    if (keep) await stopRelease(this.ctx, prev.compose_project);
+    else await removeRelease(this.ctx, prev.compose_project);
+  }
+
+  /** Leaves things as they were before this run, as far as possible; never throws. */
+  private async undo(cause: OtterError): Promise<void> {
+    const { ctx, project, progress } = this;
+    progress.stage('cleanup', `${cause.kind === 'interrupted' ? 'interrupted' : 'failed'}: ${cause.message}`);
+    const problems: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        problems.push(`${what}: ${toOtterError(err).message}`);
+      }
+    };
+    const reusedActive = this.previous?.compose_project === this.cp;
+    if (!reusedActive) {
+      progress.stage('cleanup', `removing release ${this.cp}`);
+      await attempt('remove release', () => removeRelease(ctx, this.cp));
+      fs.rmSync(ctx.paths.override(project.name, this.sha), { force: true });
+      if (this.createdWorktree) await attempt('remove worktree', () => ctx.git.removeWorktree(project.repo_path, this.worktree));
+    }
+    if (this.stoppedPrevious && this.previous) {
+      progress.stage('restore', `starting previous release ${this.previous.compose_project} again`);
+      await attempt('restart previous release', async () => {
+        await startRelease(ctx, this.previous!.compose_project);
+        const services = [...new Set((await ctx.engine.listContainers(this.previous!.compose_project)).map((c) => c.service))];
+        await waitHealthy(ctx, this.previous!.compose_project, services, {
+          timeoutMs: ctx.settings.get('healthTimeoutSeconds') * 1000,
+          progress,
+        });
+      });
+    }
+    const status = cause.kind === 'interrupted' ? 'interrupted' : 'failed';
+    const message = problems.length > 0 ? `${cause.message} (cleanup: ${problems.join('; ')})` : cause.message;
+    if (this.deployment) await attempt('record status', () => ctx.store.deployments.finish(this.deployment!.id, status, redact(message)));
+    await this.log.finish(status, message, this.deployment?.id);
+  }
+}

@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import type { ServiceContext } from './context.js';
+import { toOtterError } from './errors.js';
+import { MANAGED_DIR_MODE } from './paths.js';
+import { STATE_FILE_MODE } from '../db/connection.js';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  /** Warnings do not fail `doctor`. */
+  level: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+const MIN_GIT = [2, 30];
+const LOW_DISK_BYTES = 2 * 1024 ** 3;
+
+export function gitVersionOk(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > MIN_GIT[0]! || (major === MIN_GIT[0] && minor >= MIN_GIT[1]!);
+}
+
+export async function runDoctor(ctx: ServiceContext): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const add = (name: string, level: DoctorCheck['level'], detail: string) => checks.push({ name, ok: level !== 'fail', level, detail });
+
+  const server = await ctx.engine.serverVersion();
+  add('docker engine', server ? 'ok' : 'fail', server ? `server ${server}` : 'no engine answers `docker version`: start dockerd (scripts/start-engine.sh) or check DOCKER_HOST');
+
+  try {
+    const { cli } = await ctx.compose();
+    add('docker compose', 'ok', `${cli.argv.join(' ')} ${cli.version} (${cli.kind})`);
+  } catch (err) {
+    add('docker compose', 'fail', toOtterError(err).message);
+  }
+
+  const git = await ctx.git.version();
+  if (!git) add('git', 'fail', 'git not found: install git 2.30 or newer');
+  else add('git', gitVersionOk(git) ? 'ok' : 'fail', gitVersionOk(git) ? `git ${git}` : `git ${git} is older than 2.30: upgrade git`);
+
+  const root = ctx.paths.root;
+  try {
+    fs.accessSync(root, fs.constants.W_OK);
+    const mode = fs.statSync(root).mode & 0o777;
+    add('data dir', mode === MANAGED_DIR_MODE ? 'ok' : 'warn', `${root} mode ${mode.toString(8)}${mode === MANAGED_DIR_MODE ? '' : ' (expected 750)'}`);
+  } catch {
+    add('data dir', 'fail', `${root} is not writable: fix its permissions or pass --data-dir`);
+  }
+  const dbMode = fs.statSync(ctx.paths.database).mode & 0o777;
+  add('state file', dbMode === STATE_FILE_MODE ? 'ok' : 'fail', `${ctx.paths.database} mode ${dbMode.toString(8)}`);
+
+  const stat = fs.statfsSync(root);
+  const free = stat.bavail * stat.bsize;
+  const gib = (free / 1024 ** 3).toFixed(1);
+  add('disk space', free < LOW_DISK_BYTES ? 'warn' : 'ok', `${gib} GiB free on the data dir's filesystem`);
+  return checks;
+}

@@ -1,0 +1,51 @@
+import type { ContainerHealth } from './commands/engine.js';
+
+/** Stages of a deploy/rollback, in order. Screens render these; the CLI prints them as lines. */
+export type Stage =
+  | 'lock'
+  | 'fetch'
+  | 'resolve'
+  | 'worktree'
+  | 'validate'
+  | 'start'
+  | 'health'
+  | 'retire'
+  | 'restore'
+  | 'cleanup'
+  | 'prune'
+  | 'done';
+
+export type ProgressEvent =
+  | { type: 'stage'; stage: Stage; message: string; at: number }
+  | { type: 'container'; service: string; container: string; state: string; health: ContainerHealth; at: number }
+  | { type: 'output'; text: string; at: number }
+  | { type: 'warning'; message: string; at: number };
+
+export type ProgressListener = (event: ProgressEvent) => void;
+
+/** Builds events with timestamps and fans them out; listeners never break the operation. */
+export class Progress {
+  constructor(private readonly listeners: ProgressListener[]) {}
+
+  private emit(event: ProgressEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        /* a broken renderer must not fail a deploy */
+      }
+    }
+  }
+  stage(stage: Stage, message: string): void {
+    this.emit({ type: 'stage', stage, message, at: Date.now() });
+  }
+  container(service: string, container: string, state: string, health: ContainerHealth): void {
+    this.emit({ type: 'container', service, container, state, health, at: Date.now() });
+  }
+  output(text: string): void {
+    this.emit({ type: 'output', text, at: Date.now() });
+  }
+  warning(message: string): void {
+    this.emit({ type: 'warning', message, at: Date.now() });
+  }
+}

@@ -1,0 +1,111 @@
+import path from 'node:path';
+
+/**
+ * Builds the compose override that makes data outlive releases (DESIGN "Data must outlive releases").
+ * Input is the resolved configuration from `compose config` (v1 and v2 both resolve relative
+ * bind sources to absolute paths). Pure: unit-tested without docker.
+ */
+export interface OverrideInput {
+  config: Record<string, unknown>;
+  project: string;
+  composeProject: string;
+  /** Absolute path of the release worktree. */
+  worktree: string;
+  /** Relative (to the worktree) bind sources that persist under sharedDir. */
+  persistentPaths: string[];
+  /** <data>/shared/<project> */
+  sharedDir: string;
+}
+
+export interface OverrideResult {
+  override: Record<string, unknown>;
+  /** Pinned volume key -> engine volume name. */
+  pinnedVolumes: Record<string, string>;
+  /** Host directories (under sharedDir) the caller must create before `up`. */
+  sharedDirs: string[];
+  errors: string[];
+  warnings: string[];
+}
+
+export function pinnedVolumeName(project: string, key: string): string {
+  return `otterstack-${project}_${key}`;
+}
+
+interface Mount {
+  type: string;
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** Normalises short ("src:dst:ro") and long ({type, source, target}) volume syntax. */
+export function parseMount(entry: unknown): Mount | null {
+  if (typeof entry === 'string') {
+    const parts = entry.split(':');
+    if (parts.length === 1) return { type: 'volume', source: '', target: parts[0]!, readOnly: false };
+    const [source, target, mode = ''] = parts as [string, string, string?];
+    const type = source.startsWith('/') || source.startsWith('.') || source.startsWith('~') ? 'bind' : 'volume';
+    return { type, source, target, readOnly: mode.split(',').includes('ro') };
+  }
+  if (entry && typeof entry === 'object') {
+    const e = entry as { type?: string; source?: string; target?: string; read_only?: boolean };
+    if (!e.target) return null;
+    return { type: e.type ?? 'volume', source: e.source ?? '', target: e.target, readOnly: e.read_only === true };
+  }
+  return null;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export function buildOverride(input: OverrideInput): OverrideResult {
+  const { config, project, composeProject, worktree, sharedDir } = input;
+  const result: OverrideResult = { override: {}, pinnedVolumes: {}, sharedDirs: [], errors: [], warnings: [] };
+
+  const volumes = (config.volumes ?? {}) as Record<string, Record<string, unknown> | null>;
+  const volumeOverride: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(volumes)) {
+    const d = def ?? {};
+    if (d.external) continue;
+    const name = typeof d.name === 'string' ? d.name : null;
+    // compose v2 fills in the default `<project>_<key>` name itself; that one is release-scoped, so pin it.
+    if (name && name !== `${composeProject}_${key}`) continue;
+    const pinned = pinnedVolumeName(project, key);
+    volumeOverride[key] = { name: pinned };
+    result.pinnedVolumes[key] = pinned;
+  }
+  if (Object.keys(volumeOverride).length > 0) result.override.volumes = volumeOverride;
+
+  const services = (config.services ?? {}) as Record<string, { volumes?: unknown[] } | null>;
+  const persistent = input.persistentPaths.map((p) => path.posix.normalize(p.replace(/^\.\//, '')));
+  const serviceOverride: Record<string, unknown> = {};
+  for (const [service, def] of Object.entries(services)) {
+    const remapped: string[] = [];
+    for (const entry of def?.volumes ?? []) {
+      const m = parseMount(entry);
+      if (!m || m.type !== 'bind' || !path.isAbsolute(m.source) || !isInside(m.source, worktree)) continue;
+      const rel = path.relative(worktree, m.source) || '.';
+      const keep = persistent.find((p) => rel === p || rel.startsWith(p + '/'));
+      if (keep) {
+        const hostPath = path.join(sharedDir, rel);
+        result.sharedDirs.push(hostPath);
+        remapped.push(`${hostPath}:${m.target}${m.readOnly ? ':ro' : ''}`);
+      } else if (!m.readOnly) {
+        // A writable mount into the worktree would lose its data when the release is pruned.
+        result.errors.push(
+          `service ${service} mounts ./${rel} from the release checkout, which is deleted on prune: ` +
+            `use a named volume, mount it read-only, or mark it persistent (project add/set --persistent ./${rel})`,
+        );
+      }
+      // Read-only mounts of files shipped in the release (configs) are release-specific by design: allowed.
+    }
+    if (remapped.length > 0) serviceOverride[service] = { volumes: remapped };
+  }
+  if (Object.keys(serviceOverride).length > 0) result.override.services = serviceOverride;
+  if (typeof config.version === 'string' && Object.keys(result.override).length > 0) {
+    result.override = { version: config.version, ...result.override };
+  }
+  return result;
+}

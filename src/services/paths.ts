@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface DataDirInputs {
+  flag?: string;
+  env: NodeJS.ProcessEnv;
+  uid: number;
+  home: string;
+}
+
+/** DESIGN: --data-dir > OTTERSTACK_DATA_DIR > /var/lib/otterstack when root > $XDG_DATA_HOME/otterstack. */
+export function resolveDataDir({ flag, env, uid, home }: DataDirInputs): string {
+  if (flag) return path.resolve(flag);
+  if (env.OTTERSTACK_DATA_DIR) return path.resolve(env.OTTERSTACK_DATA_DIR);
+  if (uid === 0) return '/var/lib/otterstack';
+  const xdg = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
+  return path.join(xdg, 'otterstack');
+}
+
+export function defaultDataDir(flag?: string): string {
+  return resolveDataDir({ flag, env: process.env, uid: process.getuid?.() ?? 1000, home: os.homedir() });
+}
+
+export const MANAGED_DIR_MODE = 0o750;
+
+/** Where everything lives inside the data dir. Only this file knows the layout. */
+export class DataPaths {
+  constructor(readonly root: string) {}
+
+  get database(): string {
+    return path.join(this.root, 'otterstack.db');
+  }
+  get reposDir(): string {
+    return path.join(this.root, 'repos');
+  }
+  get worktreesDir(): string {
+    return path.join(this.root, 'worktrees');
+  }
+  get locksDir(): string {
+    return path.join(this.root, 'locks');
+  }
+  get logsDir(): string {
+    return path.join(this.root, 'logs');
+  }
+  get envDir(): string {
+    return path.join(this.root, 'env');
+  }
+  get sharedDir(): string {
+    return path.join(this.root, 'shared');
+  }
+  repo(project: string): string {
+    return path.join(this.reposDir, project);
+  }
+  projectWorktrees(project: string): string {
+    return path.join(this.worktreesDir, project);
+  }
+  worktree(project: string, sha: string): string {
+    return path.join(this.worktreesDir, project, sha.slice(0, 7));
+  }
+  projectLock(project: string): string {
+    return path.join(this.locksDir, `${project}.lock`);
+  }
+  projectLogs(project: string): string {
+    return path.join(this.logsDir, project);
+  }
+  projectShared(project: string): string {
+    return path.join(this.sharedDir, project);
+  }
+  /** Generated compose override for one release; kept beside (not inside) the worktree. */
+  override(project: string, sha: string): string {
+    return path.join(this.worktreesDir, project, `${sha.slice(0, 7)}.otterstack.yaml`);
+  }
+
+  /** Creates the managed folders with 0750 (idempotent; fixes looser modes). */
+  ensure(): void {
+    for (const dir of [this.root, this.reposDir, this.worktreesDir, this.locksDir, this.logsDir, this.envDir, this.sharedDir]) {
+      ensureManagedDir(dir);
+    }
+  }
+}
+
+export function ensureManagedDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: MANAGED_DIR_MODE });
+  fs.chmodSync(dir, MANAGED_DIR_MODE);
+}

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Deployment, Project } from '../db/schema.js';
+import type { ServiceContext } from './context.js';
+import { OtterError } from './errors.js';
+import { Progress, type ProgressListener } from './events.js';
+import { lockProject } from './locking.js';
+import { pinnedVolumeName } from './override.js';
+import { parseComposeProjectName, removeRelease } from './release.js';
+import { redact } from './redact.js';
+import { validateComposeFile, validatePersistentPath, validateProjectName } from './validation.js';
+
+export async function requireProject(ctx: ServiceContext, name: string): Promise<Project> {
+  validateProjectName(name);
+  const project = await ctx.store.projects.byName(name);
+  if (!project) throw new OtterError('not_found', `no project named ${name}: see 'otterstack project list' or add it with 'project add'`);
+  return project;
+}
+
+export function isRemoteUrl(repo: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s:]+@[^/\s:]+:/.test(repo);
+}
+
+export interface AddProjectRequest {
+  name: string;
+  repo: string;
+  composeFile?: string;
+  persistentPaths?: string[];
+}
+
+export async function addProject(ctx: ServiceContext, req: AddProjectRequest): Promise<Project> {
+  const name = validateProjectName(req.name);
+  const composeFile = req.composeFile ? validateComposeFile(req.composeFile) : null;
+  const persistent = (req.persistentPaths ?? []).map(validatePersistentPath);
+  if (await ctx.store.projects.byName(name)) {
+    throw new OtterError('conflict', `project ${name} already exists: pick another name or remove it first`);
+  }
+  if (isRemoteUrl(req.repo)) {
+    throw new OtterError('usage', `repository URLs are not supported yet (${redact(req.repo)}): clone it yourself and give the local path`);
+  }
+  if (req.repo.startsWith('-')) throw new OtterError('usage', `invalid repository path ${JSON.stringify(req.repo)}: give a path to a git repository`);
+  const repoPath = path.resolve(req.repo);
+  if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository`);
+  if (!(await ctx.git.isRepository(repoPath))) throw new OtterError('usage', `${repoPath} is not a git repository: run 'git init' there or give another path`);
+  return ctx.store.projects.insert({
+    name,
+    repo_type: 'local',
+    repo_url: null,
+    repo_path: fs.realpathSync(repoPath),
+    compose_file: composeFile,
+    worktree_retention: null,
+    strategy: 'recreate',
+    persistent_paths: JSON.stringify(persistent),
+    status: 'ready',
+    status_message: null,
+    last_fetch_at: null,
+    last_fetch_result: null,
+  });
+}
+
+export function listProjects(ctx: ServiceContext): Promise<Project[]> {
+  return ctx.store.projects.all();
+}
+
+export interface ProjectDetails {
+  project: Project;
+  active: Deployment | null;
+  recent: Deployment[];
+  worktreesDir: string;
+}
+
+export async function showProject(ctx: ServiceContext, name: string): Promise<ProjectDetails> {
+  const project = await requireProject(ctx, name);
+  return {
+    project,
+    active: (await ctx.store.deployments.active(project.id)) ?? null,
+    recent: await ctx.store.deployments.history(project.id, 5),
+    worktreesDir: ctx.paths.projectWorktrees(project.name),
+  };
+}
+
+export type RemoveCleanup = 'containers' | 'all' | 'none';
+
+export interface RemoveResult {
+  project: string;
+  cleanup: RemoveCleanup;
+  removedReleases: string[];
+  removedVolumes: string[];
+  removedPaths: string[];
+}
+
+/**
+ * containers: releases' containers, networks and worktrees go; volumes and persistent data stay.
+ * all: also pinned volumes, persistent data, logs and any managed clone. none: only forget it.
+ */
+export async function removeProject(
+  ctx: ServiceContext,
+  name: string,
+  cleanup: RemoveCleanup,
+  onProgress?: ProgressListener,
+): Promise<RemoveResult> {
+  const project = await requireProject(ctx, name);
+  const progress = new Progress(onProgress ? [onProgress] : []);
+  const lock = lockProject(ctx, project.name, 'remove');
+  const out: RemoveResult = { project: project.name, cleanup, removedReleases: [], removedVolumes: [], removedPaths: [] };
+  try {
+    const deploying = await ctx.store.deployments.byStatus('deploying', project.id);
+    if (deploying.length > 0) {
+      throw new OtterError('conflict', `project ${name} has a deployment in progress (id ${deploying[0]!.id}): wait for it or run cleanup first`);
+    }
+    if (cleanup !== 'none') {
+      const releases = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
+      for (const cp of releases) {
+        progress.stage('cleanup', `removing release ${cp}`);
+        await removeRelease(ctx, cp);
+        out.removedReleases.push(cp);
+      }
+      const history = await ctx.store.deployments.history(project.id, 1_000_000);
+      for (const wt of new Set(history.map((d) => d.worktree_path))) {
+        if (fs.existsSync(wt)) {
+          await ctx.git.removeWorktree(project.repo_path, wt);
+          out.removedPaths.push(wt);
+        }
+      }
+      removePath(ctx.paths.projectWorktrees(project.name), out);
+    }
+    if (cleanup === 'all') {
+      const volumes = await pinnedVolumes(ctx, project.name);
+      for (const v of volumes) {
+        progress.stage('cleanup', `removing volume ${v}`);
+        const res = await ctx.engine.removeVolume(v);
+        if (res) out.removedVolumes.push(v);
+      }
+      removePath(ctx.paths.projectShared(project.name), out);
+      removePath(ctx.paths.projectLogs(project.name), out);
+      if (project.repo_type === 'remote') removePath(ctx.paths.repo(project.name), out);
+    }
+    await ctx.store.projects.delete(project.id);
+    progress.stage('done', `project ${name} removed`);
+    return out;
+  } finally {
+    lock.release();
+  }
+}
+
+async function pinnedVolumes(ctx: ServiceContext, project: string): Promise<string[]> {
+  const prefix = pinnedVolumeName(project, '');
+  return (await ctx.engine.listVolumes()).filter((v) => v.startsWith(prefix));
+}
+
+function removePath(p: string, out: RemoveResult): void {
+  if (!fs.existsSync(p)) return;
+  fs.rmSync(p, { recursive: true, force: true });
+  out.removedPaths.push(p);
+}
+
