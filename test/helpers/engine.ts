@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+
+export const TEST_IMAGE = 'otterstack/busybox:local';
+
+export function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** Compose project names (one per release) that belong to an otterstack project. */
+export function releasesOf(project: string): string[] {
+  const out = docker(['ps', '-a', '--filter', 'label=com.docker.compose.project', '--format', '{{.Label "com.docker.compose.project"}}']);
+  return [...new Set(out.split('\n').filter((cp) => cp.startsWith(`otterstack-${project}-`)))].sort();
+}
+
+export function containersOf(composeProject: string): { id: string; state: string }[] {
+  const out = docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${composeProject}`, '--format', '{{.ID}} {{.State}}']);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [id, state] = l.split(' ');
+      return { id: id!, state: state! };
+    });
+}
+
+/** Removes every container, network and pinned volume of a test project. */
+export function purgeProject(project: string): void {
+  for (const cp of releasesOf(project)) {
+    const ids = containersOf(cp).map((c) => c.id);
+    if (ids.length) docker(['rm', '-f', ...ids]);
+  }
+  const nets = docker(['network', 'ls', '-q', '--filter', `name=otterstack-${project}-`]).split('\n').filter(Boolean);
+  if (nets.length) docker(['network', 'rm', ...nets]);
+  const vols = docker(['volume', 'ls', '-q', '--filter', `name=otterstack-${project}_`]).split('\n').filter(Boolean);
+  if (vols.length) docker(['volume', 'rm', '-f', ...vols]);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** GET http://127.0.0.1:port/ → body, or null when nothing answers. */
+export function httpGet(port: number, timeoutMs = 2000): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (b) => (body += b));
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : null));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+  });
+}

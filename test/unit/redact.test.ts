@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { maskSecrets, redact, stripUrlUserinfo } from '../../src/services/redact.js';
+import { redactDeep } from '../../src/cli/json.js';
+
+describe('redaction', () => {
+  it('strips userinfo from URLs anywhere in a text', () => {
+    expect(stripUrlUserinfo('cloning https://bob:hunter2@git.example/x.git now')).toBe('cloning https://git.example/x.git now');
+    expect(stripUrlUserinfo('ssh://git@host/repo')).toBe('ssh://host/repo');
+    expect(stripUrlUserinfo('https://host/a@b')).toBe('https://host/a@b');
+  });
+  it('masks *_KEY, *_SECRET, *_PASSWORD, *_TOKEN values', () => {
+    expect(maskSecrets('DB_PASSWORD=hunter2 API_TOKEN: "abc def" PORT=80')).toBe('DB_PASSWORD=**** API_TOKEN: **** PORT=80');
+    expect(maskSecrets('AWS_SECRET_ACCESS_KEY=xyz KEYBOARD=qwerty')).toBe('AWS_SECRET_ACCESS_KEY=**** KEYBOARD=qwerty');
+  });
+  it('redacts nested JSON output', () => {
+    expect(redactDeep({ a: ['https://u:p@h/x'], b: { c: 'X_TOKEN=1' }, n: 3 })).toEqual({ a: ['https://h/x'], b: { c: 'X_TOKEN=****' }, n: 3 });
+    expect(redact('https://u:p@h/x SECRET=1')).toBe('https://h/x SECRET=****');
+  });
+});

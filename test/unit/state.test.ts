@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connection.js';
+import { createStore } from '../../src/db/index.js';
+import { resolveDataDir } from '../../src/services/paths.js';
+import { SettingsStore, envNameFor } from '../../src/services/settings.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'otter-state-'));
+
+describe('state file', () => {
+  it('is created 0600 with WAL and foreign keys, and migrates idempotently', async () => {
+    const file = path.join(tmp(), 'otterstack.db');
+    const a = await openDatabase(file);
+    await a.close();
+    const b = await openDatabase(file);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const { sql } = await import('kysely');
+    expect((await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(b.db)).rows[0]!.journal_mode).toBe('wal');
+    expect((await sql<{ foreign_keys: number }>`PRAGMA foreign_keys`.execute(b.db)).rows[0]!.foreign_keys).toBe(1);
+    expect((await sql<{ n: number }>`SELECT count(*) AS n FROM schema_version`.execute(b.db)).rows[0]!.n).toBe(1);
+    await b.close();
+  });
+
+  it('allows at most one active deployment per project, enforced by the database', async () => {
+    const { db, close } = await openDatabase(path.join(tmp(), 'otterstack.db'));
+    const store = createStore(db);
+    const p = await store.projects.insert({ name: 'p', repo_type: 'local', repo_url: null, repo_path: '/r', compose_file: null, worktree_retention: null, strategy: 'recreate', persistent_paths: '[]', status: 'ready', status_message: null, last_fetch_at: null, last_fetch_result: null });
+    const row = (sha: string) => ({ project_id: p.id, git_sha: sha.repeat(40), git_ref: null, action: 'deploy' as const, compose_project: 'c', worktree_path: '/w', status: 'active' as const, pid: null, previous_deployment_id: null, started_at: Date.now() });
+    const first = await store.deployments.insert(row('a'));
+    await expect(store.deployments.insert(row('b'))).rejects.toThrow(/UNIQUE/);
+    const second = await store.deployments.insert({ ...row('b'), status: 'deploying' });
+    await store.deployments.finish(second.id, 'active');
+    expect((await store.deployments.byId(first.id))!.status).toBe('inactive');
+    expect((await store.deployments.active(p.id))!.id).toBe(second.id);
+    await close();
+  });
+});
+
+describe('data dir and settings', () => {
+  it('resolves the data dir by precedence', () => {
+    expect(resolveDataDir({ flag: '/x', env: { OTTERSTACK_DATA_DIR: '/y' }, uid: 0, home: '/h' })).toBe('/x');
+    expect(resolveDataDir({ env: { OTTERSTACK_DATA_DIR: '/y' }, uid: 0, home: '/h' })).toBe('/y');
+    expect(resolveDataDir({ env: {}, uid: 0, home: '/h' })).toBe('/var/lib/otterstack');
+    expect(resolveDataDir({ env: { XDG_DATA_HOME: '/xdg' }, uid: 1000, home: '/h' })).toBe('/xdg/otterstack');
+    expect(resolveDataDir({ env: {}, uid: 1000, home: '/h' })).toBe('/h/.local/share/otterstack');
+  });
+
+  it('layers defaults < file < env < flags', () => {
+    const dir = tmp();
+    expect(envNameFor('healthTimeoutSeconds')).toBe('OTTERSTACK_HEALTH_TIMEOUT_SECONDS');
+    const file = new SettingsStore(dir, {});
+    expect(file.get('maxParallelDeploys')).toBe(2);
+    file.set('maxParallelDeploys', '3');
+    expect(fs.statSync(path.join(dir, 'settings.json')).mode & 0o777).toBe(0o600);
+    expect(new SettingsStore(dir, {}).get('maxParallelDeploys')).toBe(3);
+    expect(new SettingsStore(dir, { OTTERSTACK_MAX_PARALLEL_DEPLOYS: '5' }).get('maxParallelDeploys')).toBe(5);
+    expect(new SettingsStore(dir, { OTTERSTACK_MAX_PARALLEL_DEPLOYS: '5' }, { maxParallelDeploys: 7 }).get('maxParallelDeploys')).toBe(7);
+    expect(() => file.set('maxParallelDeploys', 'lots')).toThrow(/invalid value/);
+    expect(() => new SettingsStore(dir, { OTTERSTACK_KEEP_PREVIOUS_CONTAINERS: 'maybe' }).get('keepPreviousContainers')).toThrow(/true or false/);
+  });
+});
