@@ -12,7 +12,8 @@ bash "$here/build-test-image.sh"
 cd "$root"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing node modules"
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: npm 11 omits optional platform packages from the lock and then rejects it in ci.
+  npm install --no-audit --no-fund
 fi
 npm run --silent build
 echo "setup: ready"

@@ -1,0 +1,46 @@
+/**
+ * `npm run bench`: measures what the issues ask for and writes bench/results/<stamp>.json.
+ * Not part of `npm test`: numbers, not assertions.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { benchDeployOverhead } from './deploy-overhead.js';
+import { benchHistory } from './history.js';
+import { benchStatus } from './status.js';
+
+interface Row {
+  metric: string;
+  value: number;
+  unit: string;
+  detail: string;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const suites: [string, () => Promise<Row[]>][] = [
+    ['deploy', benchDeployOverhead],
+    ['status', benchStatus],
+    ['history', benchHistory],
+  ];
+  const rows: Row[] = [];
+  for (const [name, fn] of suites) {
+    if (only.length && !only.includes(name)) continue;
+    process.stderr.write(`bench: ${name}...\n`);
+    rows.push(...(await fn()));
+  }
+  const width = Math.max(...rows.map((r) => r.metric.length));
+  console.log(`${'METRIC'.padEnd(width)}  ${'VALUE'.padStart(10)}  UNIT  DETAIL`);
+  for (const r of rows) console.log(`${r.metric.padEnd(width)}  ${r.value.toFixed(2).padStart(10)}  ${r.unit.padEnd(4)}  ${r.detail}`);
+  const dir = path.resolve('bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2));
+  console.log(`\nwritten ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+
+export type { Row };
