@@ -9,7 +9,8 @@ have_cmd() { command -v "$1" >/dev/null 2>&1; }
 # dockerd comes from Debian's docker.io; a docker client alone (e.g. /usr/local/bin/docker) is not enough.
 have_cmd dockerd || need+=(docker.io)
 have_cmd docker-compose || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
+# (no `| grep -q` under pipefail: grep's early exit would SIGPIPE busybox and fail the test)
+case "$(/bin/busybox --list 2>/dev/null || true)" in *httpd*) ;; *) need+=(busybox-static) ;; esac
 have_cmd git || need+=(git)
 have_cmd tmux || need+=(tmux)
 have_cmd sshd || [ -x /usr/sbin/sshd ] || need+=(openssh-server)

@@ -46,13 +46,18 @@ export class DeploymentQueries {
   }
 
   /** Sets a deployment's final status; `active` also demotes the previous active one, in one transaction. */
-  async finish(id: number, status: Exclude<DeploymentStatus, 'deploying'>, errorMessage: string | null = null): Promise<void> {
+  async finish(
+    id: number,
+    status: Exclude<DeploymentStatus, 'deploying'>,
+    errorMessage: string | null = null,
+    demoteTo: 'inactive' | 'rolled_back' = 'inactive',
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       if (status === 'active') {
         const row = await trx.selectFrom('deployments').select('project_id').where('id', '=', id).executeTakeFirstOrThrow();
         await trx
           .updateTable('deployments')
-          .set({ status: 'inactive' })
+          .set({ status: demoteTo })
           .where('project_id', '=', row.project_id)
           .where('status', '=', 'active')
           .where('id', '!=', id)
@@ -66,7 +71,34 @@ export class DeploymentQueries {
     });
   }
 
-  async setStatus(id: number, status: DeploymentStatus): Promise<void> {
-    await this.db.updateTable('deployments').set({ status }).where('id', '=', id).execute();
+  async setStatus(id: number, status: DeploymentStatus, errorMessage?: string): Promise<void> {
+    await this.db
+      .updateTable('deployments')
+      .set({ status, ...(errorMessage !== undefined ? { error_message: errorMessage, finished_at: Date.now(), pid: null } : {}) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Every deployment of a project, newest first (for retention decisions). */
+  all(projectId: number): Promise<Deployment[]> {
+    return this.db.selectFrom('deployments').selectAll().where('project_id', '=', projectId).orderBy('started_at', 'desc').orderBy('id', 'desc').execute();
+  }
+
+  async deleteIds(ids: number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db.deleteFrom('deployments').where('id', 'in', ids.slice(i, i + 500)).execute();
+    }
+  }
+
+  /** Deployments of a project whose SHA starts with a prefix (for rollback --to). */
+  bySha(projectId: number, prefix: string): Promise<Deployment[]> {
+    return this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('git_sha', '>=', prefix)
+      .where('git_sha', '<', prefix + 'g')
+      .orderBy('started_at', 'desc')
+      .execute();
   }
 }

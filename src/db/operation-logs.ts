@@ -34,4 +34,24 @@ export class OperationLogQueries {
   forDeployment(deploymentId: number): Promise<OperationLog | undefined> {
     return this.db.selectFrom('operation_logs').selectAll().where('deployment_id', '=', deploymentId).orderBy('id', 'desc').executeTakeFirst();
   }
+
+  olderThan(projectId: number, cutoff: number): Promise<OperationLog[]> {
+    return this.db
+      .selectFrom('operation_logs')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('started_at', '<', cutoff)
+      .where('status', '!=', 'running')
+      .execute();
+  }
+
+  async deleteIds(ids: number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db.deleteFrom('operation_logs').where('id', 'in', ids.slice(i, i + 500)).execute();
+    }
+  }
+
+  latest(projectId: number): Promise<OperationLog | undefined> {
+    return this.db.selectFrom('operation_logs').selectAll().where('project_id', '=', projectId).orderBy('id', 'desc').executeTakeFirst();
+  }
 }

@@ -21,6 +21,7 @@ import {
 } from './release.js';
 import { evaluateRelease } from './health.js';
 import { validateRef } from './validation.js';
+import { pruneLocked } from './prune.js';
 
 export interface DeployRequest {
   project: string;
@@ -31,6 +32,12 @@ export interface DeployRequest {
   action?: DeploymentAction;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+}
+
+/** What rollback hands to the shared path: the release to bring back, already chosen. */
+export interface ResolvedTarget {
+  sha: string;
+  ref: string;
 }
 
 export type DeployOutcome = 'deployed' | 'unchanged' | 'dry_run';
@@ -57,8 +64,20 @@ const PORT_CONFLICT = /port is already allocated|address already in use|bind for
  * the previous one keeps (or goes back to) serving, and nothing half-done is left behind.
  */
 export async function deploy(ctx: ServiceContext, req: DeployRequest): Promise<DeployResult> {
-  const started = Date.now();
   const ref = validateRef(req.ref);
+  return runLocked(ctx, req, async (project, progress) => ({ sha: await resolveTarget(ctx, project, ref, progress), ref }));
+}
+
+/**
+ * Lock, pick the target (resolve a ref, or rollback's choice), then run the release. Shared by
+ * deploy and rollback so both get the same health gate, undo and auto-prune.
+ */
+export async function runLocked(
+  ctx: ServiceContext,
+  req: Omit<DeployRequest, 'ref'>,
+  pickTarget: (project: Project, progress: Progress) => Promise<ResolvedTarget | DeployResult>,
+): Promise<DeployResult> {
+  const started = Date.now();
   const project = await requireProject(ctx, req.project);
   const listeners: ProgressListener[] = req.onProgress ? [req.onProgress] : [];
   const progress = new Progress(listeners);
@@ -70,7 +89,9 @@ export async function deploy(ctx: ServiceContext, req: DeployRequest): Promise<D
   let log: OperationLogger | null = null;
   try {
     slot = await acquireDeploySlot(ctx, progress, req.signal);
-    const sha = await resolveTarget(ctx, project, ref, progress);
+    const picked = await pickTarget(project, progress);
+    if ('outcome' in picked) return picked;
+    const { sha, ref } = picked;
     const cp = composeProjectName(project.name, sha);
     const previous = (await ctx.store.deployments.active(project.id)) ?? null;
 
@@ -86,6 +107,7 @@ export async function deploy(ctx: ServiceContext, req: DeployRequest): Promise<D
     log.line(`${action} ${project.name} ref=${ref} sha=${sha} pid=${process.pid}`);
     const run = new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log);
     const deployment = await run.execute();
+    await autoPrune(ctx, project, progress);
     return result('deployed', project, ref, sha, deployment, previous, run.prepared, started, log.file);
   } catch (err) {
     const e = toOtterError(err);
@@ -97,7 +119,17 @@ export async function deploy(ctx: ServiceContext, req: DeployRequest): Promise<D
   }
 }
 
-function result(
+/** Retention after a successful release; a prune problem never fails the deploy that caused it. */
+async function autoPrune(ctx: ServiceContext, project: Project, progress: Progress): Promise<void> {
+  try {
+    const res = await pruneLocked(ctx, project, project.worktree_retention ?? ctx.settings.get('worktreeRetention'), progress);
+    if (res.removedReleases.length > 0) progress.stage('prune', `pruned ${res.removedReleases.join(', ')}`);
+  } catch (err) {
+    progress.warning(`automatic prune failed: ${toOtterError(err).message}`);
+  }
+}
+
+export function result(
   outcome: DeployOutcome,
   project: Project,
   ref: string,
@@ -165,6 +197,8 @@ class ReleaseRun {
   private deployment: Deployment | null = null;
   private createdWorktree = false;
   private stoppedPrevious = false;
+  /** The release's containers existed before this run (a stopped older release being brought back). */
+  private preexisting = false;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -174,7 +208,7 @@ class ReleaseRun {
     private readonly cp: string,
     private readonly previous: Deployment | null,
     private readonly progress: Progress,
-    private readonly req: DeployRequest,
+    private readonly req: Omit<DeployRequest, 'ref'>,
     private readonly log: OperationLogger,
   ) {}
 
@@ -213,7 +247,8 @@ class ReleaseRun {
       await waitHealthy(ctx, this.cp, this.prepared.services, { timeoutMs: timeoutSeconds * 1000, signal: this.req.signal, progress });
       this.checkAbort();
       await this.retirePrevious();
-      await ctx.store.deployments.finish(this.deployment.id, 'active');
+      // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
+      await ctx.store.deployments.finish(this.deployment.id, 'active', null, this.req.action === 'rollback' ? 'rolled_back' : 'inactive');
       const message = `${this.cp} is active (${this.ref})`;
       progress.stage('done', message);
       await this.log.finish('success', message, this.deployment.id);
@@ -242,6 +277,7 @@ class ReleaseRun {
     const { ctx, progress } = this;
     const compose = await ctx.compose();
     const target = this.prepared!.target;
+    this.preexisting = (await ctx.engine.listContainers(this.cp)).length > 0;
     progress.stage('start', `starting ${this.cp} (${compose.cli.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.cli.version})`);
     const up = () =>
       compose.up(target, {
@@ -287,7 +323,11 @@ class ReleaseRun {
       }
     };
     const reusedActive = this.previous?.compose_project === this.cp;
-    if (!reusedActive) {
+    if (!reusedActive && this.preexisting) {
+      // An older release brought back (rollback): keep its containers, stopped, as they were.
+      progress.stage('cleanup', `stopping release ${this.cp} again`);
+      await attempt('stop release', () => stopRelease(ctx, this.cp));
+    } else if (!reusedActive) {
       progress.stage('cleanup', `removing release ${this.cp}`);
       await attempt('remove release', () => removeRelease(ctx, this.cp));
       fs.rmSync(ctx.paths.override(project.name, this.sha), { force: true });

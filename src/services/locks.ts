@@ -134,7 +134,7 @@ export function staleLocks(dir: string): { file: string; holder: LockHolder | nu
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.lock'))
+    .filter((f) => f.endsWith('.lock') || f.endsWith('.slot'))
     .map((f) => path.join(dir, f))
     .map((file) => ({ file, holder: readHolder(file) }))
     .filter(({ holder }) => !holder || !isHolderAlive(holder));

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { getHistory } from '../../services/history.js';
+import { readOperationLog, streamContainerLogs } from '../../services/logs.js';
+import { getStatus } from '../../services/status.js';
+import { containerTable, historyTable, statusTable } from '../../render/rows.js';
+import { parseIntOption, type CliKit } from '../context.js';
+
+export function registerInspectCommands(program: Command, { io, withContext, json }: CliKit): void {
+  program
+    .command('status [project]')
+    .description('current release and container health of one or all projects')
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const statuses = await getStatus(ctx, name);
+        if (opts.json) return json(statuses);
+        if (statuses.length === 0) return io.out('no projects yet');
+        io.out(statusTable(statuses, Date.now()));
+        if (name && statuses[0]!.containers.length) io.out('\n' + containerTable(statuses[0]!.containers));
+      }),
+    );
+
+  program
+    .command('history <project>')
+    .description('deployments of a project, newest first')
+    .option('--limit <n>', 'how many', parseIntOption('--limit'), 20)
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const rows = await getHistory(ctx, name, opts.limit);
+        if (opts.json) json(rows);
+        else io.out(rows.length ? historyTable(rows) : `no deployments of ${name} yet`);
+      }),
+    );
+
+  program
+    .command('logs <project>')
+    .description("print an operation's log (default: the latest), or stream the active release's container logs")
+    .option('--deployment <id>', 'log of this deployment (see history)', parseIntOption('--deployment'))
+    .option('--containers', "container logs of the active release instead")
+    .option('-f, --follow', 'with --containers: keep streaming')
+    .option('--tail <n>', 'with --containers: lines per container to start with', parseIntOption('--tail'), 100)
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        if (opts.containers) {
+          await streamContainerLogs(ctx, name, { follow: Boolean(opts.follow), tail: opts.tail, signal: io.signal, onLine: io.out });
+          return;
+        }
+        const log = await readOperationLog(ctx, name, opts.deployment);
+        io.err(`# ${log.operation} (${log.status}): ${log.file}`);
+        io.out(log.text.trimEnd());
+      }),
+    );
+}

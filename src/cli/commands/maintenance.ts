@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { cleanup } from '../../services/cleanup.js';
+import { runDoctor } from '../../services/doctor.js';
+import { OtterError } from '../../services/errors.js';
+import { prune } from '../../services/prune.js';
+import { isSettingKey, SETTING_KEYS } from '../../services/settings.js';
+import { doctorTable } from '../../render/rows.js';
+import { progressPrinter } from '../progress-printer.js';
+import { parseIntOption, type CliKit } from '../context.js';
+
+export function registerMaintenanceCommands(program: Command, { io, withContext, json }: CliKit): void {
+  program
+    .command('prune <project>')
+    .description('remove old releases (containers, networks, worktrees) beyond retention; never volumes')
+    .option('--keep <n>', 'releases to keep, the active one included', parseIntOption('--keep'))
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const res = await prune(ctx, name, opts.keep, opts.json ? undefined : progressPrinter(io.out));
+        if (opts.json) json(res);
+        else io.out(`pruned ${name}: ${res.removedReleases.length} release(s), ${res.removedWorktrees.length} worktree(s), ${res.deletedHistoryRows} history row(s), ${res.deletedLogs} log(s); kept ${res.keptReleases.join(', ') || 'nothing'}`);
+      }),
+    );
+
+  program
+    .command('cleanup [project]')
+    .description('reconcile state after a crash: interrupted deploys, orphaned releases and worktrees, stale locks')
+    .option('--dry-run', 'only list what would be done')
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const res = await cleanup(ctx, name, { dryRun: opts.dryRun, onProgress: opts.json ? undefined : progressPrinter(io.out) });
+        if (opts.json) json(res);
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('check docker, compose, git, data dir and disk space')
+    .option('--json', 'print JSON')
+    .action((opts) =>
+      withContext(async (ctx) => {
+        const checks = await runDoctor(ctx);
+        if (opts.json) json(checks);
+        else io.out(doctorTable(checks));
+        if (checks.some((c) => !c.ok)) throw new OtterError('environment', 'doctor found problems (see FAIL rows above)');
+      }),
+    );
+
+  const config = program.command('config').description('show or change settings');
+  config
+    .command('list')
+    .option('--json', 'print JSON')
+    .action((opts) =>
+      withContext(async (ctx) => {
+        const all = ctx.settings.all();
+        if (opts.json) return json(all);
+        for (const key of SETTING_KEYS) io.out(`${key.padEnd(24)} ${String(all[key]).padEnd(12)} (${ctx.settings.source(key)})`);
+      }),
+    );
+  config
+    .command('set <key> <value>')
+    .action((key: string, value: string) =>
+      withContext(async (ctx) => {
+        if (!isSettingKey(key)) throw new OtterError('usage', `unknown setting ${key}: one of ${SETTING_KEYS.join(', ')}`);
+        ctx.settings.set(key, value);
+        io.out(`${key} = ${String(ctx.settings.get(key))}`);
+      }),
+    );
+}

@@ -1,0 +1,77 @@
+import { Option, type Command } from 'commander';
+import { addProject, listProjects, removeProject, showProject, type RemoveCleanup } from '../../services/projects.js';
+import { OtterError } from '../../services/errors.js';
+import { historyTable, projectListTable, projectSource } from '../../render/rows.js';
+import { shortSha } from '../../render/format.js';
+import { progressPrinter } from '../progress-printer.js';
+import type { CliKit } from '../context.js';
+
+export function registerProjectCommands(program: Command, { io, withContext, json }: CliKit): void {
+  const project = program.command('project').description('manage projects');
+  project
+    .command('add')
+    .description('register a project from a git repository')
+    .requiredOption('--name <name>', 'project name ([a-z0-9-], used in container names)')
+    .requiredOption('--repo <path>', 'local path of the git repository')
+    .option('--compose-file <file>', 'compose file path inside the repository (default: auto-detect)')
+    .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
+    .option('--json', 'print JSON')
+    .action((opts) =>
+      withContext(async (ctx) => {
+        const p = await addProject(ctx, { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent });
+        if (opts.json) json(p);
+        else io.out(`added project ${p.name} (${projectSource(p)})`);
+      }),
+    );
+  project
+    .command('list')
+    .description('list projects')
+    .option('--json', 'print JSON')
+    .action((opts) =>
+      withContext(async (ctx) => {
+        const projects = await listProjects(ctx);
+        if (opts.json) json(projects);
+        else io.out(projects.length ? projectListTable(projects) : 'no projects yet: add one with otterstack project add --name N --repo PATH');
+      }),
+    );
+  project
+    .command('show <name>')
+    .description('show one project')
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const d = await showProject(ctx, name);
+        if (opts.json) return json(d);
+        const p = d.project;
+        io.out(
+          [
+            `name:          ${p.name}`,
+            `source:        ${projectSource(p)}`,
+            `compose file:  ${p.compose_file ?? '(auto)'}`,
+            `strategy:      ${p.strategy}`,
+            `persistent:    ${(JSON.parse(p.persistent_paths) as string[]).join(', ') || '-'}`,
+            `worktrees:     ${d.worktreesDir}`,
+            `active:        ${d.active ? `${d.active.git_ref ?? '-'} (${shortSha(d.active.git_sha)}) as ${d.active.compose_project}` : 'nothing deployed'}`,
+            '',
+            d.recent.length ? historyTable(d.recent) : 'no deployments yet',
+          ].join('\n'),
+        );
+      }),
+    );
+  project
+    .command('remove <name>')
+    .description('remove a project')
+    .addOption(
+      new Option('--cleanup <what>', 'containers: releases and worktrees; all: also volumes and data; none: only forget')
+        .choices(['containers', 'all', 'none'])
+        .default('containers'),
+    )
+    .option('--yes', 'do not ask for confirmation')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        if (!opts.yes) throw new OtterError('usage', `refusing to remove ${name} without --yes (cleanup: ${opts.cleanup})`);
+        const res = await removeProject(ctx, name, opts.cleanup as RemoveCleanup, progressPrinter(io.err));
+        io.out(`removed ${res.project}: ${res.removedReleases.length} release(s), ${res.removedVolumes.length} volume(s), ${res.removedPaths.length} path(s)`);
+      }),
+    );
+}

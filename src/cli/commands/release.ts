@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { deploy, type DeployResult } from '../../services/deploy.js';
+import { rollback } from '../../services/rollback.js';
+import { parseDurationSeconds } from '../../services/validation.js';
+import { formatDuration, shortSha } from '../../render/format.js';
+import { progressPrinter } from '../progress-printer.js';
+import type { CliKit } from '../context.js';
+
+function summary(res: DeployResult, verb: string): string {
+  return `${verb} ${res.project} ${res.ref} (${shortSha(res.sha)}) in ${formatDuration(res.durationMs)}`;
+}
+
+export function registerReleaseCommands(program: Command, { io, withContext, json }: CliKit): void {
+  program
+    .command('deploy <project>')
+    .description('deploy a git ref (tag, branch or SHA)')
+    .requiredOption('--ref <ref>', 'tag, branch or commit to deploy')
+    .option('--timeout <duration>', 'how long to wait for containers to become healthy (e.g. 90s, 5m)')
+    .option('--dry-run', 'resolve and validate only; start nothing')
+    .option('--json', 'print the result as JSON (progress goes to stderr)')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const res = await deploy(ctx, {
+          project: name,
+          ref: opts.ref,
+          timeoutSeconds: opts.timeout ? parseDurationSeconds(opts.timeout, '--timeout') : undefined,
+          dryRun: opts.dryRun,
+          signal: io.signal,
+          onProgress: progressPrinter(opts.json ? io.err : io.out),
+        });
+        if (opts.json) json(res);
+        else if (res.outcome === 'deployed') io.out(summary(res, 'deployed'));
+      }),
+    );
+
+  program
+    .command('rollback <project>')
+    .description('bring back the previous good release (or --to an earlier one)')
+    .option('--to <sha>', 'SHA or SHA prefix of an earlier release (see history)')
+    .option('--timeout <duration>', 'how long to wait for containers to become healthy')
+    .option('--json', 'print the result as JSON (progress goes to stderr)')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const res = await rollback(ctx, {
+          project: name,
+          to: opts.to,
+          timeoutSeconds: opts.timeout ? parseDurationSeconds(opts.timeout, '--timeout') : undefined,
+          signal: io.signal,
+          onProgress: progressPrinter(opts.json ? io.err : io.out),
+        });
+        if (opts.json) json(res);
+        else if (res.outcome === 'deployed') io.out(summary(res, 'rolled back'));
+      }),
+    );
+
+  program
+    .command('validate <project>')
+    .description('check that a ref can be deployed (compose file present and valid) without starting it')
+    .option('--ref <ref>', 'ref to validate', 'HEAD')
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const res = await deploy(ctx, { project: name, ref: opts.ref, dryRun: true, signal: io.signal, onProgress: opts.json ? undefined : progressPrinter(io.out) });
+        if (opts.json) json({ valid: true, ...res });
+        else io.out(`${name} ${opts.ref} (${shortSha(res.sha)}) is valid: services ${res.services.join(', ')}`);
+      }),
+    );
+}

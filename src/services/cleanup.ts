@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ServiceContext } from './context.js';
+import { Progress, type ProgressListener } from './events.js';
+import { isProcessAlive, staleLocks } from './locks.js';
+import { lockProject } from './locking.js';
+import { requireProject } from './projects.js';
+import { parseComposeProjectName, removeRelease, startRelease } from './release.js';
+
+export interface CleanupAction {
+  kind: 'interrupt_row' | 'remove_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'kill_process';
+  target: string;
+  reason: string;
+}
+
+export interface CleanupResult {
+  dryRun: boolean;
+  actions: CleanupAction[];
+}
+
+/** Processes still running compose for a release of `project` (orphans of a killed deploy). */
+function strayComposeProcesses(project: string): number[] {
+  const needle = `otterstack-${project}-`;
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.startsWith(needle) || a.includes(` ${needle}`) || a.includes(`'${needle}`)) && args.join(' ').includes('compose')) pids.push(Number(entry));
+    } catch {
+      /* process gone */
+    }
+  }
+  return pids;
+}
+
+async function killAndWait(pids: number[]): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = Date.now() + 15_000;
+  while (pids.some((p) => isProcessAlive(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids.filter((p) => isProcessAlive(p))) process.kill(pid, 'SIGKILL');
+}
+
+/**
+ * Reconciles the database, worktrees, compose projects and locks after a crash (SIGKILL, power
+ * loss): dead `deploying` rows become `interrupted`; releases and worktrees the database does not
+ * keep are removed; an active release left stopped is started again; stale locks go.
+ * With dryRun, only lists what it would do.
+ */
+export async function cleanup(ctx: ServiceContext, name: string | undefined, opts: { dryRun?: boolean; onProgress?: ProgressListener } = {}): Promise<CleanupResult> {
+  const progress = new Progress(opts.onProgress ? [opts.onProgress] : []);
+  const dryRun = opts.dryRun ?? false;
+  const actions: CleanupAction[] = [];
+  const act = async (action: CleanupAction, fn: () => Promise<unknown> | unknown) => {
+    actions.push(action);
+    progress.stage('cleanup', `${dryRun ? 'would ' : ''}${action.kind.replace(/_/g, ' ')} ${action.target}: ${action.reason}`);
+    if (!dryRun) await fn();
+  };
+
+  // Stale locks first: a dead holder's lock must not block the reconciliation itself.
+  for (const { file, holder } of staleLocks(ctx.paths.locksDir)) {
+    if (name && path.basename(file) !== `${name}.lock`) continue;
+    await act({ kind: 'remove_lock', target: path.basename(file), reason: holder ? `holder PID ${holder.pid} is gone` : 'unreadable' }, () => fs.rmSync(file, { force: true }));
+  }
+
+  const projects = name ? [await requireProject(ctx, name)] : await ctx.store.projects.all();
+  const known = new Set(projects.map((p) => p.name));
+  const containers = await ctx.engine.listContainers();
+
+  for (const project of projects) {
+    const lock = dryRun ? null : lockProject(ctx, project.name, 'cleanup');
+    try {
+      const rows = await ctx.store.deployments.all(project.id);
+      for (const row of rows.filter((r) => r.status === 'deploying')) {
+        if (row.pid && isProcessAlive(row.pid)) continue;
+        const strays = strayComposeProcesses(project.name);
+        if (strays.length) await act({ kind: 'kill_process', target: strays.join(','), reason: `compose left running by dead deployment ${row.id}` }, () => killAndWait(strays));
+        await act({ kind: 'interrupt_row', target: `deployment ${row.id}`, reason: `process ${row.pid ?? '?'} is gone` }, () =>
+          ctx.store.deployments.setStatus(row.id, 'interrupted', 'interrupted: the deploying process died (reconciled by cleanup)'),
+        );
+      }
+      // Releases worth keeping: the active one and the successful older ones (rollback targets).
+      const keep = new Set(rows.filter((r) => r.status === 'active' || r.status === 'inactive' || r.status === 'rolled_back').map((r) => r.git_sha.slice(0, 7)));
+      const releases = new Set(containers.map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
+      for (const cp of releases) {
+        const sha7 = parseComposeProjectName(cp)!.sha7;
+        if (!keep.has(sha7)) await act({ kind: 'remove_release', target: cp, reason: 'no successful deployment uses it' }, () => removeRelease(ctx, cp));
+      }
+      const dir = ctx.paths.projectWorktrees(project.name);
+      for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+        const sha7 = /^([0-9a-f]{7})(\.otterstack\.yaml)?$/.exec(entry)?.[1];
+        if (sha7 && keep.has(sha7)) continue;
+        const full = path.join(dir, entry);
+        await act({ kind: 'remove_worktree', target: full, reason: 'no successful deployment uses it' }, async () => {
+          if (fs.statSync(full).isDirectory()) await ctx.git.removeWorktree(project.repo_path, full);
+          else fs.rmSync(full, { force: true });
+        });
+      }
+      const active = rows.find((r) => r.status === 'active');
+      if (active) {
+        const mine = containers.filter((c) => c.composeProject === active.compose_project);
+        if (mine.some((c) => c.state !== 'running')) {
+          await act({ kind: 'restart_active', target: active.compose_project, reason: 'the active release was left stopped' }, () => startRelease(ctx, active.compose_project));
+        }
+      }
+    } finally {
+      lock?.release();
+    }
+  }
+
+  if (!name) {
+    // Releases of projects the database does not know at all.
+    for (const cp of new Set(containers.map((c) => c.composeProject))) {
+      const parsed = parseComposeProjectName(cp);
+      if (parsed && !known.has(parsed.project)) await act({ kind: 'remove_release', target: cp, reason: `project ${parsed.project} is not registered` }, () => removeRelease(ctx, cp));
+    }
+    for (const entry of fs.existsSync(ctx.paths.worktreesDir) ? fs.readdirSync(ctx.paths.worktreesDir) : []) {
+      if (!known.has(entry)) {
+        const full = path.join(ctx.paths.worktreesDir, entry);
+        await act({ kind: 'remove_worktree', target: full, reason: `project ${entry} is not registered` }, () => fs.rmSync(full, { recursive: true, force: true }));
+      }
+    }
+  }
+  progress.stage('done', actions.length ? `${dryRun ? 'would take' : 'took'} ${actions.length} action(s)` : 'nothing to clean up');
+  return { dryRun, actions };
+}

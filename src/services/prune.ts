@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Project } from '../db/schema.js';
+import type { ServiceContext } from './context.js';
+import { Progress, type ProgressListener } from './events.js';
+import { lockProject } from './locking.js';
+import { requireProject } from './projects.js';
+import { composeProjectName, parseComposeProjectName, removeRelease } from './release.js';
+import { OtterError } from './errors.js';
+
+export interface PruneResult {
+  project: string;
+  keptReleases: string[];
+  removedReleases: string[];
+  removedWorktrees: string[];
+  deletedHistoryRows: number;
+  deletedLogs: number;
+}
+
+export async function prune(ctx: ServiceContext, name: string, keep: number | undefined, onProgress?: ProgressListener): Promise<PruneResult> {
+  const project = await requireProject(ctx, name);
+  if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) throw new OtterError('usage', `invalid --keep ${keep}: keep at least 1 release (the active one)`);
+  const lock = lockProject(ctx, project.name, 'prune');
+  try {
+    return await pruneLocked(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'), new Progress(onProgress ? [onProgress] : []));
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Retention, with the project lock already held: keeps the active release plus the newest
+ * successful ones up to `keep` (containers stopped, worktrees kept, for rollback); removes other
+ * releases' containers, networks and worktrees. Never touches volumes or persistent paths.
+ * Also trims history rows and old operation logs.
+ */
+export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress): Promise<PruneResult> {
+  const rows = await ctx.store.deployments.all(project.id);
+  const kept = new Set<string>();
+  const active = rows.find((r) => r.status === 'active');
+  if (active) kept.add(active.git_sha.slice(0, 7));
+  for (const r of rows) {
+    if (kept.size >= Math.max(1, keep)) break;
+    if (r.status === 'inactive' || r.status === 'rolled_back') kept.add(r.git_sha.slice(0, 7));
+  }
+  const out: PruneResult = {
+    project: project.name,
+    keptReleases: [...kept].map((s) => composeProjectName(project.name, s)),
+    removedReleases: [],
+    removedWorktrees: [],
+    deletedHistoryRows: 0,
+    deletedLogs: 0,
+  };
+
+  const onEngine = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject));
+  for (const cp of onEngine) {
+    const parsed = parseComposeProjectName(cp);
+    if (parsed?.project !== project.name || kept.has(parsed.sha7)) continue;
+    progress.stage('prune', `removing release ${cp}`);
+    await removeRelease(ctx, cp);
+    out.removedReleases.push(cp);
+  }
+
+  const dir = ctx.paths.projectWorktrees(project.name);
+  for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const sha7 = /^([0-9a-f]{7})(?:\.otterstack\.yaml)?$/.exec(entry)?.[1];
+    if (!sha7 || kept.has(sha7)) continue;
+    const full = path.join(dir, entry);
+    if (entry.endsWith('.yaml')) fs.rmSync(full, { force: true });
+    else {
+      progress.stage('prune', `removing worktree ${full}`);
+      await ctx.git.removeWorktree(project.repo_path, full);
+      out.removedWorktrees.push(full);
+    }
+  }
+
+  // History: newest N rows stay, plus every row of a kept release; never a running deployment.
+  const limit = ctx.settings.get('historyRetention');
+  const doomed = rows.slice(limit).filter((r) => r.status !== 'deploying' && r.status !== 'active' && !kept.has(r.git_sha.slice(0, 7)));
+  await ctx.store.deployments.deleteIds(doomed.map((r) => r.id));
+  out.deletedHistoryRows = doomed.length;
+
+  const cutoff = Date.now() - ctx.settings.get('logRetentionDays') * 86_400_000;
+  const oldLogs = await ctx.store.operationLogs.olderThan(project.id, cutoff);
+  for (const log of oldLogs) fs.rmSync(log.log_path, { force: true });
+  await ctx.store.operationLogs.deleteIds(oldLogs.map((l) => l.id));
+  out.deletedLogs = oldLogs.length;
+  return out;
+}
