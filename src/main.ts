@@ -3,8 +3,8 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { EXIT_CODES, OtterError, toOtterError } from './services/errors.js';
 import { redact } from './services/redact.js';
+import { installSignalHandlers, SIGNAL_EXIT } from './cli/signals.js';
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** True when argv (after node and script) names a command rather than only global options. */
 export function hasSubcommand(args: string[]): boolean {
@@ -28,15 +28,7 @@ async function main(): Promise<number> {
   }
 
   const abort = new AbortController();
-  let caught: NodeJS.Signals | null = null;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      // A second signal means "stop now", even mid-cleanup.
-      if (caught) process.exit(SIGNAL_EXIT[sig]);
-      caught = sig;
-      abort.abort();
-    });
-  }
+  const caughtSignal = installSignalHandlers(abort);
 
   const program = buildProgram({
     out: (t) => process.stdout.write(t + '\n'),
@@ -45,14 +37,16 @@ async function main(): Promise<number> {
   });
   try {
     await program.parseAsync(process.argv);
-    return caught ? SIGNAL_EXIT[caught]! : 0;
+    const caught = caughtSignal();
+    return caught ? SIGNAL_EXIT[caught as keyof typeof SIGNAL_EXIT] : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : EXIT_CODES.usage;
     }
     const e = toOtterError(err);
     process.stderr.write(`otterstack: ${redact(e.message)}\n`);
-    if (caught) return SIGNAL_EXIT[caught]!;
+    const caught = caughtSignal();
+    if (caught) return SIGNAL_EXIT[caught as keyof typeof SIGNAL_EXIT];
     return EXIT_CODES[e.kind];
   }
 }

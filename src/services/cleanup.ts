@@ -5,10 +5,10 @@ import { Progress, type ProgressListener } from './events.js';
 import { isProcessAlive, staleLocks } from './locks.js';
 import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
-import { parseComposeProjectName, removeRelease, startRelease } from './release.js';
+import { parseComposeProjectName, removeRelease, startRelease, stopRelease } from './release.js';
 
 export interface CleanupAction {
-  kind: 'interrupt_row' | 'remove_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'kill_process';
+  kind: 'interrupt_row' | 'remove_release' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'kill_process';
   target: string;
   reason: string;
 }
@@ -87,10 +87,15 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       }
       // Releases worth keeping: the active one and the successful older ones (rollback targets).
       const keep = new Set(rows.filter((r) => r.status === 'active' || r.status === 'inactive' || r.status === 'rolled_back').map((r) => r.git_sha.slice(0, 7)));
+      const activeCp = rows.find((r) => r.status === 'active')?.compose_project;
       const releases = new Set(containers.map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
       for (const cp of releases) {
         const sha7 = parseComposeProjectName(cp)!.sha7;
         if (!keep.has(sha7)) await act({ kind: 'remove_release', target: cp, reason: 'no successful deployment uses it' }, () => removeRelease(ctx, cp));
+        else if (cp !== activeCp && containers.some((c) => c.composeProject === cp && c.state === 'running')) {
+          // A kept older release must be stopped: only the active release serves.
+          await act({ kind: 'stop_release', target: cp, reason: 'only the active release should run' }, () => stopRelease(ctx, cp));
+        }
       }
       const dir = ctx.paths.projectWorktrees(project.name);
       for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {

@@ -74,9 +74,19 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
     }
   }
 
-  // History: newest N rows stay, plus every row of a kept release; never a running deployment.
+  // History: the newest N rows stay, plus the newest good row of each kept release (so rollback
+  // still finds it); never a running or active deployment.
   const limit = ctx.settings.get('historyRetention');
-  const doomed = rows.slice(limit).filter((r) => r.status !== 'deploying' && r.status !== 'active' && !kept.has(r.git_sha.slice(0, 7)));
+  const anchors = new Set<number>();
+  const anchored = new Set<string>();
+  for (const r of rows) {
+    const sha7 = r.git_sha.slice(0, 7);
+    if (kept.has(sha7) && !anchored.has(sha7) && r.status !== 'failed' && r.status !== 'interrupted') {
+      anchors.add(r.id);
+      anchored.add(sha7);
+    }
+  }
+  const doomed = rows.slice(limit).filter((r) => r.status !== 'deploying' && r.status !== 'active' && !anchors.has(r.id));
   await ctx.store.deployments.deleteIds(doomed.map((r) => r.id));
   out.deletedHistoryRows = doomed.length;
 

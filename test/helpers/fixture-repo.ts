@@ -27,7 +27,8 @@ export function appCompose({ port, version, healthy = true }: AppOptions): strin
   web:
     image: ${TEST_IMAGE}
     init: true
-    command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && echo serving ${version} API_TOKEN=$$API_TOKEN && exec httpd -f -p 8080 -h /www"]
+    environment: ["API_TOKEN=supersecret-${version}"]
     ports: ["127.0.0.1:${port}:8080"]
     volumes: ["data:/data"]
     healthcheck:
@@ -38,6 +39,21 @@ export function appCompose({ port, version, healthy = true }: AppOptions): strin
 volumes:
   data: {}
 `;
+}
+
+/** A repository whose tags are all healthy releases serving their own tag name. */
+export function createHealthyRepo(port: number, tags: string[]): FixtureRepo {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-repo-'));
+  git(dir, ['init', '-q', '-b', 'main']);
+  const shas: Record<string, string> = {};
+  for (const tag of tags) {
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), appCompose({ port, version: tag }));
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', tag]);
+    git(dir, ['tag', tag]);
+    shas[tag] = git(dir, ['rev-parse', 'HEAD']);
+  }
+  return { dir, shas };
 }
 
 export interface FixtureRepo {
