@@ -7,6 +7,7 @@ import path from 'node:path';
 import { benchDeployOverhead } from './deploy-overhead.js';
 import { benchHistory } from './history.js';
 import { benchStatus } from './status.js';
+import { benchRollback } from './rollback.js';
 
 interface Row {
   metric: string;
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const suites: [string, () => Promise<Row[]>][] = [
     ['deploy', benchDeployOverhead],
+    ['rollback', benchRollback],
     ['status', benchStatus],
     ['history', benchHistory],
   ];

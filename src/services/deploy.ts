@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Deployment, DeploymentAction, Project } from '../db/schema.js';
-import { outputSummary } from './commands/exec.js';
 import type { ServiceContext } from './context.js';
 import { OtterError, toOtterError } from './errors.js';
+import { mostUsefulLine } from './commands/exec.js';
 import { Progress, type ProgressListener } from './events.js';
 import { acquireDeploySlot, lockProject } from './locking.js';
 import { OperationLogger } from './oplog.js';
@@ -235,16 +235,10 @@ class ReleaseRun {
       started_at: Date.now(),
     });
     try {
-      await this.checkout();
-      this.checkAbort();
-      progress.stage('validate', 'validating compose file');
-      this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`);
-      for (const w of this.prepared.warnings) progress.warning(w);
-      this.checkAbort();
-      await this.start();
+      const services = (await this.startKeptContainers()) ?? (await this.checkoutAndStart());
       const timeoutSeconds = this.req.timeoutSeconds ?? ctx.settings.get('healthTimeoutSeconds');
-      progress.stage('health', `waiting up to ${timeoutSeconds}s for ${this.prepared.services.join(', ')} to be healthy`);
-      await waitHealthy(ctx, this.cp, this.prepared.services, { timeoutMs: timeoutSeconds * 1000, signal: this.req.signal, progress });
+      progress.stage('health', `waiting up to ${timeoutSeconds}s for ${services.join(', ')} to be healthy`);
+      await waitHealthy(ctx, this.cp, services, { timeoutMs: timeoutSeconds * 1000, signal: this.req.signal, progress });
       this.checkAbort();
       await this.retirePrevious();
       // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
@@ -273,32 +267,65 @@ class ReleaseRun {
     await ctx.git.addWorktree(project.repo_path, this.worktree, this.sha);
   }
 
-  private async start(): Promise<void> {
-    const { ctx, progress } = this;
+  /**
+   * Fast path (rollback, or redeploying a kept release): its containers still exist, stopped,
+   * so starting them is enough; no checkout, no compose. Returns null when there is nothing kept.
+   */
+  private async startKeptContainers(): Promise<string[] | null> {
+    if (this.previous?.compose_project === this.cp) return null;
+    const kept = await this.ctx.engine.listContainers(this.cp);
+    if (kept.length === 0) return null;
+    this.preexisting = true;
+    this.progress.stage('start', `starting the kept containers of ${this.cp}`);
+    await this.startWithPortRetry('start', async () => {
+      try {
+        await startRelease(this.ctx, this.cp);
+        return null;
+      } catch (err) {
+        return toOtterError(err).message;
+      }
+    });
+    return [...new Set(kept.map((c) => c.service))];
+  }
+
+  private async checkoutAndStart(): Promise<string[]> {
+    const { ctx, project, progress } = this;
+    await this.checkout();
+    this.checkAbort();
+    progress.stage('validate', 'validating compose file');
+    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`);
+    for (const w of this.prepared.warnings) progress.warning(w);
+    this.checkAbort();
     const compose = await ctx.compose();
-    const target = this.prepared!.target;
-    this.preexisting = (await ctx.engine.listContainers(this.cp)).length > 0;
+    const target = this.prepared.target;
     progress.stage('start', `starting ${this.cp} (${compose.cli.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.cli.version})`);
-    const up = () =>
-      compose.up(target, {
+    await this.startWithPortRetry('compose up', async () => {
+      const res = await compose.up(target, {
         signal: this.req.signal,
         timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000,
         onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim()).forEach((l) => progress.output(l.trim())),
       });
-    let res = await up();
+      return res.exitCode === 0 ? null : `${res.stdout}\n${res.stderr}`;
+    });
+    return this.prepared.services;
+  }
+
+  /**
+   * DESIGN (recreate): when host ports are taken by the running release, stop (not remove) it
+   * and try once more; undo() starts it again if the new release then fails.
+   */
+  private async startWithPortRetry(what: string, attempt: () => Promise<string | null>): Promise<void> {
+    let error = await attempt();
     this.checkAbort();
-    const previousRunning = this.previous && this.previous.compose_project !== this.cp;
-    if (res.exitCode !== 0 && previousRunning && PORT_CONFLICT.test(res.stderr + res.stdout)) {
-      // DESIGN (recreate): host ports are taken by the running release; stop (not remove) it and retry.
-      progress.stage('start', `host port in use by ${this.previous!.compose_project}; stopping it and retrying`);
-      await stopRelease(ctx, this.previous!.compose_project);
+    const prev = this.previous && this.previous.compose_project !== this.cp ? this.previous : null;
+    if (error && prev && PORT_CONFLICT.test(error)) {
+      this.progress.stage('start', `host port in use by ${prev.compose_project}; stopping it and retrying`);
+      await stopRelease(this.ctx, prev.compose_project);
       this.stoppedPrevious = true;
-      res = await up();
+      error = await attempt();
       this.checkAbort();
     }
-    if (res.exitCode !== 0) {
-      throw new OtterError('deploy_failed', `compose up failed for ${this.cp}: ${redact(outputSummary(res))}`);
-    }
+    if (error) throw new OtterError('deploy_failed', `${what} failed for ${this.cp}: ${redact(mostUsefulLine(error) || 'no output')}`);
   }
 
   private async retirePrevious(): Promise<void> {

@@ -66,3 +66,27 @@ export class OperationLogger {
     await this.store.operationLogs.finish(this.id, status, message === null ? null : redact(message), deploymentId);
   }
 }
+
+/**
+ * Runs an operation with its log: progress events go to the file, the row records the outcome.
+ * Used by prune/remove/cleanup (deploy and rollback manage their logger themselves, to link it
+ * to the deployment row).
+ */
+export async function withOperationLog<T>(
+  store: Store,
+  logsDir: string,
+  op: { projectId: number | null; projectName: string; operation: OperationKind },
+  listeners: ((e: ProgressEvent) => void)[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  const log = await OperationLogger.open(store, logsDir, op);
+  listeners.push(log.onProgress);
+  try {
+    const result = await fn();
+    await log.finish('success', `${op.operation} ${op.projectName} done`);
+    return result;
+  } catch (err) {
+    await log.finish('failed', err instanceof Error ? err.message : String(err)).catch(() => undefined);
+    throw err;
+  }
+}

@@ -5,6 +5,7 @@ import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
+import { withOperationLog } from './oplog.js';
 import { pinnedVolumeName } from './override.js';
 import { parseComposeProjectName, removeRelease } from './release.js';
 import { redact } from './redact.js';
@@ -100,47 +101,52 @@ export async function removeProject(
   onProgress?: ProgressListener,
 ): Promise<RemoveResult> {
   const project = await requireProject(ctx, name);
-  const progress = new Progress(onProgress ? [onProgress] : []);
+  const listeners = onProgress ? [onProgress] : [];
   const lock = lockProject(ctx, project.name, 'remove');
-  const out: RemoveResult = { project: project.name, cleanup, removedReleases: [], removedVolumes: [], removedPaths: [] };
   try {
-    const deploying = await ctx.store.deployments.byStatus('deploying', project.id);
-    if (deploying.length > 0) {
-      throw new OtterError('conflict', `project ${name} has a deployment in progress (id ${deploying[0]!.id}): wait for it or run cleanup first`);
-    }
-    if (cleanup !== 'none') {
-      const releases = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
-      for (const cp of releases) {
-        progress.stage('cleanup', `removing release ${cp}`);
-        await removeRelease(ctx, cp);
-        out.removedReleases.push(cp);
-      }
-      const history = await ctx.store.deployments.history(project.id, 1_000_000);
-      for (const wt of new Set(history.map((d) => d.worktree_path))) {
-        if (fs.existsSync(wt)) {
-          await ctx.git.removeWorktree(project.repo_path, wt);
-          out.removedPaths.push(wt);
-        }
-      }
-      removePath(ctx.paths.projectWorktrees(project.name), out);
-    }
-    if (cleanup === 'all') {
-      const volumes = await pinnedVolumes(ctx, project.name);
-      for (const v of volumes) {
-        progress.stage('cleanup', `removing volume ${v}`);
-        const res = await ctx.engine.removeVolume(v);
-        if (res) out.removedVolumes.push(v);
-      }
-      removePath(ctx.paths.projectShared(project.name), out);
-      removePath(ctx.paths.projectLogs(project.name), out);
-      if (project.repo_type === 'remote') removePath(ctx.paths.repo(project.name), out);
-    }
-    await ctx.store.projects.delete(project.id);
-    progress.stage('done', `project ${name} removed`);
-    return out;
+    const run = () => removeLocked(ctx, project, cleanup, new Progress(listeners));
+    // --cleanup all deletes the project's logs too, so only the other modes keep a log of the removal.
+    if (cleanup === 'all') return await run();
+    return await withOperationLog(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: 'remove' }, listeners, run);
   } finally {
     lock.release();
   }
+}
+
+async function removeLocked(ctx: ServiceContext, project: Project, cleanup: RemoveCleanup, progress: Progress): Promise<RemoveResult> {
+  const out: RemoveResult = { project: project.name, cleanup, removedReleases: [], removedVolumes: [], removedPaths: [] };
+  const deploying = await ctx.store.deployments.byStatus('deploying', project.id);
+  if (deploying.length > 0) {
+    throw new OtterError('conflict', `project ${project.name} has a deployment in progress (id ${deploying[0]!.id}): wait for it or run cleanup first`);
+  }
+  if (cleanup !== 'none') {
+    const releases = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
+    for (const cp of releases) {
+      progress.stage('cleanup', `removing release ${cp}`);
+      await removeRelease(ctx, cp);
+      out.removedReleases.push(cp);
+    }
+    const history = await ctx.store.deployments.all(project.id);
+    for (const wt of new Set(history.map((d) => d.worktree_path))) {
+      if (fs.existsSync(wt)) {
+        await ctx.git.removeWorktree(project.repo_path, wt);
+        out.removedPaths.push(wt);
+      }
+    }
+    removePath(ctx.paths.projectWorktrees(project.name), out);
+  }
+  if (cleanup === 'all') {
+    for (const v of await pinnedVolumes(ctx, project.name)) {
+      progress.stage('cleanup', `removing volume ${v}`);
+      if (await ctx.engine.removeVolume(v)) out.removedVolumes.push(v);
+    }
+    removePath(ctx.paths.projectShared(project.name), out);
+    removePath(ctx.paths.projectLogs(project.name), out);
+    if (project.repo_type === 'remote') removePath(ctx.paths.repo(project.name), out);
+  }
+  await ctx.store.projects.delete(project.id);
+  progress.stage('done', `project ${project.name} removed`);
+  return out;
 }
 
 async function pinnedVolumes(ctx: ServiceContext, project: string): Promise<string[]> {

@@ -7,6 +7,7 @@ import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
 import { composeProjectName, parseComposeProjectName, removeRelease } from './release.js';
 import { OtterError } from './errors.js';
+import { withOperationLog } from './oplog.js';
 
 export interface PruneResult {
   project: string;
@@ -21,8 +22,11 @@ export async function prune(ctx: ServiceContext, name: string, keep: number | un
   const project = await requireProject(ctx, name);
   if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) throw new OtterError('usage', `invalid --keep ${keep}: keep at least 1 release (the active one)`);
   const lock = lockProject(ctx, project.name, 'prune');
+  const listeners = onProgress ? [onProgress] : [];
   try {
-    return await pruneLocked(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'), new Progress(onProgress ? [onProgress] : []));
+    return await withOperationLog(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: 'prune' }, listeners, () =>
+      pruneLocked(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'), new Progress(listeners)),
+    );
   } finally {
     lock.release();
   }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Project } from '../db/schema.js';
 import type { ComposeTarget } from './commands/compose.js';
 import type { ContainerInfo } from './commands/engine.js';
@@ -73,6 +72,7 @@ export async function prepareRelease(
     const rel = path.relative(worktree, composeFile);
     throw new OtterError('usage', `invalid compose file ${rel} at ${refLabel}: ${firstLine(outputSummary(config))}`);
   }
+  const { parse: parseYaml, stringify: stringifyYaml } = await import('yaml');
   let parsed: Record<string, unknown>;
   try {
     parsed = (parseYaml(config.stdout) ?? {}) as Record<string, unknown>;
@@ -145,7 +145,7 @@ export async function waitHealthy(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const seen = new Map<string, string>();
-  let delay = 200;
+  let delay = 100;
   for (;;) {
     if (signal?.aborted) throw new OtterError('interrupted', 'interrupted while waiting for containers to become healthy');
     const containers = await ctx.engine.listContainers(composeProject);
@@ -169,7 +169,7 @@ export async function waitHealthy(
       );
     }
     await sleepUntil(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
-    delay = Math.min(1000, delay * 2);
+    delay = Math.min(500, delay * 2);
   }
 }
 

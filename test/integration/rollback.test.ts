@@ -45,7 +45,7 @@ describe('rollback, history, prune, logs', () => {
     const res = await runCli(dataDir, ['rollback', project]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/rolling back to v1/);
-    expect(res.stdout).toMatch(/reusing worktree/);
+    expect(res.stdout).toMatch(/starting the kept containers of/);
     expect(await httpGet(port)).toBe('v1');
     // Same container, started again: rollback did not recreate it.
     expect(containersOf(cp(repo.shas.v1!))).toEqual([{ id: v1Container, state: 'running' }]);
@@ -95,6 +95,18 @@ describe('rollback, history, prune, logs', () => {
     expect((await runCli(dataDir, ['history', project])).code).toBe(0);
     const res = await runCli(dataDir, ['rollback', project]);
     expect(res.code, res.stderr).toBe(0);
+    expect(await httpGet(port)).toBe('feature');
+
+    // Without kept containers the release is rebuilt from its worktree: a garbage one is replaced.
+    expect((await runCli(dataDir, ['prune', project, '--keep', '1'])).code).toBe(0);
+    const v1Wt = path.join(dataDir, 'worktrees', project, repo.shas.v1!.slice(0, 7));
+    fs.mkdirSync(v1Wt);
+    fs.writeFileSync(path.join(v1Wt, 'compose.yaml'), 'garbage: [');
+    const rebuilt = await runCli(dataDir, ['rollback', project, '--to', repo.shas.v1!.slice(0, 7)]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toMatch(/checking out \w{7} into/);
+    expect(await httpGet(port)).toBe('v1');
+    expect((await runCli(dataDir, ['rollback', project])).code).toBe(0);
     expect(await httpGet(port)).toBe('feature');
   });
 

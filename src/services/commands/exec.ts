@@ -1,4 +1,4 @@
-import { $, ProcessOutput } from 'zx';
+import type { ProcessOutput } from 'zx';
 
 /**
  * The only place that spawns processes. zx quotes every interpolated argument (arrays element by
@@ -27,6 +27,8 @@ export type Exec = (argv: readonly string[], opts?: ExecOptions) => Promise<Exec
 export const exec: Exec = async (argv, opts = {}) => {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('exec: empty command');
+  // zx is loaded on first use: commands that never spawn (help, history) start faster.
+  const { $, ProcessOutput: Output } = await import('zx');
   const shell = $({
     cwd: opts.cwd,
     env: opts.env ?? process.env,
@@ -48,7 +50,7 @@ export const exec: Exec = async (argv, opts = {}) => {
     out = await child;
   } catch (err) {
     // zx rejects (even with nothrow) when aborted through the signal.
-    if (err instanceof ProcessOutput) out = err;
+    if (err instanceof Output) out = err;
     else if (opts.signal?.aborted) return { exitCode: null, stdout: '', stderr: 'aborted', killed: 'aborted' };
     else throw err;
   }
@@ -58,6 +60,18 @@ export const exec: Exec = async (argv, opts = {}) => {
 
 /** Trims and joins stderr/stdout into the most useful single line for an error message. */
 export function outputSummary(res: ExecResult): string {
-  const text = (res.stderr.trim() || res.stdout.trim()).split('\n').map((l) => l.trim()).filter(Boolean);
-  return text.slice(-1)[0] ?? `exit code ${res.exitCode}`;
+  return mostUsefulLine(res.stderr.trim() || res.stdout.trim()) || `exit code ${res.exitCode}`;
+}
+
+/**
+ * The line of a command's output that best explains a failure: the last one naming an error,
+ * skipping docker's and compose's generic trailers ("Encountered errors…", "failed to start
+ * containers: <ids>") that hide the real reason printed above them.
+ */
+export function mostUsefulLine(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Encountered errors|failed to start containers:/.test(l));
+  return [...lines].reverse().find((l) => /error|failed|denied|not found|invalid|allocated|in use/i.test(l)) ?? lines.at(-1) ?? '';
 }

@@ -1,0 +1,76 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, runJson } from '../helpers/cli.js';
+import { containersOf, freePort, httpGet, purgeProject } from '../helpers/engine.js';
+import { appCompose, createFixtureRepo } from '../helpers/fixture-repo.js';
+import { lockFiles } from '../helpers/state.js';
+import { waitFor } from '../helpers/wait.js';
+
+const suffix = crypto.randomBytes(3).toString('hex');
+const project = `t-clean-${suffix}`;
+const ghost = `t-ghost-${suffix}`;
+const ghostCp = `otterstack-${ghost}-abcdef0`;
+let dataDir: string;
+let port: number;
+
+interface Cleanup {
+  dryRun: boolean;
+  actions: { kind: string; target: string }[];
+}
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
+  port = await freePort();
+  const repo = createFixtureRepo(port);
+  expect((await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo.dir])).code).toBe(0);
+  expect((await runCli(dataDir, ['deploy', project, '--ref', 'v1'])).code).toBe(0);
+  // A release of a project the database does not know (e.g. removed with --cleanup none).
+  const ghostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-ghost-'));
+  fs.writeFileSync(path.join(ghostDir, 'compose.yaml'), appCompose({ port: await freePort(), version: 'ghost' }));
+  execFileSync('docker-compose', ['-p', ghostCp, '-f', path.join(ghostDir, 'compose.yaml'), 'up', '-d'], { stdio: 'ignore' });
+  // A stray worktree folder and a lock left by a dead process.
+  fs.mkdirSync(path.join(dataDir, 'worktrees', project, '0000000'), { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  fs.writeFileSync(path.join(dataDir, 'locks', `${project}.lock`), JSON.stringify({ pid: dead, procStart: null, host: os.hostname(), operation: 'deploy', acquiredAt: 1, token: 't' }));
+});
+
+afterAll(() => {
+  purgeProject(project);
+  purgeProject(ghost);
+});
+
+describe('cleanup', () => {
+  it('--dry-run lists what it would do and changes nothing', async () => {
+    const res = await runJson<Cleanup>(dataDir, ['cleanup', '--dry-run']);
+    expect(res.dryRun).toBe(true);
+    expect(res.actions.map((a) => a.kind).sort()).toEqual(['remove_lock', 'remove_release', 'remove_worktree']);
+    expect(containersOf(ghostCp)).toHaveLength(1);
+    expect(fs.existsSync(path.join(dataDir, 'worktrees', project, '0000000'))).toBe(true);
+    expect(lockFiles(dataDir)).toEqual([`${project}.lock`]);
+  });
+
+  it('removes unknown releases, stray worktrees and stale locks; leaves the active release serving', async () => {
+    const res = await runCli(dataDir, ['cleanup']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`remove release ${ghostCp}: project ${ghost} is not registered`));
+    expect(containersOf(ghostCp)).toEqual([]);
+    expect(fs.existsSync(path.join(dataDir, 'worktrees', project, '0000000'))).toBe(false);
+    expect(lockFiles(dataDir)).toEqual([]);
+    expect(await httpGet(port)).toBe('v1');
+    const again = await runJson<Cleanup>(dataDir, ['cleanup']);
+    expect(again.actions).toEqual([]);
+  });
+
+  it('restarts an active release that was left stopped', async () => {
+    const [c] = containersOf(`otterstack-${project}-${(await runJson<{ active: { git_sha: string } }[]>(dataDir, ['status', project]))[0]!.active.git_sha.slice(0, 7)}`);
+    execFileSync('docker', ['stop', c!.id], { stdio: 'ignore' });
+    expect(await httpGet(port)).toBeNull();
+    const res = await runJson<Cleanup>(dataDir, ['cleanup', project]);
+    expect(res.actions.map((a) => a.kind)).toEqual(['restart_active']);
+    expect(await waitFor(() => httpGet(port), 'active release serving again')).toBe('v1');
+  });
+});
