@@ -11,6 +11,10 @@ export interface Store {
   operationLogs: OperationLogQueries;
 }
 
+export async function readMeta(db: Kysely<Database>, key: string): Promise<string | undefined> {
+  return (await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst())?.value;
+}
+
 export function createStore(db: Kysely<Database>): Store {
   return {
     db,

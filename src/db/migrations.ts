@@ -68,6 +68,16 @@ export const MIGRATIONS: Migration[] = [
       await sql`CREATE INDEX idx_operation_logs_deployment ON operation_logs(deployment_id)`.execute(db);
     },
   },
+  {
+    version: 2,
+    name: 'instance id',
+    async up(db) {
+      // Identifies this installation's releases on a shared engine (labels), so cleanup and
+      // prune never touch releases of another data dir.
+      await sql`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`.execute(db);
+      await sql`INSERT INTO meta (key, value) VALUES ('instance_id', lower(hex(randomblob(8))))`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -66,7 +66,13 @@ export interface OperationLogsTable {
   finished_at: EpochMs | null;
 }
 
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
+  meta: MetaTable;
   projects: ProjectsTable;
   deployments: DeploymentsTable;
   operation_logs: OperationLogsTable;

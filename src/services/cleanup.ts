@@ -71,7 +71,7 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
 
   const projects = name ? [await requireProject(ctx, name)] : await ctx.store.projects.all();
   const known = new Set(projects.map((p) => p.name));
-  const containers = await ctx.engine.listContainers();
+  const containers = await ctx.ownContainers();
 
   for (const project of projects) {
     const lock = dryRun ? null : lockProject(ctx, project.name, 'cleanup');

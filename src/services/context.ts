@@ -1,7 +1,7 @@
 import { openDatabase } from '../db/connection.js';
-import { createStore, type Store } from '../db/index.js';
+import { createStore, readMeta, type Store } from '../db/index.js';
 import { Compose, detectCompose } from './commands/compose.js';
-import { DockerEngine } from './commands/engine.js';
+import { DockerEngine, type ContainerInfo } from './commands/engine.js';
 import { exec as defaultExec, type Exec } from './commands/exec.js';
 import { Git } from './commands/git.js';
 import { DataPaths, defaultDataDir } from './paths.js';
@@ -14,6 +14,10 @@ export interface ServiceContext {
   store: Store;
   git: Git;
   engine: DockerEngine;
+  /** This installation's id, labelled on every release it starts. */
+  instanceId: string;
+  /** Every release container of this installation, in one engine call. */
+  ownContainers(): Promise<ContainerInfo[]>;
   /** Detected lazily (and once): not every command needs compose. */
   compose(): Promise<Compose>;
   close(): Promise<void>;
@@ -32,13 +36,17 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
   const settings = new SettingsStore(paths.root, opts.env ?? process.env, opts.settings);
   const { db, close } = await openDatabase(paths.database);
   const run = opts.exec ?? defaultExec;
+  const instanceId = (await readMeta(db, 'instance_id'))!;
+  const engine = new DockerEngine(run);
   let compose: Promise<Compose> | null = null;
   return {
     paths,
     settings,
     store: createStore(db),
     git: new Git(run),
-    engine: new DockerEngine(run),
+    engine,
+    instanceId,
+    ownContainers: () => engine.listContainers(undefined, instanceId),
     compose() {
       compose ??= detectCompose(run, settings.get('composeCommand')).then((cli) => new Compose(cli, run));
       // A failed detection is not cached: the operator may install compose and retry in the TUI.

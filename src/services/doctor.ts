@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { ServiceContext } from './context.js';
 import { toOtterError } from './errors.js';
+import { INSTANCE_LABEL } from './commands/engine.js';
 import { MANAGED_DIR_MODE } from './paths.js';
 import { STATE_FILE_MODE } from '../db/connection.js';
 
@@ -53,5 +54,6 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorCheck[]> {
   const free = stat.bavail * stat.bsize;
   const gib = (free / 1024 ** 3).toFixed(1);
   add('disk space', free < LOW_DISK_BYTES ? 'warn' : 'ok', `${gib} GiB free on the data dir's filesystem`);
+  add('instance', 'ok', `${ctx.instanceId} (label ${INSTANCE_LABEL} on this installation's releases)`);
   return checks;
 }

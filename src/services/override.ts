@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { INSTANCE_LABEL } from './commands/engine.js';
 
 /**
  * Builds the compose override that makes data outlive releases (DESIGN "Data must outlive releases").
@@ -15,6 +16,8 @@ export interface OverrideInput {
   persistentPaths: string[];
   /** <data>/shared/<project> */
   sharedDir: string;
+  /** Labelled on every service so this installation can tell its releases apart. */
+  instanceId: string;
 }
 
 export interface OverrideResult {
@@ -80,8 +83,9 @@ export function buildOverride(input: OverrideInput): OverrideResult {
 
   const services = (config.services ?? {}) as Record<string, { volumes?: unknown[] } | null>;
   const persistent = input.persistentPaths.map((p) => path.posix.normalize(p.replace(/^\.\//, '')));
-  const serviceOverride: Record<string, unknown> = {};
+  const serviceOverride: Record<string, Record<string, unknown>> = {};
   for (const [service, def] of Object.entries(services)) {
+    serviceOverride[service] = { labels: { [INSTANCE_LABEL]: input.instanceId } };
     const remapped: string[] = [];
     for (const entry of def?.volumes ?? []) {
       const m = parseMount(entry);
@@ -101,7 +105,7 @@ export function buildOverride(input: OverrideInput): OverrideResult {
       }
       // Read-only mounts of files shipped in the release (configs) are release-specific by design: allowed.
     }
-    if (remapped.length > 0) serviceOverride[service] = { volumes: remapped };
+    if (remapped.length > 0) serviceOverride[service]!.volumes = remapped;
   }
   if (Object.keys(serviceOverride).length > 0) result.override.services = serviceOverride;
   if (typeof config.version === 'string' && Object.keys(result.override).length > 0) {

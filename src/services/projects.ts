@@ -120,7 +120,7 @@ async function removeLocked(ctx: ServiceContext, project: Project, cleanup: Remo
     throw new OtterError('conflict', `project ${project.name} has a deployment in progress (id ${deploying[0]!.id}): wait for it or run cleanup first`);
   }
   if (cleanup !== 'none') {
-    const releases = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
+    const releases = new Set((await ctx.ownContainers()).map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
     for (const cp of releases) {
       progress.stage('cleanup', `removing release ${cp}`);
       await removeRelease(ctx, cp);

@@ -56,7 +56,7 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
     deletedLogs: 0,
   };
 
-  const onEngine = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject));
+  const onEngine = new Set((await ctx.ownContainers()).map((c) => c.composeProject));
   for (const cp of onEngine) {
     const parsed = parseComposeProjectName(cp);
     if (parsed?.project !== project.name || kept.has(parsed.sha7)) continue;

@@ -89,6 +89,7 @@ export async function prepareRelease(
     worktree,
     persistentPaths: JSON.parse(project.persistent_paths) as string[],
     sharedDir: ctx.paths.projectShared(project.name),
+    instanceId: ctx.instanceId,
   });
   if (built.errors.length > 0) throw new OtterError('usage', built.errors[0]!);
   for (const dir of built.sharedDirs) ensureManagedDir(dir);

@@ -21,7 +21,7 @@ export interface ProjectStatus {
  */
 export async function getStatus(ctx: ServiceContext, name?: string): Promise<ProjectStatus[]> {
   const projects = name ? [await requireProject(ctx, name)] : await ctx.store.projects.all();
-  const [active, containers] = await Promise.all([ctx.store.deployments.allActive(), ctx.engine.listContainers()]);
+  const [active, containers] = await Promise.all([ctx.store.deployments.allActive(), ctx.ownContainers()]);
   const byRelease = new Map<string, ContainerInfo[]>();
   for (const c of containers) {
     const list = byRelease.get(c.composeProject) ?? [];

@@ -14,6 +14,15 @@ export function deployments(dataDir: string, project: string): { id: number; sta
   }
 }
 
+export function instanceId(dataDir: string): string {
+  const db = new Database(path.join(dataDir, 'otterstack.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get() as { value: string }).value;
+  } finally {
+    db.close();
+  }
+}
+
 export function worktreeDirs(dataDir: string, project: string): string[] {
   const dir = path.join(dataDir, 'worktrees', project);
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.endsWith('.yaml')).sort() : [];

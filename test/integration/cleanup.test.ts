@@ -7,13 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runJson } from '../helpers/cli.js';
 import { containersOf, freePort, httpGet, purgeProject } from '../helpers/engine.js';
 import { appCompose, createFixtureRepo } from '../helpers/fixture-repo.js';
-import { lockFiles } from '../helpers/state.js';
+import { instanceId, lockFiles } from '../helpers/state.js';
 import { waitFor } from '../helpers/wait.js';
 
 const suffix = crypto.randomBytes(3).toString('hex');
 const project = `t-clean-${suffix}`;
 const ghost = `t-ghost-${suffix}`;
 const ghostCp = `otterstack-${ghost}-abcdef0`;
+/** Same kind of orphan, but started by another OtterStack installation on this engine. */
+const foreignCp = `otterstack-${ghost}-fedcba9`;
 let dataDir: string;
 let port: number;
 
@@ -29,9 +31,15 @@ beforeAll(async () => {
   expect((await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo.dir])).code).toBe(0);
   expect((await runCli(dataDir, ['deploy', project, '--ref', 'v1'])).code).toBe(0);
   // A release of a project the database does not know (e.g. removed with --cleanup none).
-  const ghostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-ghost-'));
-  fs.writeFileSync(path.join(ghostDir, 'compose.yaml'), appCompose({ port: await freePort(), version: 'ghost' }));
-  execFileSync('docker-compose', ['-p', ghostCp, '-f', path.join(ghostDir, 'compose.yaml'), 'up', '-d'], { stdio: 'ignore' });
+  for (const [cp, instance] of [
+    [ghostCp, instanceId(dataDir)],
+    [foreignCp, 'another-installation'],
+  ]) {
+    const ghostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-ghost-'));
+    const yaml = appCompose({ port: await freePort(), version: 'ghost' }).replace('  web:\n', `  web:\n    labels: ["io.otterstack.instance=${instance}"]\n`);
+    fs.writeFileSync(path.join(ghostDir, 'compose.yaml'), yaml);
+    execFileSync('docker-compose', ['-p', cp!, '-f', path.join(ghostDir, 'compose.yaml'), 'up', '-d'], { stdio: 'ignore' });
+  }
   // A stray worktree folder and a lock left by a dead process.
   fs.mkdirSync(path.join(dataDir, 'worktrees', project, '0000000'), { recursive: true });
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
@@ -58,6 +66,7 @@ describe('cleanup', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(new RegExp(`remove release ${ghostCp}: project ${ghost} is not registered`));
     expect(containersOf(ghostCp)).toEqual([]);
+    expect(containersOf(foreignCp)).toHaveLength(1);
     expect(fs.existsSync(path.join(dataDir, 'worktrees', project, '0000000'))).toBe(false);
     expect(lockFiles(dataDir)).toEqual([]);
     expect(await httpGet(port)).toBe('v1');

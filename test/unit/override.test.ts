@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildOverride, parseMount } from '../../src/services/override.js';
 
-const base = { project: 'web', composeProject: 'otterstack-web-abc1234', worktree: '/data/worktrees/web/abc1234', persistentPaths: [], sharedDir: '/data/shared/web' };
+const base = { project: 'web', composeProject: 'otterstack-web-abc1234', worktree: '/data/worktrees/web/abc1234', persistentPaths: [], sharedDir: '/data/shared/web', instanceId: 'i1' };
+const label = { labels: { 'io.otterstack.instance': 'i1' } };
 
 describe('buildOverride', () => {
   it('pins volumes without an explicit name to a project-scoped name (v1 and v2 config shapes)', () => {
@@ -43,7 +44,7 @@ describe('buildOverride', () => {
       },
     });
     expect(r.errors).toEqual([]);
-    expect(r.override).toEqual({});
+    expect(r.override).toEqual({ services: { app: label } });
   });
 
   it('maps persistent paths to the shared dir, keeping the target and mode', () => {
@@ -54,7 +55,7 @@ describe('buildOverride', () => {
     });
     expect(r.errors).toEqual([]);
     expect(r.sharedDirs).toEqual(['/data/shared/web/data/db']);
-    expect(r.override).toEqual({ version: '3.9', services: { app: { volumes: ['/data/shared/web/data/db:/db'] } } });
+    expect(r.override).toEqual({ version: '3.9', services: { app: { ...label, volumes: ['/data/shared/web/data/db:/db'] } } });
   });
 
   it('parses short and long mount syntax', () => {

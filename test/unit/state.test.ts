@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.js';
+import { MIGRATIONS } from '../../src/db/migrations.js';
 import { createStore } from '../../src/db/index.js';
 import { resolveDataDir } from '../../src/services/paths.js';
 import { SettingsStore, envNameFor } from '../../src/services/settings.js';
@@ -19,7 +20,7 @@ describe('state file', () => {
     const { sql } = await import('kysely');
     expect((await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(b.db)).rows[0]!.journal_mode).toBe('wal');
     expect((await sql<{ foreign_keys: number }>`PRAGMA foreign_keys`.execute(b.db)).rows[0]!.foreign_keys).toBe(1);
-    expect((await sql<{ n: number }>`SELECT count(*) AS n FROM schema_version`.execute(b.db)).rows[0]!.n).toBe(1);
+    expect((await sql<{ n: number }>`SELECT count(*) AS n FROM schema_version`.execute(b.db)).rows[0]!.n).toBe(MIGRATIONS.length);
     await b.close();
   });
 

@@ -2,6 +2,8 @@ import { OtterError } from '../errors.js';
 import { exec as defaultExec, type Exec, outputSummary } from './exec.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+/** Set on every release container through the override; value = the installation's instance id. */
+export const INSTANCE_LABEL = 'io.otterstack.instance';
 const SERVICE_LABEL = 'com.docker.compose.service';
 
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -57,9 +59,10 @@ export class DockerEngine {
    * All compose-managed containers (running or not) in ONE engine call; optionally only one
    * compose project. Everything health-related reads from here, never from `compose ps` text.
    */
-  async listContainers(composeProject?: string): Promise<ContainerInfo[]> {
-    const filter = composeProject ? `label=${COMPOSE_PROJECT_LABEL}=${composeProject}` : `label=${COMPOSE_PROJECT_LABEL}`;
-    const res = await this.run(['docker', 'ps', '--all', '--no-trunc', '--filter', filter, '--format', PS_FORMAT], {
+  async listContainers(composeProject?: string, instance?: string): Promise<ContainerInfo[]> {
+    const filters = ['--filter', composeProject ? `label=${COMPOSE_PROJECT_LABEL}=${composeProject}` : `label=${COMPOSE_PROJECT_LABEL}`];
+    if (instance) filters.push('--filter', `label=${INSTANCE_LABEL}=${instance}`);
+    const res = await this.run(['docker', 'ps', '--all', '--no-trunc', ...filters, '--format', PS_FORMAT], {
       timeoutMs: 30_000,
     });
     if (res.exitCode !== 0) throw new OtterError('environment', `docker ps failed: ${outputSummary(res)}; is the Docker engine running? (try: otterstack doctor)`);
