@@ -10,11 +10,11 @@ import { installSignalHandlers, SIGNAL_EXIT } from './cli/signals.js';
 export function hasSubcommand(args: string[]): boolean {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--data-dir') {
+    if (a === '--data-dir' || a === '--setting') {
       i++;
       continue;
     }
-    if (a.startsWith('--data-dir=') || a === '--headless') continue;
+    if (a.startsWith('--data-dir=') || a.startsWith('--setting=') || a === '--headless') continue;
     return true;
   }
   return false;

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { redactDeep } from './json.js';
 import { openContext, type ServiceContext } from '../services/context.js';
+import { OtterError } from '../services/errors.js';
+import { isSettingKey, parseSettingValue, type Settings } from '../services/settings.js';
 
 export interface CliIO {
   out: (text: string) => void;
@@ -20,7 +22,7 @@ export function makeKit(program: Command, io: CliIO): CliKit {
   return {
     io,
     async withContext(fn) {
-      const ctx = await openContext({ dataDir: program.opts().dataDir });
+      const ctx = await openContext({ dataDir: program.opts().dataDir, settings: parseSettingFlags(program.opts().setting ?? []) });
       try {
         return await fn(ctx);
       } finally {
@@ -29,6 +31,18 @@ export function makeKit(program: Command, io: CliIO): CliKit {
     },
     json: (value) => io.out(JSON.stringify(redactDeep(value), null, 2)),
   };
+}
+
+/** `--setting key=value` (repeatable) → typed overrides, the highest-precedence layer. */
+export function parseSettingFlags(pairs: string[]): Partial<Settings> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq) : pair;
+    if (eq <= 0 || !isSettingKey(key)) throw new OtterError('usage', `invalid --setting ${JSON.stringify(pair)}: use key=value with a key from 'otterstack config list'`);
+    out[key] = parseSettingValue(key, pair.slice(eq + 1));
+  }
+  return out as Partial<Settings>;
 }
 
 export function parseIntOption(what: string) {

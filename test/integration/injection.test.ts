@@ -58,6 +58,8 @@ describe('hostile input touches nothing', () => {
     const marker = path.join(scratch, 'pwned');
     expect(await git.resolveCommit(repo.dir, `--output=${marker}`)).toBeNull();
     expect(await git.resolveCommit(repo.dir, '--all')).toBeNull();
+    // `git log --output=FILE` would write FILE if the argument were parsed as an option.
+    expect(await git.commitSubject(repo.dir, `--output=${marker}`)).toBe('');
     expect(fs.existsSync(marker)).toBe(false);
     expect(await git.resolveCommit(repo.dir, 'v1')).toBe(repo.shas.v1);
   });

@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/db/connection.js';
 import { MIGRATIONS } from '../../src/db/migrations.js';
 import { createStore } from '../../src/db/index.js';
 import { resolveDataDir } from '../../src/services/paths.js';
+import { parseSettingFlags } from '../../src/cli/context.js';
 import { SettingsStore, envNameFor } from '../../src/services/settings.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'otter-state-'));
@@ -40,6 +41,16 @@ describe('state file', () => {
 });
 
 describe('data dir and settings', () => {
+  it('parses --setting key=value flags into typed overrides', () => {
+    expect(parseSettingFlags(['maxParallelDeploys=4', 'composeCommand=docker compose', 'keepPreviousContainers=false'])).toEqual({
+      maxParallelDeploys: 4,
+      composeCommand: 'docker compose',
+      keepPreviousContainers: false,
+    });
+    expect(() => parseSettingFlags(['nope=1'])).toThrow(/invalid --setting/);
+    expect(() => parseSettingFlags(['maxParallelDeploys'])).toThrow(/invalid --setting/);
+  });
+
   it('resolves the data dir by precedence', () => {
     expect(resolveDataDir({ flag: '/x', env: { OTTERSTACK_DATA_DIR: '/y' }, uid: 0, home: '/h' })).toBe('/x');
     expect(resolveDataDir({ env: { OTTERSTACK_DATA_DIR: '/y' }, uid: 0, home: '/h' })).toBe('/y');
