@@ -16,7 +16,7 @@ export function buildProgram(io: CliIO): Command {
     .description('Git-driven Docker Compose deployments for a single server')
     .option('--data-dir <dir>', 'state directory (default: $OTTERSTACK_DATA_DIR, /var/lib/otterstack as root, else $XDG_DATA_HOME/otterstack)')
     .option('--headless', 'run a command without the TUI (implied when a command is given)')
-    .option('--setting <key=value...>', 'override a setting for this run (see config list)')
+    .option('--setting <key=value>', 'override a setting for this run; repeatable (see config list)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
