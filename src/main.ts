@@ -22,6 +22,13 @@ export function hasSubcommand(args: string[]): boolean {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  // `otterstack history web | head`: a closed pipe ends output quietly, like any Unix tool.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   if (!hasSubcommand(args) && !args.includes('--headless')) {
     const { runTui } = await import('./screens/app.js');
     return runTui(args);
