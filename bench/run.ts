@@ -8,6 +8,7 @@ import { benchDeployOverhead } from './deploy-overhead.js';
 import { benchHistory } from './history.js';
 import { benchStatus } from './status.js';
 import { benchRollback } from './rollback.js';
+import { benchTui } from './tui.js';
 
 interface Row {
   metric: string;
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     ['rollback', benchRollback],
     ['status', benchStatus],
     ['history', benchHistory],
+    ['tui', benchTui],
   ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {

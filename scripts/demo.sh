@@ -6,7 +6,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 bash "$here/setup.sh"
 
-otter() { node "$root/dist/src/main.js" --headless "$@"; }
+otter() { node "$root/dist/otterstack.mjs" --headless "$@"; }
 demo_dir="${OTTERSTACK_DEMO_DIR:-/tmp/otterstack-demo-repo}"
 port="${OTTERSTACK_DEMO_PORT:-8088}"
 
@@ -48,4 +48,8 @@ echo
 otter status demo
 echo
 echo "demo: the app answers on http://127.0.0.1:${port}/ -> $(wget -qO- "http://127.0.0.1:${port}/" 2>/dev/null || curl -s "http://127.0.0.1:${port}/")"
-echo "demo: try: node dist/src/main.js --headless status   (or 'npx otterstack' once linked)"
+echo "demo: headless: node dist/otterstack.mjs --headless status    TUI: node dist/otterstack.mjs"
+if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
+  echo "demo: opening the TUI (q quits)"
+  exec node "$root/dist/otterstack.mjs"
+fi

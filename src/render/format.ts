@@ -77,6 +77,8 @@ export interface Column<T> {
   align?: 'left' | 'right';
   /** Truncate longer values with an ellipsis. */
   max?: number;
+  /** Applied after padding (e.g. colour tags that must not count towards the width). */
+  decorate?: (padded: string, row: T) => string;
 }
 
 export function truncate(text: string, max: number): string {
@@ -85,12 +87,24 @@ export function truncate(text: string, max: number): string {
 
 /** Plain-text table with a header row; columns sized to content. */
 export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
+  return tableLines(rows, columns).join('\n');
+}
+
+/** Header line followed by one line per row, columns aligned. */
+export function tableLines<T>(rows: T[], columns: Column<T>[]): string[] {
   const cells = rows.map((r) => columns.map((c) => (c.max ? truncate(c.value(r), c.max) : c.value(r))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: string[]) =>
+  const pad = (v: string, i: number) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!));
+  const header = columns.map((c, i) => pad(c.header, i)).join('  ').trimEnd();
+  const body = cells.map((values, r) =>
     values
-      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .map((v, i) => {
+        const padded = pad(v, i);
+        const deco = columns[i]!.decorate;
+        return deco ? deco(padded, rows[r]!) : padded;
+      })
       .join('  ')
-      .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+      .trimEnd(),
+  );
+  return [header, ...body];
 }

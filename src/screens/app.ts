@@ -1,5 +1,134 @@
-/** Entry point of the full-screen TUI. */
-export async function runTui(_args: string[]): Promise<number> {
-  process.stderr.write("otterstack: the interactive dashboard is not available in this build; use 'otterstack --headless <command>' (see --help)\n");
-  return 2;
+import fs from 'node:fs';
+import blessed from 'blessed';
+import { openContext, type ServiceContext } from '../services/context.js';
+import { toOtterError } from '../services/errors.js';
+import { defaultDataDir } from '../services/paths.js';
+import { terminalSetup } from './terminal.js';
+import { makeTheme } from './theme.js';
+import { DashboardModel } from './model/dashboard.js';
+import { DashboardView } from './views/dashboard-view.js';
+import { DialogHost } from './views/dialogs.js';
+import { KEYMAP, type Action } from './keys.js';
+import { Controller } from './controller.js';
+
+function dataDirFrom(args: string[]): string | undefined {
+  const i = args.indexOf('--data-dir');
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
+}
+
+/** Entry point of the full-screen TUI; resolves with the exit code once the operator quits. */
+export async function runTui(args: string[]): Promise<number> {
+  let ctx: ServiceContext;
+  try {
+    ctx = await openContext({ dataDir: dataDirFrom(args) ?? defaultDataDir() });
+  } catch (err) {
+    process.stderr.write(`otterstack: ${toOtterError(err).message}\n`);
+    return 5;
+  }
+  // Ask the engine first: `docker ps` runs while the screen is being built.
+  const model = new DashboardModel(ctx);
+  const firstRefresh = model.refresh();
+  const setup = terminalSetup(process.env);
+  const theme = makeTheme(setup);
+  const screen = blessed.screen({
+    smartCSR: true,
+    fullUnicode: setup.forceUnicode,
+    forceUnicode: setup.forceUnicode,
+    terminal: setup.terminal,
+    title: 'OtterStack',
+    autoPadding: true,
+    warnings: false,
+  });
+  // With a UTF-8 locale draw Unicode lines directly: some multiplexers and SSH clients mangle
+  // the ACS (alternate character set) line drawing blessed would otherwise use, like ncurses.
+  if (setup.forceUnicode) (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
+  // Whatever happens, give the operator their terminal back.
+  const restore = () => {
+    try {
+      screen.destroy();
+    } catch {
+      /* already gone */
+    }
+  };
+  process.on('uncaughtException', (err) => {
+    restore();
+    process.stderr.write(`otterstack: crashed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    restore();
+    process.stderr.write(`otterstack: crashed: ${String(err)}\n`);
+    process.exit(1);
+  });
+
+  const view = new DashboardView(screen, theme);
+  const dialogs = new DialogHost(screen, theme);
+  const controller = new Controller(model, view, dialogs);
+
+  let scheduled = false;
+  const render = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      scheduled = false;
+      view.render(model);
+    }, 50);
+  };
+  model.on('change', render);
+  model.on('progress', render);
+  model.on('logs', render);
+  model.on('operation-error', (op) => void dialogs.error(`${op.label} of ${op.project} failed: ${op.error}`));
+  screen.on('resize', () => view.render(model));
+
+  return new Promise<number>((resolve) => {
+    const quit = async () => {
+      if (!(await controller.confirmQuit())) return;
+      clearInterval(timer);
+      await model.shutdown();
+      restore();
+      await ctx.close();
+      resolve(0);
+    };
+    const byKey = new Map<string, Action>();
+    for (const b of KEYMAP) for (const k of b.keys) byKey.set(k, b.action);
+    screen.on('keypress', (_ch: string, key: { full: string }) => {
+      if (!key || dialogs.open > 0) return;
+      const action = byKey.get(key.full);
+      if (!action) return;
+      if (action === 'quit') void quit();
+      else void controller.handle(action);
+    });
+    // Ctrl-C while a dialog holds the keyboard still quits.
+    (screen as unknown as { ignoreLocked: string[] }).ignoreLocked = ['C-c'];
+    screen.key(['C-c'], () => {
+      if (dialogs.open > 0) void quit();
+    });
+    for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+      process.removeAllListeners(sig);
+      process.once(sig, () => {
+        void model.shutdown().then(() => {
+          restore();
+          resolve(sig === 'SIGTERM' ? 143 : 129);
+        });
+      });
+    }
+
+    const interval = Math.max(1, ctx.settings.get('refreshIntervalSeconds')) * 1000;
+    const timer = setInterval(() => void model.refresh(), interval);
+    view.render(model);
+    void firstRefresh.then(() => {
+      view.render(model);
+      // For `npm run bench` and the terminal tests: first full paint (with data) and how the
+      // terminal was set up, written once to a file the caller names.
+      const reportFile = process.env.OTTERSTACK_TUI_REPORT_FILE;
+      if (reportFile) {
+        const tput = (screen as unknown as { tput: { colors: number; unicode: boolean } }).tput;
+        fs.writeFileSync(
+          reportFile,
+          JSON.stringify({ firstPaintMs: performance.now(), rssBytes: process.memoryUsage().rss, projects: model.statuses.length, colors: tput.colors, unicode: tput.unicode, terminal: setup.terminal }),
+        );
+      }
+    });
+  });
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-export const MAIN = path.resolve('dist/src/main.js');
+/** The shipped artifact (the esbuild bundle), not the tsc output. */
+export const MAIN = path.resolve('dist/otterstack.mjs');
 
 export interface CliResult {
   code: number | null;

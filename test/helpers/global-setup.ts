@@ -6,7 +6,7 @@ import fs from 'node:fs';
  * both). Fail loudly instead of silently skipping: a skipped suite proves nothing.
  */
 export default function setup(): void {
-  if (!fs.existsSync('dist/src/main.js')) throw new Error('dist/src/main.js missing: run npm run build (npm test does it)');
+  if (!fs.existsSync('dist/otterstack.mjs')) throw new Error('dist/otterstack.mjs missing: run npm run build (npm test does it)');
   try {
     execFileSync('docker', ['image', 'inspect', 'otterstack/busybox:local'], { stdio: 'ignore' });
   } catch {

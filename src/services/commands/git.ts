@@ -81,6 +81,20 @@ export class Git {
       });
   }
 
+  /** Commits reachable from `to` but not from `from` (both full SHAs), newest first. */
+  async commitsBetween(repo: string, from: string | null, to: string, limit = 50): Promise<{ sha: string; subject: string }[]> {
+    const range = from ? `${from}..${to}` : to;
+    const res = await this.git(repo, ['log', '--format=%H%x09%s', `--max-count=${limit}`, '--end-of-options', range]);
+    if (res.exitCode !== 0) return [];
+    return res.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [sha, ...rest] = l.split('\t');
+        return { sha: sha!, subject: rest.join('\t') };
+      });
+  }
+
   async commitSubject(repo: string, sha: string): Promise<string> {
     const res = await this.git(repo, ['log', '-1', '--format=%s', '--end-of-options', sha]);
     return res.exitCode === 0 ? res.stdout.trim() : '';

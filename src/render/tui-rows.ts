@@ -1,0 +1,95 @@
+import type { Deployment } from '../db/schema.js';
+import type { ContainerInfo } from '../services/commands/engine.js';
+import type { ProgressEvent } from '../services/events.js';
+import type { ProjectStatus } from '../services/status.js';
+import { badge, formatAge, formatDuration, shortSha, tableLines, toneOf, type BadgeTone, type Column } from './format.js';
+import { projectSource } from './rows.js';
+
+/** Pure row formatting for the TUI panes: header + lines, colour applied through `tone`. */
+export type ToneFn = (tone: BadgeTone, text: string) => string;
+
+export interface PaneRows {
+  header: string;
+  rows: string[];
+}
+
+function split(lines: string[]): PaneRows {
+  return { header: lines[0] ?? '', rows: lines.slice(1) };
+}
+
+export function projectRows(statuses: ProjectStatus[], now: number, unicode: boolean, tone: ToneFn, busy: Set<string> = new Set()): PaneRows {
+  const cols: Column<ProjectStatus>[] = [
+    { header: 'PROJECT', value: (s) => s.project.name, max: 24 },
+    {
+      header: 'HEALTH',
+      value: (s) => (busy.has(s.project.name) ? badge('deploying', unicode) : badge(s.health, unicode)),
+      decorate: (text, s) => tone(toneOf(busy.has(s.project.name) ? 'deploying' : s.health), text),
+    },
+    { header: 'REF', value: (s) => s.active?.git_ref ?? '-', max: 18 },
+    { header: 'SHA', value: (s) => shortSha(s.active?.git_sha) },
+    { header: 'DEPLOYED', value: (s) => formatAge(s.active?.finished_at, now) },
+    { header: 'SOURCE', value: (s) => projectSource(s.project), max: 40 },
+  ];
+  return split(tableLines(statuses, cols));
+}
+
+export function containerRows(containers: ContainerInfo[], unicode: boolean, tone: ToneFn): PaneRows {
+  const cols: Column<ContainerInfo>[] = [
+    { header: 'SERVICE', value: (c) => c.service, max: 20 },
+    { header: 'STATE', value: (c) => badge(c.state, unicode), decorate: (t, c) => tone(toneOf(c.state), t) },
+    { header: 'HEALTH', value: (c) => c.health, decorate: (t, c) => tone(toneOf(c.health), t) },
+    { header: 'UPTIME', value: (c) => uptimeOf(c.status) },
+    { header: 'PORTS', value: (c) => compactPorts(c.ports), max: 40 },
+  ];
+  return split(tableLines(containers, cols));
+}
+
+export function historyRows(rows: Deployment[], now: number, tone: ToneFn): PaneRows {
+  const cols: Column<Deployment>[] = [
+    { header: 'ID', value: (d) => String(d.id), align: 'right' },
+    { header: 'SHA', value: (d) => shortSha(d.git_sha) },
+    { header: 'REF', value: (d) => d.git_ref ?? '-', max: 18 },
+    { header: 'ACTION', value: (d) => d.action },
+    { header: 'STATUS', value: (d) => d.status, decorate: (t, d) => tone(toneOf(d.status), t) },
+    { header: 'WHEN', value: (d) => formatAge(d.started_at, now) },
+    { header: 'TOOK', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
+    { header: 'ERROR', value: (d) => d.error_message ?? '', max: 60 },
+  ];
+  return split(tableLines(rows, cols));
+}
+
+/** "Up 3 minutes (healthy)" -> "3 minutes"; "Exited (0) 2 hours ago" -> "-". */
+export function uptimeOf(status: string): string {
+  const m = /^Up (.+?)(?: \(.*\))?$/.exec(status);
+  return m ? m[1]! : '-';
+}
+
+/** "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp" -> "8080->80/tcp" (IPv4/IPv6 duplicates folded). */
+export function compactPorts(ports: string): string {
+  const seen = new Set<string>();
+  for (const p of ports.split(',').map((s) => s.trim()).filter(Boolean)) {
+    seen.add(p.replace(/^(0\.0\.0\.0|\[::\]):/, ''));
+  }
+  return [...seen].join(', ');
+}
+
+/** Progress view lines: stages with elapsed time, and each container's latest health. */
+export function progressLines(events: ProgressEvent[], startedAt: number, now: number, tone: ToneFn): string[] {
+  const lines: string[] = [];
+  const containers = new Map<string, string>();
+  for (const e of events) {
+    const t = formatDuration(e.at - startedAt).padStart(6);
+    if (e.type === 'stage') lines.push(`${t}  ${e.stage.padEnd(8)} ${e.message}`);
+    else if (e.type === 'warning') lines.push(`${t}  ${tone('warn', 'warning')}  ${e.message}`);
+    else if (e.type === 'container') {
+      const state = e.health === 'none' ? e.state : `${e.state}/${e.health}`;
+      containers.set(e.service, tone(toneOf(e.health === 'none' ? e.state : e.health), state));
+    }
+  }
+  if (containers.size > 0) {
+    lines.push('');
+    for (const [service, state] of containers) lines.push(`        ${service}: ${state}`);
+  }
+  lines.push('', `elapsed ${formatDuration(now - startedAt)}`);
+  return lines;
+}

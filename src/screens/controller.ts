@@ -1,0 +1,200 @@
+import { readOperationLog } from '../services/logs.js';
+import { toOtterError } from '../services/errors.js';
+import { shortSha, formatAge } from '../render/format.js';
+import type { DashboardModel } from './model/dashboard.js';
+import { helpLines, type Action } from './keys.js';
+import { PANE_ORDER, type DashboardView } from './views/dashboard-view.js';
+import type { DialogHost } from './views/dialogs.js';
+
+/** Keys → actions (k9s "view" behaviour): asks the operator through dialogs, then calls the model. */
+export class Controller {
+  constructor(
+    private readonly model: DashboardModel,
+    private readonly view: DashboardView,
+    private readonly dialogs: DialogHost,
+  ) {}
+
+  private say(message: string): void {
+    this.view.say(message);
+    this.view.render(this.model);
+  }
+
+  async handle(action: Action): Promise<void> {
+    try {
+      await this.dispatch(action);
+    } catch (err) {
+      await this.dialogs.error(toOtterError(err).message);
+    }
+    this.view.render(this.model);
+  }
+
+  private async dispatch(action: Action): Promise<void> {
+    const sel = this.model.selected();
+    switch (action) {
+      case 'up':
+      case 'down':
+        return this.move(action === 'up' ? -1 : 1);
+      case 'nextPane':
+      case 'prevPane': {
+        const i = PANE_ORDER.indexOf(this.view.focus);
+        this.view.focus = PANE_ORDER[(i + (action === 'nextPane' ? 1 : PANE_ORDER.length - 1)) % PANE_ORDER.length]!;
+        return;
+      }
+      case 'enter':
+        return this.enter();
+      case 'back':
+        if (this.view.fullLogs) this.view.closeFullLogs();
+        else if (this.model.filter) this.model.setFilter('');
+        else this.view.focus = 'projects';
+        return;
+      case 'filter': {
+        const text = await this.dialogs.ask('Filter projects', 'Show projects whose name or ref contains:', this.model.filter);
+        if (text !== null) this.model.setFilter(text);
+        return;
+      }
+      case 'help':
+        return this.dialogs.info('Keys', helpLines());
+      case 'refresh':
+        return this.model.refresh();
+      case 'add':
+        return this.add();
+      case 'logs':
+        if (sel) this.view.openFullLogs(sel.project.name);
+        return;
+    }
+    if (!sel) return this.say('no project selected');
+    switch (action) {
+      case 'deploy':
+        return this.deploy(sel.project.name);
+      case 'rollback':
+        return this.rollback(sel.project.name);
+      case 'prune':
+        return this.prune(sel.project.name);
+      case 'remove':
+        return this.remove(sel.project.name);
+    }
+  }
+
+  private move(delta: number): void {
+    if (this.view.focus === 'projects') this.model.move(delta);
+    else if (this.view.focus === 'activity') this.view.activity.scroll(delta);
+    else {
+      const list = this.view[this.view.focus].list;
+      if (delta < 0) list.up(1);
+      else list.down(1);
+    }
+  }
+
+  private async enter(): Promise<void> {
+    const sel = this.model.selected();
+    if (this.view.focus === 'projects') {
+      this.view.focus = 'containers';
+      return;
+    }
+    if (this.view.focus === 'history' && sel) {
+      const row = this.model.history[(this.view.history.list as unknown as { selected: number }).selected];
+      if (!row) return;
+      const log = await readOperationLog(this.model.ctx, sel.project.name, row.id);
+      await this.dialogs.info(`Deployment ${row.id} — ${log.operation} (${log.status})`, log.text.trimEnd().split('\n'));
+    }
+  }
+
+  /** A second operation on a busy project is refused here; across processes the service lock refuses it. */
+  private refuseIfBusy(project: string): boolean {
+    const op = this.model.operationFor(project);
+    if (op && op.finishedAt === null) {
+      void this.dialogs.error(`project ${project} is busy: ${op.label} started ${formatAge(op.startedAt, Date.now())} by this session (PID ${process.pid})`);
+      return true;
+    }
+    return false;
+  }
+
+  private async deploy(project: string): Promise<void> {
+    if (this.refuseIfBusy(project)) return;
+    const refs = await this.model.refs(project);
+    const choice = await this.dialogs.pick(
+      `Deploy ${project}`,
+      refs.map((r) => `${r.kind.padEnd(6)} ${r.name.padEnd(30)} ${shortSha(r.sha)}`),
+      { typeLabel: 'type a ref (tag, branch or SHA)…' },
+    );
+    if (!choice) return;
+    const ref = 'typed' in choice ? choice.typed : refs[choice.index]!.name;
+    const pv = await this.model.preview(project, ref);
+    const lines = [
+      `Deploy {bold}${ref}{/bold} (${shortSha(pv.sha)}) to ${project}`,
+      pv.active ? `running now: ${pv.active.git_ref ?? '-'} (${shortSha(pv.active.git_sha)})` : 'nothing is running yet',
+      '',
+    ];
+    if (pv.active?.git_sha === pv.sha) lines.push('this is the running release');
+    for (const c of pv.ahead) lines.push(`{green-fg}+{/green-fg} ${shortSha(c.sha)} ${c.subject}`);
+    for (const c of pv.behind) lines.push(`{red-fg}-{/red-fg} ${shortSha(c.sha)} ${c.subject}`);
+    if (!(await this.dialogs.confirm(`Deploy ${project}`, lines))) return;
+    this.model.deploy(project, ref);
+    this.say(`deploying ${ref} to ${project}…`);
+  }
+
+  private async rollback(project: string): Promise<void> {
+    if (this.refuseIfBusy(project)) return;
+    const active = this.model.selected()?.active;
+    const seen = new Set<string>();
+    const targets = this.model.history.filter((d) => {
+      if (!['inactive', 'rolled_back'].includes(d.status) || d.git_sha === active?.git_sha || seen.has(d.git_sha)) return false;
+      seen.add(d.git_sha);
+      return true;
+    });
+    if (targets.length === 0) return this.dialogs.error(`no earlier good release of ${project} to roll back to`);
+    const choice = await this.dialogs.pick(
+      `Roll back ${project}`,
+      targets.map((d) => `${shortSha(d.git_sha)}  ${(d.git_ref ?? '-').padEnd(20)} ${d.status.padEnd(11)} ${formatAge(d.started_at, Date.now())}`),
+    );
+    if (!choice || !('index' in choice)) return;
+    const target = targets[choice.index]!;
+    if (!(await this.dialogs.confirm(`Roll back ${project}`, [`Roll back to ${target.git_ref ?? ''} (${shortSha(target.git_sha)})?`]))) return;
+    this.model.rollback(project, target.git_sha);
+    this.say(`rolling back ${project}…`);
+  }
+
+  private async prune(project: string): Promise<void> {
+    if (this.refuseIfBusy(project)) return;
+    const keepText = await this.dialogs.ask(`Prune ${project}`, 'Releases to keep (the active one included):', String(this.model.ctx.settings.get('worktreeRetention')));
+    if (keepText === null) return;
+    const keep = Number(keepText);
+    if (!Number.isInteger(keep) || keep < 1) return this.dialogs.error(`invalid number of releases to keep: ${keepText}`);
+    this.model.prune(project, keep);
+  }
+
+  private async remove(project: string): Promise<void> {
+    if (this.refuseIfBusy(project)) return;
+    const typed = await this.dialogs.ask(`Remove ${project}`, `Type {bold}${project}{/bold} to confirm removal:`);
+    if (typed === null) return;
+    if (typed.trim() !== project) return this.dialogs.error(`name did not match (${JSON.stringify(typed)}): nothing removed`);
+    const modes = ['containers', 'all', 'none'] as const;
+    const choice = await this.dialogs.pick(`Remove ${project}: what to clean up`, [
+      'containers — releases and worktrees (keep volumes and data)',
+      'all        — also volumes, persistent data and logs',
+      'none       — only forget the project, leave everything running',
+    ]);
+    if (!choice || !('index' in choice)) return;
+    this.model.remove(project, modes[choice.index]!);
+  }
+
+  private async add(): Promise<void> {
+    const name = await this.dialogs.ask('Add project', 'Name ([a-z0-9-]):');
+    if (!name) return;
+    const repo = await this.dialogs.ask('Add project', 'Git repository (local path):');
+    if (!repo) return;
+    const composeFile = await this.dialogs.ask('Add project', 'Compose file (empty = auto-detect):');
+    if (composeFile === null) return;
+    await this.model.add({ name: name.trim(), repo: repo.trim(), composeFile: composeFile.trim() || undefined });
+    this.say(`added ${name}`);
+  }
+
+  async confirmQuit(): Promise<boolean> {
+    const running = this.model.runningOperations();
+    if (running.length === 0) return true;
+    return this.dialogs.confirm('Quit', [
+      `${running.length} operation(s) still running: ${running.map((o) => `${o.label} of ${o.project}`).join(', ')}.`,
+      'Quitting interrupts them; each undoes itself and the previous release keeps serving.',
+    ]);
+  }
+}

@@ -1,0 +1,54 @@
+/** Every key of the dashboard, with its help text: one table drives both bindings and the `?` overlay. */
+export type Action =
+  | 'up'
+  | 'down'
+  | 'nextPane'
+  | 'prevPane'
+  | 'enter'
+  | 'back'
+  | 'deploy'
+  | 'rollback'
+  | 'prune'
+  | 'add'
+  | 'remove'
+  | 'logs'
+  | 'filter'
+  | 'help'
+  | 'refresh'
+  | 'quit';
+
+export interface KeyBinding {
+  keys: string[];
+  action: Action;
+  label: string;
+  help: string;
+}
+
+export const KEYMAP: KeyBinding[] = [
+  { keys: ['up', 'k'], action: 'up', label: '↑/k', help: 'move up' },
+  { keys: ['down', 'j'], action: 'down', label: '↓/j', help: 'move down' },
+  { keys: ['tab'], action: 'nextPane', label: 'Tab', help: 'next pane' },
+  { keys: ['S-tab'], action: 'prevPane', label: 'S-Tab', help: 'previous pane' },
+  { keys: ['enter'], action: 'enter', label: 'Enter', help: 'open: project → containers, history row → its log' },
+  { keys: ['escape'], action: 'back', label: 'Esc', help: 'back: close dialog, leave full-screen logs, clear filter' },
+  { keys: ['d'], action: 'deploy', label: 'd', help: 'deploy a tag, branch or SHA' },
+  { keys: ['r'], action: 'rollback', label: 'r', help: 'roll back to an earlier release' },
+  { keys: ['p'], action: 'prune', label: 'p', help: 'prune old releases' },
+  { keys: ['a'], action: 'add', label: 'a', help: 'add a project' },
+  { keys: ['x'], action: 'remove', label: 'x', help: 'remove the project (type its name to confirm)' },
+  { keys: ['l'], action: 'logs', label: 'l', help: 'container logs full screen (follow)' },
+  { keys: ['/'], action: 'filter', label: '/', help: 'filter projects' },
+  { keys: ['?'], action: 'help', label: '?', help: 'this help' },
+  { keys: ['C-r'], action: 'refresh', label: 'C-r', help: 'refresh now' },
+  { keys: ['q', 'C-c'], action: 'quit', label: 'q', help: 'quit (Ctrl-C too)' },
+];
+
+export function helpLines(): string[] {
+  const width = Math.max(...KEYMAP.map((k) => k.label.length));
+  return KEYMAP.map((k) => `${k.label.padEnd(width)}  ${k.help}`);
+}
+
+/** Short hints for the status bar. */
+export function hintLine(): string {
+  return ['d deploy', 'r rollback', 'p prune', 'a add', 'x remove', 'l logs', '/ filter', '? help', 'q quit'].join('  ');
+}

@@ -1,0 +1,216 @@
+import { EventEmitter } from 'node:events';
+import type { Deployment } from '../../db/schema.js';
+import type { ServiceContext } from '../../services/context.js';
+import { deploy } from '../../services/deploy.js';
+import { toOtterError } from '../../services/errors.js';
+import { getHistory } from '../../services/history.js';
+import { streamContainerLogs } from '../../services/logs.js';
+import { addProject, removeProject, type AddProjectRequest, type RemoveCleanup } from '../../services/projects.js';
+import { prune } from '../../services/prune.js';
+import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
+import { rollback } from '../../services/rollback.js';
+import { getStatus, type ProjectStatus } from '../../services/status.js';
+import type { OperationState } from './operations.js';
+
+const MAX_LOG_LINES = 500;
+
+/**
+ * UI-free state of the dashboard (k9s "model"): what is shown and what is running. Screens
+ * subscribe to 'change' and render; every action is a service call, never logic of its own.
+ */
+export class DashboardModel extends EventEmitter {
+  statuses: ProjectStatus[] = [];
+  filter = '';
+  selectedName: string | null = null;
+  history: Deployment[] = [];
+  logs: string[] = [];
+  operations = new Map<string, OperationState>();
+  lastRefresh = 0;
+  refreshError: string | null = null;
+  private logsAbort: AbortController | null = null;
+  private logsFor: string | null = null;
+  private nextOpId = 1;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(readonly ctx: ServiceContext) {
+    super();
+  }
+
+  private changed(): void {
+    this.emit('change');
+  }
+
+  visible(): ProjectStatus[] {
+    const f = this.filter.toLowerCase();
+    return f ? this.statuses.filter((s) => s.project.name.includes(f) || (s.active?.git_ref ?? '').toLowerCase().includes(f)) : this.statuses;
+  }
+
+  selected(): ProjectStatus | undefined {
+    const list = this.visible();
+    return list.find((s) => s.project.name === this.selectedName) ?? list[0];
+  }
+
+  selectedIndex(): number {
+    const sel = this.selected();
+    return sel ? this.visible().indexOf(sel) : -1;
+  }
+
+  move(delta: number): void {
+    const list = this.visible();
+    if (list.length === 0) return;
+    const i = Math.min(list.length - 1, Math.max(0, this.selectedIndex() + delta));
+    this.selectName(list[i]!.project.name);
+  }
+
+  selectName(name: string): void {
+    if (this.selectedName === name) return;
+    this.selectedName = name;
+    // Nothing of the previous selection may linger while the new one loads.
+    this.history = [];
+    this.logs = [];
+    this.logsAbort?.abort();
+    this.logsFor = null;
+    this.changed();
+    void this.loadDetails();
+  }
+
+  setFilter(text: string): void {
+    this.filter = text.trim().toLowerCase();
+    const sel = this.selected();
+    if (sel && sel.project.name !== this.selectedName) this.selectName(sel.project.name);
+    this.changed();
+  }
+
+  /** One engine call for all projects (getStatus), plus the selected project's history. */
+  refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        this.statuses = await getStatus(this.ctx);
+        this.refreshError = null;
+      } catch (err) {
+        this.refreshError = toOtterError(err).message;
+      }
+      this.lastRefresh = Date.now();
+      if (!this.selectedName && this.statuses[0]) this.selectedName = this.statuses[0].project.name;
+      await this.loadDetails();
+      this.changed();
+    })().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async loadDetails(): Promise<void> {
+    const sel = this.selected();
+    if (!sel) return;
+    try {
+      this.history = await getHistory(this.ctx, sel.project.name, 30);
+    } catch {
+      this.history = [];
+    }
+    this.followLogs(sel);
+    this.changed();
+  }
+
+  /** Tails the active release's container logs of the selected project (restarts on change). */
+  private followLogs(sel: ProjectStatus): void {
+    const key = `${sel.project.name}:${sel.active?.compose_project ?? ''}:${sel.containers.map((c) => c.id).join(',')}`;
+    if (this.logsFor === key) return;
+    this.logsAbort?.abort();
+    this.logsFor = key;
+    this.logs = [];
+    if (!sel.active || sel.containers.length === 0) return;
+    const abort = new AbortController();
+    this.logsAbort = abort;
+    void streamContainerLogs(this.ctx, sel.project.name, {
+      follow: true,
+      tail: 50,
+      signal: abort.signal,
+      onLine: (line) => {
+        if (abort.signal.aborted) return;
+        this.logs.push(line);
+        if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);
+        this.emit('logs', line);
+      },
+    }).catch(() => undefined);
+  }
+
+  operationFor(project: string): OperationState | undefined {
+    return this.operations.get(project);
+  }
+
+  busyProjects(): Set<string> {
+    return new Set([...this.operations.values()].filter((o) => o.finishedAt === null).map((o) => o.project));
+  }
+
+  /** Runs a service operation in the background; the operator keeps navigating meanwhile. */
+  private run(project: string, kind: OperationState['kind'], label: string, fn: (op: OperationState) => Promise<unknown>): OperationState {
+    const abort = new AbortController();
+    const op: OperationState = { id: this.nextOpId++, project, kind, label, startedAt: Date.now(), finishedAt: null, events: [], error: null, abort, done: Promise.resolve() };
+    this.operations.set(project, op);
+    op.done = (async () => {
+      try {
+        await fn(op);
+      } catch (err) {
+        op.error = toOtterError(err).message;
+        this.emit('operation-error', op);
+      } finally {
+        op.finishedAt = Date.now();
+        await this.refresh();
+        this.emit('operation-done', op);
+      }
+    })();
+    this.changed();
+    return op;
+  }
+
+  private onProgress(op: OperationState) {
+    return (e: OperationState['events'][number]) => {
+      op.events.push(e);
+      this.emit('progress', op);
+    };
+  }
+
+  deploy(project: string, ref: string): OperationState {
+    return this.run(project, 'deploy', `deploy ${ref}`, (op) => deploy(this.ctx, { project, ref, signal: op.abort.signal, onProgress: this.onProgress(op) }));
+  }
+
+  rollback(project: string, to?: string): OperationState {
+    return this.run(project, 'rollback', `rollback${to ? ` to ${to.slice(0, 7)}` : ''}`, (op) => rollback(this.ctx, { project, to, signal: op.abort.signal, onProgress: this.onProgress(op) }));
+  }
+
+  prune(project: string, keep?: number): OperationState {
+    return this.run(project, 'prune', 'prune', (op) => prune(this.ctx, project, keep, this.onProgress(op)));
+  }
+
+  remove(project: string, cleanup: RemoveCleanup): OperationState {
+    return this.run(project, 'remove', `remove (${cleanup})`, async (op) => {
+      await removeProject(this.ctx, project, cleanup, this.onProgress(op));
+      if (this.selectedName === project) this.selectedName = null;
+    });
+  }
+
+  async add(req: AddProjectRequest): Promise<void> {
+    await addProject(this.ctx, req);
+    this.selectedName = req.name;
+    await this.refresh();
+  }
+
+  refs(project: string) {
+    return listDeployableRefs(this.ctx, project);
+  }
+
+  preview(project: string, ref: string) {
+    return previewDeploy(this.ctx, project, ref);
+  }
+
+  runningOperations(): OperationState[] {
+    return [...this.operations.values()].filter((o) => o.finishedAt === null);
+  }
+
+  /** Interrupts running operations (they undo themselves) and waits for them, bounded. */
+  async shutdown(timeoutMs = 120_000): Promise<void> {
+    this.logsAbort?.abort();
+    const running = this.runningOperations();
+    for (const op of running) op.abort.abort();
+    await Promise.race([Promise.all(running.map((o) => o.done)), new Promise((r) => setTimeout(r, timeoutMs))]);
+  }
+}

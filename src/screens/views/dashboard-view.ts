@@ -1,0 +1,118 @@
+import blessed from 'blessed';
+import type { Widgets } from 'blessed';
+// Only the grid: the package index would also load every chart, map and markdown widget.
+import Grid from 'blessed-contrib/lib/layout/grid.js';
+import { containerRows, historyRows, progressLines, projectRows } from '../../render/tui-rows.js';
+import { badge, formatAge } from '../../render/format.js';
+import type { DashboardModel } from '../model/dashboard.js';
+import { hintLine } from '../keys.js';
+import type { Theme } from '../theme.js';
+import { createPane, paneBoxOptions, type Pane } from './pane.js';
+
+export type PaneName = 'projects' | 'containers' | 'history' | 'activity';
+export const PANE_ORDER: PaneName[] = ['projects', 'containers', 'history', 'activity'];
+
+/** The dashboard layout (k9s "view"): renders the model; knows nothing about services. */
+export class DashboardView {
+  readonly title: Widgets.BoxElement;
+  readonly status: Widgets.BoxElement;
+  readonly projects: Pane;
+  readonly containers: Pane;
+  readonly history: Pane;
+  readonly activity: Widgets.BoxElement;
+  focus: PaneName = 'projects';
+  private message = '';
+  private messageAt = 0;
+  fullLogs: Widgets.Log | null = null;
+
+  constructor(
+    readonly screen: Widgets.Screen,
+    private readonly theme: Theme,
+  ) {
+    this.title = blessed.box({ parent: screen, top: 0, left: 0, right: 0, height: 1, tags: true, style: theme.bar as never });
+    this.status = blessed.box({ parent: screen, bottom: 0, left: 0, right: 0, height: 1, tags: true, style: theme.bar as never });
+    const body = blessed.box({ parent: screen, top: 1, bottom: 1, left: 0, right: 0 });
+    const grid = new Grid({ rows: 12, cols: 12, screen: body as unknown as Widgets.Screen });
+    const boxOf = (title: string) => (opts: Record<string, unknown>) => blessed.box({ ...opts, ...paneBoxOptions(title, theme) });
+    this.projects = createPane(grid.set(0, 0, 4, 12, boxOf('Projects'), {}), theme);
+    this.containers = createPane(grid.set(4, 0, 4, 6, boxOf('Containers'), {}), theme);
+    this.history = createPane(grid.set(4, 6, 4, 6, boxOf('History'), {}), theme);
+    this.activity = grid.set(8, 0, 4, 12, (o) => blessed.box({ ...o, ...paneBoxOptions('Logs', theme), scrollable: true, alwaysScroll: true, tags: true }), {});
+  }
+
+  render(model: DashboardModel): void {
+    const now = Date.now();
+    const tone = this.theme.tone;
+    const visible = model.visible();
+    const sel = model.selected();
+    const busy = model.busyProjects();
+
+    const running = model.runningOperations().length;
+    const filter = model.filter ? `  filter: ${model.filter}` : '';
+    const stale = model.refreshError ? `  {red-fg}engine: ${blessed.escape(model.refreshError)}{/red-fg}` : '';
+    this.title.setContent(
+      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${stale}`,
+    );
+
+    const p = projectRows(visible, now, this.theme.unicode, tone, busy);
+    this.projects.setRows(p.header, p.rows.length ? p.rows : ["no projects: press 'a' to add one"], model.selectedIndex());
+
+    const c = containerRows(sel?.containers ?? [], this.theme.unicode, tone);
+    this.containers.box.setLabel(` Containers${sel ? ` — ${sel.project.name}${sel.active ? ` ${sel.active.compose_project}` : ''}` : ''} `);
+    this.containers.setRows(c.header, c.rows.length ? c.rows : [sel?.active ? 'no containers (stopped?)' : 'nothing deployed']);
+
+    const h = historyRows(model.history, now, tone);
+    this.history.setRows(h.header, h.rows.length ? h.rows : ['no deployments yet']);
+
+    const op = sel ? model.operationFor(sel.project.name) : undefined;
+    if (op && (op.finishedAt === null || now - op.finishedAt < 15_000)) {
+      const state = op.finishedAt === null ? 'running' : op.error ? tone('bad', 'failed') : tone('good', 'done');
+      this.activity.setLabel(` ${op.label} — ${sel!.project.name} (${state}) `);
+      this.activity.setContent(progressLines(op.events, op.startedAt, op.finishedAt ?? now, tone).join('\n') + (op.error ? `\n${tone('bad', blessed.escape(op.error))}` : ''));
+    } else {
+      this.activity.setLabel(` Logs${sel ? ` — ${sel.project.name}` : ''} (follow) `);
+      this.activity.setContent(blessed.escape(model.logs.slice(-200).join('\n')));
+      this.activity.setScrollPerc(100);
+    }
+
+    for (const name of PANE_ORDER) this.paneBox(name).style.border = (name === this.focus ? this.theme.focusBorder : this.theme.border) as never;
+    const health = sel ? `  ${sel.project.name}: ${badge(sel.health, this.theme.unicode)}` : '';
+    const message = this.message && now - this.messageAt < 5_000 ? `${this.message}  |  ` : '';
+    this.status.setContent(` ${message}${hintLine()}${health}`);
+    if (this.fullLogs) {
+      this.fullLogs.setContent(model.logs.join('\n'));
+      this.fullLogs.setScrollPerc(100);
+    }
+    this.screen.render();
+  }
+
+  paneBox(name: PaneName): Widgets.BoxElement {
+    return name === 'activity' ? this.activity : this[name].box;
+  }
+
+  /** A short-lived status-bar message (shown for 5 s). */
+  say(message: string): void {
+    this.message = message;
+    this.messageAt = Date.now();
+  }
+
+  openFullLogs(project: string): void {
+    this.fullLogs = blessed.log({
+      parent: this.screen,
+      top: 1,
+      bottom: 1,
+      left: 0,
+      right: 0,
+      label: ` Logs — ${project} (follow; Esc back) `,
+      border: { type: 'line' },
+      scrollback: 2000,
+      tags: false,
+      style: { border: this.theme.focusBorder as never },
+    });
+  }
+
+  closeFullLogs(): void {
+    this.fullLogs?.destroy();
+    this.fullLogs = null;
+  }
+}

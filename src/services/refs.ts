@@ -1,0 +1,37 @@
+import type { Deployment } from '../db/schema.js';
+import type { RefInfo } from './commands/git.js';
+import type { ServiceContext } from './context.js';
+import { OtterError } from './errors.js';
+import { requireProject } from './projects.js';
+import { validateRef } from './validation.js';
+
+/** Recent tags and branches to offer in the deploy picker, newest first. */
+export async function listDeployableRefs(ctx: ServiceContext, name: string, limit = 30): Promise<RefInfo[]> {
+  const project = await requireProject(ctx, name);
+  return (await ctx.git.listRefs(project.repo_path)).slice(0, limit);
+}
+
+export interface DeployPreview {
+  ref: string;
+  sha: string;
+  active: Deployment | null;
+  /** Commits the target adds over the running release (newest first). */
+  ahead: { sha: string; subject: string }[];
+  /** Commits of the running release the target does not have (a step back). */
+  behind: { sha: string; subject: string }[];
+}
+
+/** What deploying `ref` would change, shown before the operator confirms. */
+export async function previewDeploy(ctx: ServiceContext, name: string, ref: string): Promise<DeployPreview> {
+  validateRef(ref);
+  const project = await requireProject(ctx, name);
+  const sha = await ctx.git.resolveCommit(project.repo_path, ref);
+  if (!sha) throw new OtterError('not_found', `unknown ref ${JSON.stringify(ref)}: give an existing tag, branch or commit`);
+  const active = (await ctx.store.deployments.active(project.id)) ?? null;
+  const from = active?.git_sha ?? null;
+  const [ahead, behind] = await Promise.all([
+    ctx.git.commitsBetween(project.repo_path, from, sha, 20),
+    from ? ctx.git.commitsBetween(project.repo_path, sha, from, 20) : Promise.resolve([]),
+  ]);
+  return { ref, sha, active, ahead, behind };
+}

@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MAIN } from './cli.js';
+import { waitFor } from './wait.js';
+
+/**
+ * The real TUI in a real pseudo-terminal: a tmux server of its own (private socket), keys sent
+ * with send-keys, the screen read with capture-pane.
+ */
+export class TmuxApp {
+  readonly socket = `otter-${crypto.randomBytes(4).toString('hex')}`;
+  readonly exitFile: string;
+
+  private constructor(dir: string) {
+    this.exitFile = path.join(dir, 'exit-code');
+  }
+
+  static start(dataDir: string, env: Record<string, string>, size = { cols: 140, rows: 40 }): TmuxApp {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-tmux-'));
+    const app = new TmuxApp(dir);
+    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    // The shell stays after the app exits so the test can read the exit code and the screen.
+    const cmd = `env ${envArgs} ${shellQuote(process.execPath)} ${shellQuote(MAIN)} --data-dir ${shellQuote(dataDir)}; echo $? > ${shellQuote(app.exitFile)}; exec sleep 600`;
+    app.tmux(['new-session', '-d', '-s', 'app', '-x', String(size.cols), '-y', String(size.rows), cmd]);
+    return app;
+  }
+
+  tmux(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  screen(escapes = false): string {
+    return this.tmux(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'app']);
+  }
+
+  /** Keys by tmux name (Enter, Escape, Tab, C-c, j, …). */
+  keys(...keys: string[]): void {
+    this.tmux(['send-keys', '-t', 'app', ...keys]);
+  }
+
+  type(text: string): void {
+    this.tmux(['send-keys', '-t', 'app', '-l', text]);
+  }
+
+  async waitForScreen(pattern: RegExp, what: string, timeoutMs = 30_000): Promise<string> {
+    let last = '';
+    try {
+      return await waitFor(() => {
+        last = this.screen();
+        return pattern.test(last) ? last : null;
+      }, what, timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${last}`);
+    }
+  }
+
+  async exitCode(timeoutMs = 30_000): Promise<number> {
+    return Number(await waitFor(() => (fs.existsSync(this.exitFile) ? fs.readFileSync(this.exitFile, 'utf8').trim() || null : null), 'app exit', timeoutMs));
+  }
+
+  /** Whether the pane is still on the alternate screen, and whether the cursor is visible. */
+  terminalState(): { alternate: boolean; cursorVisible: boolean } {
+    const [alt, cursor] = this.tmux(['display', '-p', '-t', 'app', '#{alternate_on} #{cursor_flag}']).trim().split(' ');
+    return { alternate: alt === '1', cursorVisible: cursor === '1' };
+  }
+
+  panePid(): number {
+    return Number(this.tmux(['display', '-p', '-t', 'app', '#{pane_pid}']).trim());
+  }
+
+  kill(): void {
+    try {
+      this.tmux(['kill-server']);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,134 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { freePort, httpGet, purgeProject } from '../helpers/engine.js';
+import { createFixtureRepo, type FixtureRepo } from '../helpers/fixture-repo.js';
+import { deployments } from '../helpers/state.js';
+import { TmuxApp } from '../helpers/tmux.js';
+import { waitFor } from '../helpers/wait.js';
+
+const suffix = crypto.randomBytes(3).toString('hex');
+const web = `t-tui-web-${suffix}`;
+const other = `t-tui-zeta-${suffix}`;
+let dataDir: string;
+let repo: FixtureRepo;
+let port: number;
+let app: TmuxApp;
+
+/** The status bar (last line) names the selected project. */
+const selectedName = (screen: string) => /\s(t-tui-\S+): /.exec(screen.trimEnd().split('\n').at(-1) ?? '')?.[1];
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
+  port = await freePort();
+  repo = createFixtureRepo(port);
+  for (const name of [web, other]) expect((await runCli(dataDir, ['project', 'add', '--name', name, '--repo', name === web ? repo.dir : createFixtureRepo(await freePort()).dir])).code).toBe(0);
+  app = TmuxApp.start(dataDir, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+});
+
+afterAll(() => {
+  app?.kill();
+  purgeProject(web);
+  purgeProject(other);
+});
+
+describe('the TUI in a real terminal against the real engine', () => {
+  it('opens with every project listed and navigates with j/k and arrows', async () => {
+    const screen = await app.waitForScreen(new RegExp(`${other}`), 'both projects listed');
+    expect(screen).toMatch(/OtterStack\s+2\/2 projects/);
+    expect(screen).toContain(web);
+    expect(screen).toMatch(/┌─ Projects/);
+    expect(selectedName(screen)).toBe(web);
+    app.keys('j');
+    await app.waitForScreen(new RegExp(`\\s${other}: `), 'selection moved down');
+    app.keys('Up');
+    await app.waitForScreen(new RegExp(`\\s${web}: `), 'selection moved up');
+  });
+
+  it('deploys a typed tag through the modal, shows progress, refuses a second deploy, becomes healthy', async () => {
+    app.keys('d');
+    await app.waitForScreen(/type a ref \(tag, branch or SHA\)/, 'deploy picker');
+    expect(app.screen()).toMatch(/tag\s+v1\s/);
+    app.keys('Enter');
+    await app.waitForScreen(/Ref \(tag, branch or SHA\):/, 'ref prompt');
+    app.type('v1');
+    app.keys('Enter');
+    const preview = await app.waitForScreen(/Deploy v1 \(\w{7}\) to/, 'commit preview');
+    expect(preview).toMatch(/nothing is running yet/);
+    expect(preview).toMatch(new RegExp(`\\+ ${repo.shas.v1!.slice(0, 7)} v1`));
+    app.keys('Enter');
+    await app.waitForScreen(/deploy v1 — .*\(running\)/, 'progress view');
+    app.keys('d');
+    await app.waitForScreen(new RegExp(`project ${web} is busy: deploy v1 started .* \\(PID \\d+\\)`), 'second deploy refused');
+    app.keys('Escape');
+    await app.waitForScreen(/web: running\/healthy/, 'container health in the progress view', 60_000);
+    await app.waitForScreen(new RegExp(`${web}\\s+● healthy\\s+v1`), 'project row healthy', 30_000);
+    expect(await httpGet(port)).toBe('v1');
+  });
+
+  it('rolls back through the modal after a second deploy', async () => {
+    app.keys('d');
+    await app.waitForScreen(/type a ref/, 'deploy picker');
+    app.keys('Enter');
+    await app.waitForScreen(/Ref \(tag, branch or SHA\):/, 'ref prompt');
+    app.type('feature');
+    app.keys('Enter');
+    await app.waitForScreen(/Deploy feature \(\w{7}\) to/, 'preview');
+    app.keys('Enter');
+    await app.waitForScreen(new RegExp(`${web}\\s+● healthy\\s+feature`), 'feature healthy', 60_000);
+    expect(await httpGet(port)).toBe('feature');
+
+    app.keys('r');
+    await app.waitForScreen(new RegExp(`Roll back ${web}`), 'rollback picker');
+    expect(app.screen()).toMatch(new RegExp(`${repo.shas.v1!.slice(0, 7)}\\s+v1`));
+    app.keys('Enter');
+    await app.waitForScreen(/Roll back to v1/, 'rollback confirmation');
+    app.keys('Enter');
+    await app.waitForScreen(new RegExp(`${web}\\s+● healthy\\s+v1`), 'v1 healthy again', 60_000);
+    expect(await httpGet(port)).toBe('v1');
+    const rows = deployments(dataDir, web);
+    expect(rows.at(-1)).toMatchObject({ git_ref: 'v1', status: 'active' });
+    expect(await waitFor(() => /rollback\s+active/.test(app.screen()), 'history pane shows the rollback')).toBe(true);
+  });
+
+  it('filters projects with /, and clears the filter with Esc', async () => {
+    app.keys('/');
+    await app.waitForScreen(/Show projects whose name or ref contains:/, 'filter prompt');
+    app.type('zeta');
+    app.keys('Enter');
+    const filtered = await app.waitForScreen(new RegExp(`1/2 projects\\s+filter: zeta[^]*Logs — ${other}`), 'filtered list');
+    expect(filtered).toContain(other);
+    const projectsPane = filtered.slice(filtered.indexOf('┌─ Projects'), filtered.indexOf('└'));
+    expect(projectsPane).not.toContain(web);
+    // The other panes follow the selection: no logs of the filtered-out project remain.
+    expect(filtered).not.toMatch(/serving v1/);
+    app.keys('Escape');
+    await app.waitForScreen(/2\/2 projects/, 'filter cleared');
+  });
+
+  it('opens the help overlay listing every key', async () => {
+    app.keys('?');
+    const help = await app.waitForScreen(/this help/, 'help overlay');
+    for (const line of ['deploy a tag, branch or SHA', 'roll back to an earlier release', 'prune old releases', 'add a project', 'remove the project', 'filter projects', 'quit']) {
+      expect(help).toContain(line);
+    }
+    app.keys('Escape');
+    await waitFor(() => !/this help/.test(app.screen()), 'help closed');
+  });
+
+  it('re-lays out on resize', async () => {
+    app.tmux(['resize-window', '-t', 'app', '-x', '100', '-y', '30']);
+    const screen = await app.waitForScreen(/^┌─ Projects ─+┐$/m, 'redrawn at 100 columns');
+    const top = screen.split('\n').find((l) => l.startsWith('┌─ Projects'))!;
+    expect([...top].length).toBe(100);
+  });
+
+  it('quits with q: exit code 0 and the terminal restored', async () => {
+    app.keys('q');
+    expect(await app.exitCode()).toBe(0);
+    expect(app.terminalState()).toEqual({ alternate: false, cursorVisible: true });
+  });
+});

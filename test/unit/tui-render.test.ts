@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { compactPorts, containerRows, progressLines, projectRows, uptimeOf } from '../../src/render/tui-rows.js';
+import { KEYMAP, helpLines } from '../../src/screens/keys.js';
+import { terminalSetup } from '../../src/screens/terminal.js';
+import type { ProjectStatus } from '../../src/services/status.js';
+
+const plain = (_t: string, text: string) => text;
+const tagged = (t: string, text: string) => `<${t}>${text}</${t}>`;
+
+describe('terminalSetup', () => {
+  it.each([
+    [{ TERM: 'xterm-256color', LANG: 'en_US.UTF-8' }, { terminal: 'xterm-256color', forceUnicode: true, colors: 256 }],
+    [{ TERM: 'tmux-256color', LANG: 'C.UTF-8' }, { terminal: 'xterm-256color', forceUnicode: true, colors: 256 }],
+    [{ TERM: 'screen', LANG: 'C.UTF-8' }, { terminal: 'xterm', forceUnicode: true, colors: 8 }],
+    [{ TERM: 'xterm-256color', LANG: 'C' }, { terminal: 'xterm-256color', forceUnicode: false, colors: 256 }],
+    [{ TERM: 'xterm-256color', LANG: 'en_US.UTF-8', LC_ALL: 'C' }, { terminal: 'xterm-256color', forceUnicode: false, colors: 256 }],
+    [{ TERM: 'xterm-256color', NO_COLOR: '1' }, { terminal: 'xterm-256color', forceUnicode: false, colors: 0 }],
+    [{ TERM: 'xterm', COLORTERM: 'truecolor' }, { terminal: 'xterm-256color', forceUnicode: false, colors: 256 }],
+  ])('%j', (env, expected) => expect(terminalSetup(env)).toEqual(expected));
+});
+
+describe('TUI rows', () => {
+  const status = (name: string, health: ProjectStatus['health'], ref: string | null): ProjectStatus =>
+    ({
+      project: { name, repo_type: 'local', repo_path: '/srv/' + name, repo_url: null },
+      active: ref ? { git_ref: ref, git_sha: 'abcdef0123', finished_at: 1_000 } : null,
+      health,
+      containers: [],
+      otherReleases: [],
+    }) as unknown as ProjectStatus;
+
+  it('aligns columns and colours only the padded badge', () => {
+    const r = projectRows([status('web', 'healthy', 'v1'), status('api', 'unhealthy', null)], 61_000, true, tagged);
+    expect(r.header).toMatch(/^PROJECT\s+HEALTH\s+REF\s+SHA\s+DEPLOYED\s+SOURCE$/);
+    expect(r.rows[0]).toBe('web      <good>● healthy  </good>  v1   abcdef0  1m ago    local:/srv/web');
+    expect(r.rows[1]).toBe('api      <bad>✗ unhealthy</bad>  -    -        never     local:/srv/api');
+  });
+
+  it('shows a busy project as deploying', () => {
+    expect(projectRows([status('web', 'healthy', 'v1')], 0, false, plain, new Set(['web'])).rows[0]).toMatch(/^web\s+~ deploying/);
+  });
+
+  it('formats containers with uptime and compact ports', () => {
+    const rows = containerRows(
+      [{ id: '1', name: 'n', composeProject: 'p', service: 'web', image: 'i', state: 'running', health: 'healthy', status: 'Up 3 minutes (healthy)', ports: '0.0.0.0:8080->80/tcp, [::]:8080->80/tcp', createdAt: '' }],
+      true,
+      plain,
+    );
+    expect(rows.rows[0]).toMatch(/^web\s+● running\s+healthy\s+3 minutes\s+8080->80\/tcp$/);
+    expect(uptimeOf('Exited (0) 2 hours ago')).toBe('-');
+    expect(compactPorts('127.0.0.1:9000->80/tcp')).toBe('127.0.0.1:9000->80/tcp');
+  });
+
+  it('renders progress: stages with elapsed time, latest health per container', () => {
+    const lines = progressLines(
+      [
+        { type: 'stage', stage: 'start', message: 'starting', at: 1_000 },
+        { type: 'container', service: 'web', container: 'c', state: 'running', health: 'starting', at: 1_500 },
+        { type: 'container', service: 'web', container: 'c', state: 'running', health: 'healthy', at: 2_500 },
+      ],
+      1_000,
+      4_000,
+      plain,
+    );
+    expect(lines).toEqual(['   0ms  start    starting', '', '        web: running/healthy', '', 'elapsed 3.0s']);
+  });
+});
+
+describe('keymap', () => {
+  it('binds every action the issue names, each listed in help', () => {
+    const keys = KEYMAP.flatMap((k) => k.keys);
+    for (const k of ['up', 'down', 'j', 'k', 'tab', 'enter', 'escape', 'd', 'r', 'p', 'a', 'x', 'l', '/', '?', 'q', 'C-c']) expect(keys).toContain(k);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(helpLines()).toHaveLength(KEYMAP.length);
+  });
+});
