@@ -8,7 +8,7 @@ import { mostUsefulLine } from './commands/exec.js';
 import { Progress, type ProgressListener } from './events.js';
 import { acquireDeploySlot, lockProject } from './locking.js';
 import { OperationLogger } from './oplog.js';
-import { requireProject } from './projects.js';
+import { checkCleanClone, fetchProject, requireProject } from './projects.js';
 import { redact } from './redact.js';
 import {
   composeProjectName,
@@ -32,6 +32,8 @@ export interface DeployRequest {
   action?: DeploymentAction;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /** Deploy even when the managed clone has local edits. */
+  force?: boolean;
 }
 
 /** What rollback hands to the shared path: the release to bring back, already chosen. */
@@ -65,7 +67,11 @@ const PORT_CONFLICT = /port is already allocated|address already in use|bind for
  */
 export async function deploy(ctx: ServiceContext, req: DeployRequest): Promise<DeployResult> {
   const ref = validateRef(req.ref);
-  return runLocked(ctx, req, async (project, progress) => ({ sha: await resolveTarget(ctx, project, ref, progress), ref }));
+  return runLocked(ctx, req, async (project, progress) => {
+    await fetchProject(ctx, project, progress);
+    await checkCleanClone(ctx, project, req.force ?? false, progress);
+    return { sha: await resolveTarget(ctx, project, ref, progress), ref };
+  });
 }
 
 /**
@@ -160,7 +166,11 @@ async function resolveTarget(ctx: ServiceContext, project: Project, ref: string,
   if (!(await ctx.git.isRepository(project.repo_path))) {
     throw new OtterError('not_found', `repository of ${project.name} not found at ${project.repo_path}: restore it or re-add the project`);
   }
-  const sha = await ctx.git.resolveCommit(project.repo_path, ref);
+  // In a managed clone, branches are the remote's (origin/<branch>, just fetched), never the
+  // clone's stale local branch; tags and SHAs resolve as they are.
+  const sha =
+    (project.repo_type === 'remote' ? await ctx.git.resolveCommit(project.repo_path, `refs/remotes/origin/${ref}`) : null) ??
+    (await ctx.git.resolveCommit(project.repo_path, ref));
   if (!sha) {
     throw new OtterError('not_found', `unknown ref ${JSON.stringify(ref)} in ${redact(project.repo_url ?? project.repo_path)}: give an existing tag, branch or commit`);
   }

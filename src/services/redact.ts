@@ -1,6 +1,11 @@
-/** Removes `user:password@` (or `token@`) from every URL in a text. */
+/**
+ * Removes `user:password@` (or `token@`) from every URL in a text. An ssh:// user without a
+ * password (`ssh://git@host`) is an account name, not a secret, and stays.
+ */
 export function stripUrlUserinfo(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1');
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s@]+)@/gi, (match, scheme: string, userinfo: string) =>
+    scheme.toLowerCase() === 'ssh://' && !userinfo.includes(':') ? match : scheme,
+  );
 }
 
 const SECRET_NAME = /^[A-Za-z0-9_.-]*_(KEY|SECRET|PASSWORD|TOKEN)$/i;

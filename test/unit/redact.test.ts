@@ -5,7 +5,9 @@ import { redactDeep } from '../../src/cli/json.js';
 describe('redaction', () => {
   it('strips userinfo from URLs anywhere in a text', () => {
     expect(stripUrlUserinfo('cloning https://bob:hunter2@git.example/x.git now')).toBe('cloning https://git.example/x.git now');
-    expect(stripUrlUserinfo('ssh://git@host/repo')).toBe('ssh://host/repo');
+    expect(stripUrlUserinfo('ssh://git@host/repo')).toBe('ssh://git@host/repo');
+    expect(stripUrlUserinfo('ssh://git:pw@host/repo')).toBe('ssh://host/repo');
+    expect(stripUrlUserinfo('https://ghp_token@github.com/o/r')).toBe('https://github.com/o/r');
     expect(stripUrlUserinfo('https://host/a@b')).toBe('https://host/a@b');
   });
   it('masks *_KEY, *_SECRET, *_PASSWORD, *_TOKEN values', () => {

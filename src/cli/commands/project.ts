@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { addProject, listProjects, removeProject, showProject, type RemoveCleanup } from '../../services/projects.js';
 import { OtterError } from '../../services/errors.js';
 import { historyTable, projectListTable, projectSource } from '../../render/rows.js';
-import { shortSha } from '../../render/format.js';
+import { formatAge, shortSha } from '../../render/format.js';
 import { progressPrinter } from '../progress-printer.js';
 import type { CliKit } from '../context.js';
 
@@ -12,13 +12,13 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .command('add')
     .description('register a project from a git repository')
     .requiredOption('--name <name>', 'project name ([a-z0-9-], used in container names)')
-    .requiredOption('--repo <path>', 'local path of the git repository')
+    .requiredOption('--repo <path|url>', 'local path, or https://, ssh:// or git@host:owner/repo.git URL (cloned into managed storage)')
     .option('--compose-file <file>', 'compose file path inside the repository (default: auto-detect)')
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
     .option('--json', 'print JSON')
     .action((opts) =>
       withContext(async (ctx) => {
-        const p = await addProject(ctx, { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent });
+        const p = await addProject(ctx, { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent }, opts.json ? undefined : progressPrinter(io.err));
         if (opts.json) json(p);
         else io.out(`added project ${p.name} (${projectSource(p)})`);
       }),
@@ -51,6 +51,14 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
             `strategy:      ${p.strategy}`,
             `persistent:    ${(JSON.parse(p.persistent_paths) as string[]).join(', ') || '-'}`,
             `worktrees:     ${d.worktreesDir}`,
+            ...(d.clone
+              ? [
+                  `clone:         ${d.clone.path}`,
+                  `remote:        ${d.clone.remote}`,
+                  `last fetch:    ${d.clone.lastFetchAt ? `${formatAge(d.clone.lastFetchAt, Date.now())}: ${d.clone.lastFetchResult ?? ''}` : 'never'}`,
+                  `local edits:   ${d.clone.localChanges.length ? d.clone.localChanges.join('; ') : 'none'}`,
+                ]
+              : []),
             `active:        ${d.active ? `${d.active.git_ref ?? '-'} (${shortSha(d.active.git_sha)}) as ${d.active.compose_project}` : 'nothing deployed'}`,
             '',
             d.recent.length ? historyTable(d.recent) : 'no deployments yet',

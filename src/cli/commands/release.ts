@@ -17,12 +17,14 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .requiredOption('--ref <ref>', 'tag, branch or commit to deploy')
     .option('--timeout <duration>', 'how long to wait for containers to become healthy (e.g. 90s, 5m)')
     .option('--dry-run', 'resolve and validate only; start nothing')
+    .option('--force', 'deploy even if the managed clone has local edits')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
         const res = await deploy(ctx, {
           project: name,
           ref: opts.ref,
+          force: opts.force,
           timeoutSeconds: opts.timeout ? parseDurationSeconds(opts.timeout, '--timeout') : undefined,
           dryRun: opts.dryRun,
           signal: io.signal,

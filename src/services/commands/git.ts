@@ -11,8 +11,55 @@ export interface RefInfo {
   sha: string;
 }
 
+/** Environment for talking to remotes: never prompt (SSH BatchMode, no terminal prompts). */
+export function remoteEnv(base: NodeJS.ProcessEnv, credentials: { username: string; password: string } | null): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ...GIT_ENV };
+  env.GIT_SSH_COMMAND = `${base.GIT_SSH_COMMAND || 'ssh'} -o BatchMode=yes -o ConnectTimeout=15`;
+  if (credentials) {
+    // Handed to git's credential protocol through the child's environment only: nothing on disk.
+    env.OTTERSTACK_GIT_USERNAME = credentials.username;
+    env.OTTERSTACK_GIT_PASSWORD = credentials.password;
+  }
+  return env;
+}
+
+const ENV_CREDENTIAL_HELPER = '!f() { test "$1" = get && echo "username=$OTTERSTACK_GIT_USERNAME" && echo "password=$OTTERSTACK_GIT_PASSWORD"; }; f';
+
 export class Git {
   constructor(private readonly run: Exec = defaultExec) {}
+
+  /** `git ls-remote` as a pre-flight check: answers whether the URL is reachable and readable. */
+  lsRemote(url: string, opts: { timeoutMs: number; credentials: { username: string; password: string } | null }) {
+    return this.run(['git', ...credentialArgs(opts.credentials), 'ls-remote', '--heads', '--end-of-options', url], {
+      env: remoteEnv(process.env, opts.credentials),
+      timeoutMs: opts.timeoutMs,
+    });
+  }
+
+  /** Full (not shallow) clone with hooks disabled in the new repository. */
+  clone(url: string, dir: string, opts: { timeoutMs: number; credentials: { username: string; password: string } | null }) {
+    return this.run(
+      ['git', ...credentialArgs(opts.credentials), 'clone', '--quiet', '--config', 'core.hooksPath=/dev/null', '--end-of-options', url, dir],
+      { env: remoteEnv(process.env, opts.credentials), timeoutMs: opts.timeoutMs },
+    );
+  }
+
+  fetch(repo: string, timeoutMs: number) {
+    return this.run(['git', '-C', repo, '-c', 'core.hooksPath=/dev/null', 'fetch', '--quiet', '--prune', '--prune-tags', '--tags', '--force', 'origin'], {
+      env: remoteEnv(process.env, null),
+      timeoutMs,
+    });
+  }
+
+  /** Local edits or commits in a managed clone: `git status --porcelain` plus unpushed commits. */
+  async localChanges(repo: string): Promise<string[]> {
+    const status = await this.git(repo, ['status', '--porcelain', '--untracked-files=normal']);
+    const changes = status.exitCode === 0 ? status.stdout.split('\n').filter(Boolean) : [];
+    const ahead = await this.git(repo, ['rev-list', '--count', '--branches', '--not', '--remotes']);
+    const n = Number(ahead.stdout.trim());
+    if (ahead.exitCode === 0 && n > 0) changes.push(`${n} local commit(s) not on the remote`);
+    return changes;
+  }
 
   /** Hooks off for everything we run in a repository we manage or check out from. */
   private git(repo: string, args: string[], timeoutMs = 120_000) {
@@ -99,4 +146,8 @@ export class Git {
     const res = await this.git(repo, ['log', '-1', '--format=%s', '--end-of-options', sha]);
     return res.exitCode === 0 ? res.stdout.trim() : '';
   }
+}
+
+function credentialArgs(credentials: { username: string; password: string } | null): string[] {
+  return credentials ? ['-c', 'credential.helper=', '-c', `credential.helper=${ENV_CREDENTIAL_HELPER}`] : [];
 }
