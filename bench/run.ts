@@ -9,6 +9,7 @@ import { benchHistory } from './history.js';
 import { benchStatus } from './status.js';
 import { benchRollback } from './rollback.js';
 import { benchTui } from './tui.js';
+import { benchDowntime } from './downtime.js';
 
 interface Row {
   metric: string;
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     ['status', benchStatus],
     ['history', benchHistory],
     ['tui', benchTui],
+    ['downtime', benchDowntime],
   ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {

@@ -21,6 +21,7 @@ import {
 } from './release.js';
 import { evaluateRelease } from './health.js';
 import { validateRef } from './validation.js';
+import { findTraefik } from './traefik.js';
 import { pruneLocked } from './prune.js';
 
 export interface DeployRequest {
@@ -209,6 +210,9 @@ class ReleaseRun {
   private stoppedPrevious = false;
   /** The release's containers existed before this run (a stopped older release being brought back). */
   private preexisting = false;
+  /** Blue-green (Traefik running and the project opted in) rather than recreate. */
+  private blueGreen = false;
+  private readonly priority = Date.now();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -245,6 +249,7 @@ class ReleaseRun {
       started_at: Date.now(),
     });
     try {
+      await this.chooseStrategy();
       const services = (await this.startKeptContainers()) ?? (await this.checkoutAndStart());
       const timeoutSeconds = this.req.timeoutSeconds ?? ctx.settings.get('healthTimeoutSeconds');
       progress.stage('health', `waiting up to ${timeoutSeconds}s for ${services.join(', ')} to be healthy`);
@@ -298,12 +303,23 @@ class ReleaseRun {
     return [...new Set(kept.map((c) => c.service))];
   }
 
+  private async chooseStrategy(): Promise<void> {
+    if (this.project.strategy !== 'blue-green') return;
+    const traefik = findTraefik(await this.ctx.engine.listRunning());
+    if (!traefik) {
+      this.progress.warning('blue-green requested but no Traefik container is running: falling back to recreate');
+      return;
+    }
+    this.blueGreen = true;
+    this.progress.stage('start', `blue-green via Traefik (${traefik}): new release starts next to the old one, priority ${this.priority}`);
+  }
+
   private async checkoutAndStart(): Promise<string[]> {
     const { ctx, project, progress } = this;
     await this.checkout();
     this.checkAbort();
     progress.stage('validate', 'validating compose file');
-    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`);
+    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null);
     for (const w of this.prepared.warnings) progress.warning(w);
     this.checkAbort();
     const compose = await ctx.compose();
@@ -328,7 +344,8 @@ class ReleaseRun {
     let error = await attempt();
     this.checkAbort();
     const prev = this.previous && this.previous.compose_project !== this.cp ? this.previous : null;
-    if (error && prev && PORT_CONFLICT.test(error)) {
+    // Blue-green never touches the old release before the new one is healthy.
+    if (error && prev && !this.blueGreen && PORT_CONFLICT.test(error)) {
       this.progress.stage('start', `host port in use by ${prev.compose_project}; stopping it and retrying`);
       await stopRelease(this.ctx, prev.compose_project);
       this.stoppedPrevious = true;
@@ -342,6 +359,11 @@ class ReleaseRun {
     const prev = this.previous;
     if (!prev || prev.compose_project === this.cp) return;
     const keep = this.ctx.settings.get('keepPreviousContainers');
+    const drain = this.blueGreen ? this.ctx.settings.get('drainSeconds') : 0;
+    if (drain > 0) {
+      this.progress.stage('retire', `new release healthy; draining ${drain}s before stopping ${prev.compose_project}`);
+      await new Promise((r) => setTimeout(r, drain * 1000));
+    }
     this.progress.stage('retire', `${keep ? 'stopping' : 'removing'} previous release ${prev.compose_project}`);
     if (keep) await stopRelease(this.ctx, prev.compose_project);
     else await removeRelease(this.ctx, prev.compose_project);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Deployment, Project } from '../db/schema.js';
+import type { DeployStrategy, Deployment, Project } from '../db/schema.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import { Progress, type ProgressListener } from './events.js';
@@ -28,6 +28,8 @@ export interface AddProjectRequest {
   repo: string;
   composeFile?: string;
   persistentPaths?: string[];
+  /** Blue-green deploys through Traefik (falls back to recreate when no Traefik runs). */
+  traefikRouting?: boolean;
 }
 
 export async function addProject(ctx: ServiceContext, req: AddProjectRequest, onProgress?: ProgressListener): Promise<Project> {
@@ -37,7 +39,8 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   if (await ctx.store.projects.byName(name)) {
     throw new OtterError('conflict', `project ${name} already exists: pick another name or remove it first`);
   }
-  if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, composeFile, persistent, parseRemoteUrl(req.repo), onProgress);
+  const strategy = req.traefikRouting ? 'blue-green' : 'recreate';
+  if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, composeFile, persistent, strategy, parseRemoteUrl(req.repo), onProgress);
   if (req.repo.startsWith('-')) throw new OtterError('usage', `invalid repository path ${JSON.stringify(req.repo)}: give a path to a git repository`);
   const repoPath = path.resolve(req.repo);
   if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository`);
@@ -49,7 +52,7 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
     repo_path: fs.realpathSync(repoPath),
     compose_file: composeFile,
     worktree_retention: null,
-    strategy: 'recreate',
+    strategy,
     persistent_paths: JSON.stringify(persistent),
     status: 'ready',
     status_message: null,
@@ -68,6 +71,7 @@ async function addRemoteProject(
   name: string,
   composeFile: string | null,
   persistent: string[],
+  strategy: DeployStrategy,
   remote: RemoteUrl,
   onProgress?: ProgressListener,
 ): Promise<Project> {
@@ -96,7 +100,7 @@ async function addRemoteProject(
         repo_path: target,
         compose_file: composeFile,
         worktree_retention: null,
-        strategy: 'recreate',
+        strategy,
         persistent_paths: JSON.stringify(persistent),
         status: 'ready',
         status_message: null,
@@ -143,6 +147,24 @@ export async function checkCleanClone(ctx: ServiceContext, project: Project, for
   const summary = `${changes.length} local change(s) in the managed clone ${project.repo_path} (${changes.slice(0, 3).join('; ')})`;
   if (!force) throw new OtterError('conflict', `${summary}: they are never deployed; discard them or pass --force`);
   progress.warning(`${summary}; deploying anyway (--force)`);
+}
+
+export interface UpdateProjectRequest {
+  traefikRouting?: boolean;
+  composeFile?: string | null;
+  persistentPaths?: string[];
+}
+
+/** `project set`: changes apply from the next deploy on. */
+export async function updateProject(ctx: ServiceContext, name: string, req: UpdateProjectRequest): Promise<Project> {
+  const project = await requireProject(ctx, name);
+  const patch: Partial<Project> = {};
+  if (req.traefikRouting !== undefined) patch.strategy = req.traefikRouting ? 'blue-green' : 'recreate';
+  if (req.composeFile !== undefined) patch.compose_file = req.composeFile ? validateComposeFile(req.composeFile) : null;
+  if (req.persistentPaths !== undefined) patch.persistent_paths = JSON.stringify(req.persistentPaths.map(validatePersistentPath));
+  if (Object.keys(patch).length === 0) throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file or --persistent');
+  await ctx.store.projects.update(project.id, patch);
+  return (await ctx.store.projects.byName(name))!;
 }
 
 export function listProjects(ctx: ServiceContext): Promise<Project[]> {

@@ -16,6 +16,8 @@ export interface Settings {
   refreshIntervalSeconds: number;
   cloneTimeoutSeconds: number;
   fetchTimeoutSeconds: number;
+  /** Blue-green: seconds between the new release turning healthy and stopping the old one. */
+  drainSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -30,6 +32,7 @@ export const DEFAULT_SETTINGS: Settings = {
   refreshIntervalSeconds: 5,
   cloneTimeoutSeconds: 600,
   fetchTimeoutSeconds: 120,
+  drainSeconds: 5,
 };
 
 export type SettingKey = keyof Settings;

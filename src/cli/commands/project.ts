@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { addProject, listProjects, removeProject, showProject, type RemoveCleanup } from '../../services/projects.js';
+import { addProject, listProjects, removeProject, showProject, updateProject, type RemoveCleanup } from '../../services/projects.js';
 import { OtterError } from '../../services/errors.js';
 import { historyTable, projectListTable, projectSource } from '../../render/rows.js';
 import { formatAge, shortSha } from '../../render/format.js';
@@ -15,12 +15,32 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .requiredOption('--repo <path|url>', 'local path, or https://, ssh:// or git@host:owner/repo.git URL (cloned into managed storage)')
     .option('--compose-file <file>', 'compose file path inside the repository (default: auto-detect)')
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
+    .option('--traefik-routing', 'blue-green deploys through a running Traefik (zero downtime)')
     .option('--json', 'print JSON')
     .action((opts) =>
       withContext(async (ctx) => {
-        const p = await addProject(ctx, { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent }, opts.json ? undefined : progressPrinter(io.err));
+        const p = await addProject(
+          ctx,
+          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting },
+          opts.json ? undefined : progressPrinter(io.err),
+        );
         if (opts.json) json(p);
         else io.out(`added project ${p.name} (${projectSource(p)})`);
+      }),
+    );
+  project
+    .command('set <name>')
+    .description('change a project (applies from the next deploy)')
+    .option('--traefik-routing', 'blue-green deploys through Traefik')
+    .option('--no-traefik-routing', 'recreate deploys (default)')
+    .option('--compose-file <file>', "compose file inside the repository ('' = auto-detect)")
+    .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const p = await updateProject(ctx, name, { traefikRouting: opts.traefikRouting, composeFile: opts.composeFile, persistentPaths: opts.persistent });
+        if (opts.json) json(p);
+        else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}`);
       }),
     );
   project

@@ -110,6 +110,19 @@ export class DockerEngine {
     }
   }
 
+  /** Names and images of running containers (any, not only compose ones), in one call. */
+  async listRunning(): Promise<{ name: string; image: string }[]> {
+    const res = await this.run(['docker', 'ps', '--format', '{{.Names}}\t{{.Image}}'], { timeoutMs: 30_000 });
+    if (res.exitCode !== 0) return [];
+    return res.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [name = '', image = ''] = l.split('\t');
+        return { name, image };
+      });
+  }
+
   async listVolumes(): Promise<string[]> {
     const res = await this.run(['docker', 'volume', 'ls', '--quiet']);
     return res.exitCode === 0 ? res.stdout.split('\n').filter(Boolean) : [];

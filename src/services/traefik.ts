@@ -1,0 +1,94 @@
+import { parseDocument, isMap, isSeq, isScalar, type Document } from 'yaml';
+
+/**
+ * Blue-green with Traefik (DESIGN "Deploy strategies"): each release carries its own routers,
+ * renamed `<router>-<sha7>` with priority = deploy time in ms, so the newest healthy release wins
+ * and the old one serves until it is stopped. Pure; unit-tested.
+ */
+const ROUTER_OR_SERVICE = /^traefik\.(http|tcp|udp)\.(routers|services)\.([^.]+)\.(.+)$/;
+
+export function renameTraefikLabels(labels: Record<string, string>, sha7: string, priority: number): { labels: Record<string, string>; routers: string[] } {
+  const services = new Set<string>();
+  for (const key of Object.keys(labels)) {
+    const m = ROUTER_OR_SERVICE.exec(key);
+    if (m && m[2] === 'services') services.add(`${m[1]}:${m[3]}`);
+  }
+  const out: Record<string, string> = {};
+  const routers = new Set<string>();
+  for (const [key, value] of Object.entries(labels)) {
+    const m = ROUTER_OR_SERVICE.exec(key);
+    if (!m) {
+      out[key] = value;
+      continue;
+    }
+    const [, proto, kind, name, rest] = m;
+    const renamed = `${name}-${sha7}`;
+    let v = value;
+    // A router's `service=` pointing at a service defined here follows the rename.
+    if (kind === 'routers' && rest === 'service' && services.has(`${proto}:${value}`)) v = `${value}-${sha7}`;
+    if (kind === 'routers') routers.add(`${proto}:${renamed}`);
+    out[`traefik.${proto}.${kind}.${renamed}.${rest}`] = v;
+  }
+  for (const r of routers) {
+    const [proto, name] = r.split(':');
+    if (proto !== 'udp') out[`traefik.${proto}.routers.${name}.priority`] = String(priority);
+  }
+  return { labels: out, routers: [...routers].map((r) => r.split(':')[1]!) };
+}
+
+/** A running Traefik: a container whose name or image mentions traefik. */
+export function findTraefik(running: { name: string; image: string }[]): string | null {
+  return running.find((c) => /traefik/i.test(c.name) || /traefik/i.test(c.image))?.name ?? null;
+}
+
+export interface BlueGreenCheck {
+  errors: string[];
+  warnings: string[];
+}
+
+/** Blue-green runs two releases side by side: no fixed host ports or container names. */
+export function checkBlueGreen(config: Record<string, unknown>): BlueGreenCheck {
+  const out: BlueGreenCheck = { errors: [], warnings: [] };
+  const services = (config.services ?? {}) as Record<string, Record<string, unknown> | null>;
+  for (const [name, def] of Object.entries(services)) {
+    const d = def ?? {};
+    const ports = (d.ports ?? []) as unknown[];
+    const published = ports.some((p) => (typeof p === 'string' ? p.includes(':') : typeof p === 'object' && p !== null && 'published' in p && (p as { published?: unknown }).published !== undefined && (p as { published?: unknown }).published !== ''));
+    if (published) out.errors.push(`service ${name} publishes a host port, which two releases cannot share: remove ports: (Traefik routes to it) or use the recreate strategy`);
+    if (d.container_name) out.errors.push(`service ${name} sets container_name, which two releases cannot share: remove it or use the recreate strategy`);
+    if (!d.healthcheck) out.warnings.push(`service ${name} has no healthcheck in the compose file: Traefik switches traffic as soon as it starts (zero downtime needs a healthcheck)`);
+  }
+  return out;
+}
+
+/**
+ * Rewrites the labels of the raw compose file (not the resolved config, which would put
+ * interpolated secrets on disk) for one release. Keeps everything else as written.
+ */
+export function rewriteComposeLabels(raw: string, sha7: string, priority: number): { text: string; routers: string[] } {
+  const doc: Document = parseDocument(raw);
+  const services = doc.get('services');
+  const routers: string[] = [];
+  if (isMap(services)) {
+    for (const item of services.items) {
+      const svc = item.value;
+      if (!isMap(svc)) continue;
+      const node = svc.get('labels', true);
+      let labels: Record<string, string> = {};
+      if (isMap(node)) labels = Object.fromEntries(node.items.map((p) => [String(isScalar(p.key) ? p.key.value : p.key), String(isScalar(p.value) ? p.value.value : p.value)]));
+      else if (isSeq(node))
+        labels = Object.fromEntries(
+          node.items.map((i) => {
+            const s = String(isScalar(i) ? i.value : i);
+            const eq = s.indexOf('=');
+            return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
+          }),
+        );
+      else continue;
+      const renamed = renameTraefikLabels(labels, sha7, priority);
+      routers.push(...renamed.routers);
+      svc.set('labels', doc.createNode(renamed.labels));
+    }
+  }
+  return { text: doc.toString(), routers };
+}

@@ -1,0 +1,151 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+import { containersOf, docker, purgeProject, TEST_IMAGE } from '../helpers/engine.js';
+import { git } from '../helpers/fixture-repo.js';
+import { deployments } from '../helpers/state.js';
+
+const suffix = crypto.randomBytes(3).toString('hex');
+const project = `t-bg-${suffix}`;
+const traefikName = `traefik-stand-in-${suffix}`;
+let dataDir: string;
+let repo: string;
+const shas: Record<string, string> = {};
+
+/** A Traefik-routed app: no host ports, a router and a service in labels, a healthcheck. */
+function compose(version: string, healthy = true, extra = ''): string {
+  return `services:
+  web:
+    image: ${TEST_IMAGE}
+    init: true
+    command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    labels:
+      - traefik.enable=true
+      - traefik.http.routers.web.rule=Host(\`app.test\`)
+      - traefik.http.routers.web.service=web
+      - traefik.http.services.web.loadbalancer.server.port=8080
+    healthcheck:
+      test: ${healthy ? '["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]' : '["CMD", "false"]'}
+      interval: 1s
+      timeout: 3s
+      retries: 2
+${extra}`;
+}
+
+function commit(tag: string, text: string): void {
+  fs.writeFileSync(path.join(repo, 'compose.yaml'), text);
+  git(repo, ['add', '-A']);
+  git(repo, ['commit', '-qm', tag]);
+  git(repo, ['tag', tag]);
+  shas[tag] = git(repo, ['rev-parse', 'HEAD']);
+}
+
+const cp = (tag: string) => `otterstack-${project}-${shas[tag]!.slice(0, 7)}`;
+const inspect = (id: string) => JSON.parse(docker(['inspect', '--format', '{{json .}}', id])) as { Id: string; RestartCount: number; State: { Running: boolean; StartedAt: string }; Config: { Labels: Record<string, string> } };
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
+  repo = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-repo-'));
+  git(repo, ['init', '-q', '-b', 'main']);
+  commit('v1', compose('v1'));
+  commit('v2', compose('v2', false));
+  commit('v3', compose('v3'));
+  commit('ports', compose('ports').replace('    init: true', '    init: true\n    ports: ["127.0.0.1:18999:8080"]'));
+  commit('named', compose('named').replace('    init: true', '    init: true\n    container_name: fixed-name'));
+  const add = await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo, '--traefik-routing']);
+  expect(add.code, add.stderr).toBe(0);
+});
+
+afterAll(() => {
+  purgeProject(project);
+  try {
+    docker(['rm', '-f', traefikName]);
+  } catch {
+    /* not started */
+  }
+});
+
+describe('blue-green with Traefik priority routing (real engine)', () => {
+  it('without a running Traefik: warns and falls back to recreate', async () => {
+    const res = await runCli(dataDir, ['deploy', project, '--ref', 'v1']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/warning\s+blue-green requested but no Traefik container is running: falling back to recreate/);
+    expect(Object.keys(inspect(containersOf(cp('v1'))[0]!.id).Config.Labels)).toContain('traefik.http.routers.web.rule');
+    // Start over for the blue-green cases.
+    purgeProject(project);
+    await runCli(dataDir, ['project', 'remove', project, '--yes', '--cleanup', 'all']);
+    expect((await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo])).code).toBe(0);
+    expect((await runCli(dataDir, ['project', 'set', project, '--traefik-routing'])).code).toBe(0);
+    docker(['run', '-d', '--name', traefikName, TEST_IMAGE, 'sleep', '3600']);
+  });
+
+  it('labels the release with per-release router names and priority = deploy time', async () => {
+    const before = Date.now();
+    const res = await runCli(dataDir, ['deploy', project, '--ref', 'v1']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`blue-green via Traefik \\(${traefikName}\\)`));
+    const labels = inspect(containersOf(cp('v1'))[0]!.id).Config.Labels;
+    const sha7 = shas.v1!.slice(0, 7);
+    expect(labels[`traefik.http.routers.web-${sha7}.rule`]).toBe('Host(`app.test`)');
+    expect(labels[`traefik.http.routers.web-${sha7}.service`]).toBe(`web-${sha7}`);
+    expect(labels[`traefik.http.services.web-${sha7}.loadbalancer.server.port`]).toBe('8080');
+    const priority = Number(labels[`traefik.http.routers.web-${sha7}.priority`]);
+    expect(priority).toBeGreaterThanOrEqual(before);
+    expect(priority).toBeLessThanOrEqual(Date.now());
+    expect(Object.keys(labels).filter((k) => /^traefik\.http\.(routers|services)\.web\./.test(k))).toEqual([]);
+  });
+
+  it('the old release runs untouched until the new one is healthy, then is stopped', async () => {
+    const old = inspect(containersOf(cp('v1'))[0]!.id);
+    const run = startCli(dataDir, ['deploy', project, '--ref', 'v3'], { OTTERSTACK_DRAIN_SECONDS: '1' });
+    const samples: ReturnType<typeof inspect>[] = [];
+    let retiring = false;
+    void run.waitForLine(/retire\s+/, 120_000).then(() => (retiring = true), () => undefined);
+    while (!retiring) {
+      samples.push(inspect(old.Id));
+      if (run.pid && (await Promise.race([run.done.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]))) break;
+    }
+    const res = await run.done;
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout.indexOf('web: running, healthy')).toBeLessThan(res.stdout.indexOf('retire'));
+    expect(samples.length).toBeGreaterThan(3);
+    for (const s of samples) expect(s).toMatchObject({ Id: old.Id, RestartCount: 0, State: { Running: true, StartedAt: old.State.StartedAt } });
+    const after = inspect(old.Id);
+    expect(after.State.Running).toBe(false);
+    expect(after.RestartCount).toBe(0);
+    expect(inspect(containersOf(cp('v3'))[0]!.id).State.Running).toBe(true);
+  });
+
+  it('a failing release is removed and the old one keeps running with zero restarts', async () => {
+    const current = inspect(containersOf(cp('v3'))[0]!.id);
+    const res = await runCli(dataDir, ['deploy', project, '--ref', 'v2', '--timeout', '60s']);
+    expect(res.code).toBe(6);
+    expect(containersOf(cp('v2'))).toEqual([]);
+    expect(inspect(current.Id)).toMatchObject({ Id: current.Id, RestartCount: 0, State: { Running: true, StartedAt: current.State.StartedAt } });
+    expect(deployments(dataDir, project).filter((d) => d.status === 'active').map((d) => d.git_ref)).toEqual(['v3']);
+  });
+
+  it('rollback uses the same flow: the target starts next to the current, which stops only afterwards', async () => {
+    const current = inspect(containersOf(cp('v3'))[0]!.id);
+    const res = await runCli(dataDir, ['rollback', project], { OTTERSTACK_DRAIN_SECONDS: '0' });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/blue-green via Traefik/);
+    expect(inspect(containersOf(cp('v1'))[0]!.id).State.Running).toBe(true);
+    const after = inspect(current.Id);
+    expect(after.State.Running).toBe(false);
+    expect(after.RestartCount).toBe(0);
+  });
+
+  it.each([
+    ['ports', /service web publishes a host port/],
+    ['named', /service web sets container_name/],
+  ])('refuses %s with a clear error, nothing started', async (tag, message) => {
+    const res = await runCli(dataDir, ['deploy', project, '--ref', tag]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(message);
+    expect(containersOf(cp(tag))).toEqual([]);
+  });
+});
