@@ -4,6 +4,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerReleaseCommands } from './commands/release.js';
+import { registerNotifyCommands } from './commands/notify.js';
 
 export type { CliIO };
 
@@ -25,5 +26,6 @@ export function buildProgram(io: CliIO): Command {
   registerReleaseCommands(program, kit);
   registerInspectCommands(program, kit);
   registerMaintenanceCommands(program, kit);
+  registerNotifyCommands(program, kit);
   return program;
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { DeploymentQueries } from './deployments.js';
+import { NotificationQueries } from './notifications.js';
 import { OperationLogQueries } from './operation-logs.js';
 import { ProjectQueries } from './projects.js';
 import type { Database } from './schema.js';
@@ -9,6 +10,7 @@ export interface Store {
   projects: ProjectQueries;
   deployments: DeploymentQueries;
   operationLogs: OperationLogQueries;
+  notifications: NotificationQueries;
 }
 
 export async function readMeta(db: Kysely<Database>, key: string): Promise<string | undefined> {
@@ -21,6 +23,7 @@ export function createStore(db: Kysely<Database>): Store {
     projects: new ProjectQueries(db),
     deployments: new DeploymentQueries(db),
     operationLogs: new OperationLogQueries(db),
+    notifications: new NotificationQueries(db),
   };
 }
 

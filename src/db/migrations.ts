@@ -78,6 +78,41 @@ export const MIGRATIONS: Migration[] = [
       await sql`INSERT INTO meta (key, value) VALUES ('instance_id', lower(hex(randomblob(8))))`.execute(db);
     },
   },
+  {
+    version: 3,
+    name: 'notifications and gitops',
+    async up(db) {
+      // Targets: where notifications go. project_id NULL = global. Secrets (HMAC key, SMTP
+      // password) are never stored: only the NAME of the environment variable holding them.
+      await sql`CREATE TABLE notification_targets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('webhook', 'slack', 'discord', 'email')),
+        url TEXT NOT NULL,
+        secret_env TEXT,
+        email_from TEXT,
+        created_at INTEGER NOT NULL
+      )`.execute(db);
+      // The delivery queue and its history (shown in the TUI); pending rows are retried with backoff.
+      await sql`CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
+        target_id INTEGER REFERENCES notification_targets(id) ON DELETE CASCADE,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+      )`.execute(db);
+      await sql`CREATE INDEX idx_notifications_pending ON notifications(status, next_attempt_at)`.execute(db);
+      await sql`CREATE INDEX idx_notifications_created ON notifications(created_at DESC)`.execute(db);
+      await sql`ALTER TABLE projects ADD COLUMN follow_branch TEXT`.execute(db);
+      await sql`ALTER TABLE projects ADD COLUMN gitops_last_sha TEXT`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

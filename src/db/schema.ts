@@ -25,6 +25,10 @@ export interface ProjectsTable {
   status_message: string | null;
   last_fetch_at: EpochMs | null;
   last_fetch_result: string | null;
+  /** GitOps: the branch `watch` follows and deploys (null = off). */
+  follow_branch: Generated<string | null>;
+  /** GitOps: the last commit `watch` tried, so a failing commit is not retried in a loop. */
+  gitops_last_sha: Generated<string | null>;
   created_at: EpochMs;
   updated_at: EpochMs;
 }
@@ -66,6 +70,32 @@ export interface OperationLogsTable {
   finished_at: EpochMs | null;
 }
 
+export type NotificationKind = 'webhook' | 'slack' | 'discord' | 'email';
+
+export interface NotificationTargetsTable {
+  id: Generated<number>;
+  project_id: number | null;
+  kind: NotificationKind;
+  url: string;
+  secret_env: string | null;
+  email_from: string | null;
+  created_at: EpochMs;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  project_id: number | null;
+  target_id: number | null;
+  event: string;
+  payload: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: EpochMs;
+  last_error: string | null;
+  created_at: EpochMs;
+  sent_at: EpochMs | null;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -76,7 +106,12 @@ export interface Database {
   projects: ProjectsTable;
   deployments: DeploymentsTable;
   operation_logs: OperationLogsTable;
+  notification_targets: NotificationTargetsTable;
+  notifications: NotificationsTable;
 }
+
+export type NotificationTarget = Selectable<NotificationTargetsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
 
 export type Project = Selectable<ProjectsTable>;
 export type NewProject = Insertable<ProjectsTable>;

@@ -4,6 +4,7 @@ import type { ProgressEvent } from '../services/events.js';
 import type { ProjectStatus } from '../services/status.js';
 import { badge, formatAge, formatDuration, shortSha, tableLines, toneOf, type BadgeTone, type Column } from './format.js';
 import { projectSource } from './rows.js';
+import type { NotificationView } from '../services/notify/manage.js';
 
 /** Pure row formatting for the TUI panes: header + lines, colour applied through `tone`. */
 export type ToneFn = (tone: BadgeTone, text: string) => string;
@@ -56,6 +57,15 @@ export function historyRows(rows: Deployment[], now: number, tone: ToneFn): Pane
     { header: 'ERROR', value: (d) => d.error_message ?? '', max: 60 },
   ];
   return split(tableLines(rows, cols));
+}
+
+/** The notifications dialog: newest first, delivery state and the last error of failures. */
+export function notificationLines(rows: NotificationView[], now: number): string[] {
+  if (rows.length === 0) return ['no notifications yet (add targets with: otterstack notify add)'];
+  return rows.map((n) => {
+    const state = n.status === 'sent' ? 'sent' : `${n.status} after ${n.attempts} attempt(s)${n.lastError ? `: ${n.lastError}` : ''}`;
+    return `${formatAge(n.createdAt, now).padEnd(9)} ${(n.project ?? '-').padEnd(20)} ${n.event.padEnd(18)} ${state}`;
+  });
 }
 
 /** "Up 3 minutes (healthy)" -> "3 minutes"; "Exited (0) 2 hours ago" -> "-". */

@@ -1,6 +1,7 @@
 import { readOperationLog } from '../services/logs.js';
 import { toOtterError } from '../services/errors.js';
 import { shortSha, formatAge } from '../render/format.js';
+import { notificationLines } from '../render/tui-rows.js';
 import type { DashboardModel } from './model/dashboard.js';
 import { helpLines, type Action } from './keys.js';
 import { PANE_ORDER, type DashboardView } from './views/dashboard-view.js';
@@ -54,6 +55,8 @@ export class Controller {
       }
       case 'help':
         return this.dialogs.info('Keys', helpLines());
+      case 'notifications':
+        return this.dialogs.info('Notifications', notificationLines(this.model.notifications, Date.now()));
       case 'refresh':
         return this.model.refresh();
       case 'add':

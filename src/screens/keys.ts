@@ -15,6 +15,7 @@ export type Action =
   | 'filter'
   | 'help'
   | 'refresh'
+  | 'notifications'
   | 'quit';
 
 export interface KeyBinding {
@@ -38,6 +39,7 @@ export const KEYMAP: KeyBinding[] = [
   { keys: ['x'], action: 'remove', label: 'x', help: 'remove the project (type its name to confirm)' },
   { keys: ['l'], action: 'logs', label: 'l', help: 'container logs full screen (follow)' },
   { keys: ['/'], action: 'filter', label: '/', help: 'filter projects' },
+  { keys: ['n'], action: 'notifications', label: 'n', help: 'last notifications and delivery failures' },
   { keys: ['?'], action: 'help', label: '?', help: 'this help' },
   { keys: ['C-r'], action: 'refresh', label: 'C-r', help: 'refresh now' },
   { keys: ['q', 'C-c'], action: 'quit', label: 'q', help: 'quit (Ctrl-C too)' },

@@ -20,6 +20,9 @@ export interface ServiceContext {
   ownContainers(): Promise<ContainerInfo[]>;
   /** Detected lazily (and once): not every command needs compose. */
   compose(): Promise<Compose>;
+  /** Tracks work that must not delay the caller but should finish before the process exits. */
+  background(work: Promise<unknown>): void;
+  /** Waits (bounded) for background work, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
   const instanceId = (await readMeta(db, 'instance_id'))!;
   const engine = new DockerEngine(run);
   let compose: Promise<Compose> | null = null;
+  const pending = new Set<Promise<unknown>>();
   return {
     paths,
     settings,
@@ -53,6 +57,14 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
       compose.catch(() => (compose = null));
       return compose;
     },
-    close,
+    background(work) {
+      const tracked = work.catch(() => undefined).finally(() => pending.delete(tracked));
+      pending.add(tracked);
+    },
+    async close() {
+      // A notification backend that hangs must not hold the process: 5 s, then it stays queued.
+      await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await close();
+    },
   };
 }

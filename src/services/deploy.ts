@@ -22,6 +22,7 @@ import {
 import { evaluateRelease } from './health.js';
 import { validateRef } from './validation.js';
 import { findTraefik } from './traefik.js';
+import { notify } from './notify/notifier.js';
 import { pruneLocked } from './prune.js';
 
 export interface DeployRequest {
@@ -113,7 +114,22 @@ export async function runLocked(
     listeners.push(log.onProgress);
     log.line(`${action} ${project.name} ref=${ref} sha=${sha} pid=${process.pid}`);
     const run = new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log);
-    const deployment = await run.execute();
+    let deployment: Deployment;
+    try {
+      deployment = await run.execute();
+    } catch (err) {
+      const e = toOtterError(err);
+      await notify(ctx, project.id, {
+        event: e.kind === 'interrupted' ? `${action}_interrupted` : `${action}_failed`,
+        project: project.name,
+        severity: 'error',
+        message: `${action} of ${ref} (${sha.slice(0, 7)}) failed: ${e.message}`,
+        ref,
+        sha,
+      }).catch(() => undefined);
+      throw e;
+    }
+    await notify(ctx, project.id, { event: `${action}_succeeded`, project: project.name, severity: 'info', message: `${action} of ${ref} (${sha.slice(0, 7)}) succeeded`, ref, sha }).catch(() => undefined);
     await autoPrune(ctx, project, progress);
     return result('deployed', project, ref, sha, deployment, previous, run.prepared, started, log.file);
   } catch (err) {

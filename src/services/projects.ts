@@ -10,7 +10,8 @@ import { withOperationLog } from './oplog.js';
 import { pinnedVolumeName } from './override.js';
 import { parseComposeProjectName, removeRelease } from './release.js';
 import { redact } from './redact.js';
-import { validateComposeFile, validatePersistentPath, validateProjectName } from './validation.js';
+import { validateComposeFile, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
+import { addTarget } from './notify/manage.js';
 import { explainGitFailure, isRemoteUrl, parseRemoteUrl, type RemoteUrl } from './remote.js';
 import { MANAGED_DIR_MODE } from './paths.js';
 import { OperationLogger } from './oplog.js';
@@ -153,16 +154,31 @@ export interface UpdateProjectRequest {
   traefikRouting?: boolean;
   composeFile?: string | null;
   persistentPaths?: string[];
+  /** GitOps branch (null = off). */
+  followBranch?: string | null;
 }
 
 /** `project set`: changes apply from the next deploy on. */
-export async function updateProject(ctx: ServiceContext, name: string, req: UpdateProjectRequest): Promise<Project> {
+export async function updateProject(
+  ctx: ServiceContext,
+  name: string,
+  req: UpdateProjectRequest,
+  targets: { notify?: string[]; secretEnv?: string; smtp?: string } = {},
+): Promise<Project> {
   const project = await requireProject(ctx, name);
   const patch: Partial<Project> = {};
+  if (req.followBranch !== undefined) {
+    if (req.followBranch !== null) validateRef(req.followBranch);
+    patch.follow_branch = req.followBranch;
+    patch.gitops_last_sha = null;
+  }
+  for (const spec of targets.notify ?? []) await addTarget(ctx, { project: name, spec, secretEnv: targets.secretEnv, smtp: targets.smtp });
   if (req.traefikRouting !== undefined) patch.strategy = req.traefikRouting ? 'blue-green' : 'recreate';
   if (req.composeFile !== undefined) patch.compose_file = req.composeFile ? validateComposeFile(req.composeFile) : null;
   if (req.persistentPaths !== undefined) patch.persistent_paths = JSON.stringify(req.persistentPaths.map(validatePersistentPath));
-  if (Object.keys(patch).length === 0) throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file or --persistent');
+  if (Object.keys(patch).length === 0 && !targets.notify?.length) {
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --notify or --follow-branch');
+  }
   await ctx.store.projects.update(project.id, patch);
   return (await ctx.store.projects.byName(name))!;
 }

@@ -18,6 +18,13 @@ export interface Settings {
   fetchTimeoutSeconds: number;
   /** Blue-green: seconds between the new release turning healthy and stopping the old one. */
   drainSeconds: number;
+  /** First retry delay of a failed notification (then doubling). */
+  notifyRetryBaseSeconds: number;
+  /** Per project and event: at most one health notification per this many seconds. */
+  notifyMinIntervalSeconds: number;
+  /** watch: engine poll (besides docker events) and GitOps branch poll intervals. */
+  watchPollSeconds: number;
+  gitopsPollSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -33,6 +40,10 @@ export const DEFAULT_SETTINGS: Settings = {
   cloneTimeoutSeconds: 600,
   fetchTimeoutSeconds: 120,
   drainSeconds: 5,
+  notifyRetryBaseSeconds: 2,
+  notifyMinIntervalSeconds: 60,
+  watchPollSeconds: 30,
+  gitopsPollSeconds: 60,
 };
 
 export type SettingKey = keyof Settings;

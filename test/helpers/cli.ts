@@ -39,6 +39,8 @@ export interface RunningCli {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   kill(signal: NodeJS.Signals): void;
   done: Promise<CliResult>;
+  /** Everything printed to stdout so far. */
+  stdout(): string;
 }
 
 /** Starts the CLI and lets a test act at a precise point of its progress output. */
@@ -63,6 +65,7 @@ export function startCli(dataDir: string, args: string[], env: NodeJS.ProcessEnv
     pid: child.pid!,
     done,
     kill: (signal) => child.kill(signal),
+    stdout: () => stdout,
     waitForLine(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs}ms:\n${stdout}\n${stderr}`)), timeoutMs);

@@ -26,6 +26,8 @@ beforeAll(async () => {
   port = await freePort();
   repo = createFixtureRepo(port);
   for (const name of [web, other]) expect((await runCli(dataDir, ['project', 'add', '--name', name, '--repo', name === web ? repo.dir : createFixtureRepo(await freePort()).dir])).code).toBe(0);
+  // A notification backend that is down: its failed deliveries must show in the TUI.
+  expect((await runCli(dataDir, ['notify', 'add', `webhook=http://127.0.0.1:${await freePort()}/hook`])).code).toBe(0);
   app = TmuxApp.start(dataDir, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
 });
 
@@ -107,6 +109,15 @@ describe('the TUI in a real terminal against the real engine', () => {
     expect(filtered).not.toMatch(/serving v1/);
     app.keys('Escape');
     await app.waitForScreen(/2\/2 projects/, 'filter cleared');
+  });
+
+  it('shows undelivered notifications in the title and lists them with n', async () => {
+    await app.waitForScreen(/notification\(s\) undelivered \(n\)/, 'undelivered notifications flagged');
+    app.keys('n');
+    const dialog = await app.waitForScreen(/┤? ?Notifications/, 'notifications dialog');
+    expect(dialog).toMatch(new RegExp(`${web}\\s+deploy_succeeded\\s+pending after \\d+ attempt\\(s\\): fetch failed`));
+    app.keys('Escape');
+    await waitFor(() => !/pending after/.test(app.screen()), 'dialog closed');
   });
 
   it('opens the help overlay listing every key', async () => {

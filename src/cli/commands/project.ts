@@ -35,10 +35,20 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--no-traefik-routing', 'recreate deploys (default)')
     .option('--compose-file <file>', "compose file inside the repository ('' = auto-detect)")
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
+    .option('--notify <kind=target...>', 'add notification targets for this project (see notify add)')
+    .option('--secret-env <NAME>', 'with --notify: env var holding the HMAC key / SMTP password')
+    .option('--smtp <url>', 'with --notify email=…: smtp://[user@]host:port')
+    .option('--follow-branch <branch>', 'GitOps: `watch --gitops` deploys new commits of this branch')
+    .option('--no-follow-branch', 'GitOps off')
     .option('--json', 'print JSON')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const p = await updateProject(ctx, name, { traefikRouting: opts.traefikRouting, composeFile: opts.composeFile, persistentPaths: opts.persistent });
+        const p = await updateProject(ctx, name, {
+          traefikRouting: opts.traefikRouting,
+          composeFile: opts.composeFile,
+          persistentPaths: opts.persistent,
+          followBranch: opts.followBranch === false ? null : opts.followBranch,
+        }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
         else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}`);
       }),

@@ -11,6 +11,7 @@ import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
 import { rollback } from '../../services/rollback.js';
 import { getStatus, type ProjectStatus } from '../../services/status.js';
 import type { OperationState } from './operations.js';
+import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
 
 const MAX_LOG_LINES = 500;
 
@@ -26,6 +27,7 @@ export class DashboardModel extends EventEmitter {
   logs: string[] = [];
   operations = new Map<string, OperationState>();
   lastRefresh = 0;
+  notifications: NotificationView[] = [];
   refreshError: string | null = null;
   private logsAbort: AbortController | null = null;
   private logsFor: string | null = null;
@@ -85,7 +87,7 @@ export class DashboardModel extends EventEmitter {
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        this.statuses = await getStatus(this.ctx);
+        [this.statuses, this.notifications] = await Promise.all([getStatus(this.ctx), recentNotifications(this.ctx, 20)]);
         this.refreshError = null;
       } catch (err) {
         this.refreshError = toOtterError(err).message;
@@ -200,6 +202,11 @@ export class DashboardModel extends EventEmitter {
 
   preview(project: string, ref: string) {
     return previewDeploy(this.ctx, project, ref);
+  }
+
+  /** Notifications not delivered (yet): shown in the title bar. */
+  undelivered(): number {
+    return this.notifications.filter((n) => n.status !== 'sent').length;
   }
 
   runningOperations(): OperationState[] {

@@ -49,9 +49,11 @@ export class DashboardView {
 
     const running = model.runningOperations().length;
     const filter = model.filter ? `  filter: ${model.filter}` : '';
+    const undelivered = model.undelivered();
+    const notices = undelivered ? `  ${tone('bad', `${undelivered} notification(s) undelivered (n)`)}` : model.notifications[0] ? `  last notice: ${model.notifications[0].event} ${model.notifications[0].project ?? ''}` : '';
     const stale = model.refreshError ? `  {red-fg}engine: ${blessed.escape(model.refreshError)}{/red-fg}` : '';
     this.title.setContent(
-      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${stale}`,
+      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
     );
 
     const p = projectRows(visible, now, this.theme.unicode, tone, busy);

@@ -1,0 +1,136 @@
+import type { Project } from '../db/schema.js';
+import { INSTANCE_LABEL } from './commands/engine.js';
+import { exec } from './commands/exec.js';
+import type { ServiceContext } from './context.js';
+import { deploy } from './deploy.js';
+import { toOtterError } from './errors.js';
+import { Progress } from './events.js';
+import { deliverDue, notify } from './notify/notifier.js';
+import { fetchProject } from './projects.js';
+import { getStatus } from './status.js';
+import { RateLimiter, transitionOf, type SeenState } from './watch-rules.js';
+
+export interface WatchOptions {
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** GitOps: deploy new commits of each project's followed branch (off by default). */
+  gitops: boolean;
+}
+
+const SEVERITY = { unhealthy: 'error', exited: 'error', restarting: 'error', recovered: 'info' } as const;
+
+/**
+ * The long-running monitor: follows `docker events` for this installation's containers plus a
+ * periodic poll, turns health changes of active releases into notifications (de-duplicated by
+ * transition, rate-limited per project/service/event), retries queued deliveries, and
+ * optionally deploys new commits of followed branches. Returns when `signal` aborts.
+ */
+export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<void> {
+  const seen = new Map<string, SeenState>();
+  const limiter = new RateLimiter(ctx.settings.get('notifyMinIntervalSeconds') * 1000);
+  const { log, signal } = opts;
+
+  let evaluating: Promise<void> | null = null;
+  const evaluate = () =>
+    (evaluating ??= (async () => {
+      try {
+        const deploying = new Set((await ctx.store.deployments.byStatus('deploying')).map((d) => d.project_id));
+        for (const status of await getStatus(ctx)) {
+          // A deploy stops and starts containers on purpose and reports its own outcome.
+          if (!status.active || deploying.has(status.project.id)) continue;
+          for (const c of status.containers) {
+            const key = `${status.project.name}/${c.service}/${c.name}`;
+            const now = { state: c.state, health: c.health };
+            const transition = transitionOf(seen.get(key), now);
+            seen.set(key, now);
+            if (!transition) continue;
+            const line = `${status.project.name}: service ${c.service} ${transition} (${c.status})`;
+            if (!limiter.allow(`${status.project.name}/${c.service}/${transition}`)) {
+              log(`suppressed (rate limit): ${line}`);
+              continue;
+            }
+            log(`notify: ${line}`);
+            await notify(ctx, status.project.id, {
+              event: transition,
+              project: status.project.name,
+              severity: SEVERITY[transition],
+              message: `service ${c.service} ${transition} (${c.status})`,
+              service: c.service,
+              container: c.name,
+              ref: status.active.git_ref,
+              sha: status.active.git_sha,
+            });
+          }
+        }
+      } catch (err) {
+        log(`poll failed: ${toOtterError(err).message}`);
+      }
+    })().finally(() => (evaluating = null)));
+
+  await evaluate();
+  log(`watching ${seen.size} container(s); gitops ${opts.gitops ? 'on' : 'off'}`);
+
+  // docker events: react within a moment; the poll below catches anything an event missed.
+  let debounce: NodeJS.Timeout | null = null;
+  const events = exec(['docker', 'events', '--filter', 'type=container', '--filter', `label=${INSTANCE_LABEL}=${ctx.instanceId}`, '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {
+    signal,
+    onOutput: () => {
+      if (debounce) clearTimeout(debounce);
+      debounce = setTimeout(() => void evaluate(), 200);
+    },
+  }).catch(() => undefined);
+
+  const timers = [
+    setInterval(() => void evaluate(), ctx.settings.get('watchPollSeconds') * 1000),
+    setInterval(() => void deliverDue(ctx), 1000),
+  ];
+  if (opts.gitops) timers.push(setInterval(() => void gitopsOnce(ctx, log), ctx.settings.get('gitopsPollSeconds') * 1000));
+
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  timers.forEach(clearInterval);
+  if (debounce) clearTimeout(debounce);
+  await events;
+  await evaluating;
+  log('watch stopped');
+}
+
+let gitopsRunning = false;
+
+/** One GitOps pass: each project following a branch gets its new head deployed, once. */
+export async function gitopsOnce(ctx: ServiceContext, log: (line: string) => void): Promise<void> {
+  if (gitopsRunning) return;
+  gitopsRunning = true;
+  try {
+    for (const project of await ctx.store.projects.all()) {
+      if (project.follow_branch) await followBranch(ctx, project, project.follow_branch, log);
+    }
+  } finally {
+    gitopsRunning = false;
+  }
+}
+
+async function followBranch(ctx: ServiceContext, project: Project, branch: string, log: (line: string) => void): Promise<void> {
+  try {
+    await fetchProject(ctx, project, new Progress([]));
+    const sha =
+      (project.repo_type === 'remote' ? await ctx.git.resolveCommit(project.repo_path, `refs/remotes/origin/${branch}`) : null) ??
+      (await ctx.git.resolveCommit(project.repo_path, `refs/heads/${branch}`));
+    if (!sha) return log(`gitops: ${project.name}: branch ${branch} not found`);
+    const active = await ctx.store.deployments.active(project.id);
+    if (active?.git_sha === sha) return;
+    if (project.gitops_last_sha === sha) return log(`gitops: ${project.name}: ${sha.slice(0, 7)} already tried; waiting for a new commit on ${branch}`);
+    log(`gitops: ${project.name}: deploying ${branch} at ${sha.slice(0, 7)}`);
+    try {
+      await deploy(ctx, { project: project.name, ref: sha });
+      await ctx.store.projects.update(project.id, { gitops_last_sha: sha });
+      log(`gitops: ${project.name}: ${sha.slice(0, 7)} is active`);
+    } catch (err) {
+      const e = toOtterError(err);
+      // A busy project is retried next pass; a failed commit is not retried until the branch moves.
+      if (e.kind !== 'conflict') await ctx.store.projects.update(project.id, { gitops_last_sha: sha });
+      log(`gitops: ${project.name}: ${sha.slice(0, 7)} ${e.kind === 'conflict' ? 'postponed' : 'failed'}: ${e.message}`);
+    }
+  } catch (err) {
+    log(`gitops: ${project.name}: ${toOtterError(err).message}`);
+  }
+}
