@@ -17,7 +17,7 @@ export async function benchHistory(): Promise<Row[]> {
   try {
     const projects: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const p = await ctx.store.projects.insert({ name: `h-${i}`, repo_type: 'local', repo_url: null, repo_path: '/nonexistent', compose_file: null, worktree_retention: null, strategy: 'recreate', persistent_paths: '[]', status: 'ready', status_message: null, last_fetch_at: null, last_fetch_result: null });
+      const p = await ctx.store.projects.insert({ name: `h-${i}`, repo_type: 'local', repo_path: '/nonexistent' });
       projects.push(p.id);
     }
     await ctx.store.db.transaction().execute(async (trx) => {

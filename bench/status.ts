@@ -25,7 +25,7 @@ export async function benchStatus(): Promise<Row[]> {
       const name = `${tag}-${i}`;
       const sha = crypto.randomBytes(20).toString('hex');
       const cp = `otterstack-${name}-${sha.slice(0, 7)}`;
-      const p = await ctx.store.projects.insert({ name, repo_type: 'local', repo_url: null, repo_path: '/nonexistent', compose_file: null, worktree_retention: null, strategy: 'recreate', persistent_paths: '[]', status: 'ready', status_message: null, last_fetch_at: null, last_fetch_result: null });
+      const p = await ctx.store.projects.insert({ name, repo_type: 'local', repo_path: '/nonexistent' });
       await ctx.store.deployments.insert({ project_id: p.id, git_sha: sha, git_ref: 'v1', action: 'deploy', compose_project: cp, worktree_path: '/nonexistent', status: 'active', pid: null, previous_deployment_id: null, started_at: Date.now(), finished_at: Date.now() });
       ids.push(docker(['run', '-d', '--init', '--label', `com.docker.compose.project=${cp}`, '--label', 'com.docker.compose.service=web', TEST_IMAGE, 'sleep', '600']));
     }

@@ -13,7 +13,7 @@ async function seed(count: number): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-bench-tui-'));
   const ctx = await openContext({ dataDir });
   for (let i = 0; i < count; i++) {
-    await ctx.store.projects.insert({ name: `tui-${i}`, repo_type: 'local', repo_url: null, repo_path: '/nonexistent', compose_file: null, worktree_retention: null, strategy: 'recreate', persistent_paths: '[]', status: 'ready', status_message: null, last_fetch_at: null, last_fetch_result: null });
+    await ctx.store.projects.insert({ name: `tui-${i}`, repo_type: 'local', repo_path: '/nonexistent' });
   }
   await ctx.close();
   return dataDir;

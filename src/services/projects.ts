@@ -46,20 +46,7 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   const repoPath = path.resolve(req.repo);
   if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository`);
   if (!(await ctx.git.isRepository(repoPath))) throw new OtterError('usage', `${repoPath} is not a git repository: run 'git init' there or give another path`);
-  return ctx.store.projects.insert({
-    name,
-    repo_type: 'local',
-    repo_url: null,
-    repo_path: fs.realpathSync(repoPath),
-    compose_file: composeFile,
-    worktree_retention: null,
-    strategy,
-    persistent_paths: JSON.stringify(persistent),
-    status: 'ready',
-    status_message: null,
-    last_fetch_at: null,
-    last_fetch_result: null,
-  });
+  return ctx.store.projects.insert({ name, repo_type: 'local', repo_path: fs.realpathSync(repoPath), compose_file: composeFile, strategy, persistent_paths: JSON.stringify(persistent) });
 }
 
 /**
@@ -100,11 +87,8 @@ async function addRemoteProject(
         repo_url: remote.sanitized,
         repo_path: target,
         compose_file: composeFile,
-        worktree_retention: null,
         strategy,
         persistent_paths: JSON.stringify(persistent),
-        status: 'ready',
-        status_message: null,
         last_fetch_at: Date.now(),
         last_fetch_result: 'ok (clone)',
       });

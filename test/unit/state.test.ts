@@ -28,7 +28,7 @@ describe('state file', () => {
   it('allows at most one active deployment per project, enforced by the database', async () => {
     const { db, close } = await openDatabase(path.join(tmp(), 'otterstack.db'));
     const store = createStore(db);
-    const p = await store.projects.insert({ name: 'p', repo_type: 'local', repo_url: null, repo_path: '/r', compose_file: null, worktree_retention: null, strategy: 'recreate', persistent_paths: '[]', status: 'ready', status_message: null, last_fetch_at: null, last_fetch_result: null });
+    const p = await store.projects.insert({ name: 'p', repo_type: 'local', repo_path: '/r' });
     const row = (sha: string) => ({ project_id: p.id, git_sha: sha.repeat(40), git_ref: null, action: 'deploy' as const, compose_project: 'c', worktree_path: '/w', status: 'active' as const, pid: null, previous_deployment_id: null, started_at: Date.now() });
     const first = await store.deployments.insert(row('a'));
     await expect(store.deployments.insert(row('b'))).rejects.toThrow(/UNIQUE/);

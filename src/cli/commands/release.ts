@@ -11,6 +11,17 @@ function summary(res: DeployResult, verb: string): string {
 }
 
 export function registerReleaseCommands(program: Command, { io, withContext, json }: CliKit): void {
+  /** What deploy and rollback share: health bound, Ctrl-C, and progress (to stderr under --json). */
+  const common = (opts: { timeout?: string; json?: boolean }) => ({
+    timeoutSeconds: opts.timeout ? parseDurationSeconds(opts.timeout, '--timeout') : undefined,
+    signal: io.signal,
+    onProgress: progressPrinter(opts.json ? io.err : io.out),
+  });
+  const report = (res: DeployResult, verb: string, asJson: boolean) => {
+    if (asJson) json(res);
+    else if (res.outcome === 'deployed') io.out(summary(res, verb));
+  };
+
   program
     .command('deploy <project>')
     .description('deploy a git ref (tag, branch or SHA)')
@@ -21,17 +32,8 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const res = await deploy(ctx, {
-          project: name,
-          ref: opts.ref,
-          force: opts.force,
-          timeoutSeconds: opts.timeout ? parseDurationSeconds(opts.timeout, '--timeout') : undefined,
-          dryRun: opts.dryRun,
-          signal: io.signal,
-          onProgress: progressPrinter(opts.json ? io.err : io.out),
-        });
-        if (opts.json) json(res);
-        else if (res.outcome === 'deployed') io.out(summary(res, 'deployed'));
+        const res = await deploy(ctx, { project: name, ref: opts.ref, force: opts.force, dryRun: opts.dryRun, ...common(opts) });
+        report(res, 'deployed', opts.json);
       }),
     );
 
@@ -43,15 +45,8 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const res = await rollback(ctx, {
-          project: name,
-          to: opts.to,
-          timeoutSeconds: opts.timeout ? parseDurationSeconds(opts.timeout, '--timeout') : undefined,
-          signal: io.signal,
-          onProgress: progressPrinter(opts.json ? io.err : io.out),
-        });
-        if (opts.json) json(res);
-        else if (res.outcome === 'deployed') io.out(summary(res, 'rolled back'));
+        const res = await rollback(ctx, { project: name, to: opts.to, ...common(opts) });
+        report(res, 'rolled back', opts.json);
       }),
     );
 
