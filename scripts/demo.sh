@@ -47,7 +47,8 @@ otter deploy demo --ref v2
 echo
 otter status demo
 echo
-echo "demo: the app answers on http://127.0.0.1:${port}/ -> $(wget -qO- "http://127.0.0.1:${port}/" 2>/dev/null || curl -s "http://127.0.0.1:${port}/")"
+answer=$(node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t.trim()), () => process.stdout.write("(no answer)"))' "http://127.0.0.1:${port}/")
+echo "demo: the app answers on http://127.0.0.1:${port}/ -> ${answer}"
 echo "demo: headless: node dist/otterstack.mjs --headless status    TUI: node dist/otterstack.mjs"
 if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
   echo "demo: opening the TUI (q quits)"
