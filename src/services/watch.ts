@@ -33,6 +33,7 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
   let evaluating: Promise<void> | null = null;
   const evaluate = () =>
     (evaluating ??= (async () => {
+      if (signal.aborted) return; // nothing may run (or log) after 'watch stopped'
       try {
         const deploying = new Set((await ctx.store.deployments.byStatus('deploying')).map((d) => d.project_id));
         for (const status of await getStatus(ctx)) {
@@ -75,41 +76,38 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
   const events = exec(['docker', 'events', '--filter', 'type=container', '--filter', `label=${INSTANCE_LABEL}=${ctx.instanceId}`, '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {
     signal,
     onOutput: () => {
+      if (signal.aborted) return;
       if (debounce) clearTimeout(debounce);
       debounce = setTimeout(() => void evaluate(), 200);
     },
   }).catch(() => undefined);
 
+  let gitopsPass: Promise<void> | null = null;
   const timers = [
     setInterval(() => void evaluate(), ctx.settings.get('watchPollSeconds') * 1000),
-    setInterval(() => void deliverDue(ctx), 1000),
+    setInterval(() => ctx.background(deliverDue(ctx)), 1000),
   ];
-  if (opts.gitops) timers.push(setInterval(() => void gitopsOnce(ctx, log), ctx.settings.get('gitopsPollSeconds') * 1000));
+  if (opts.gitops) {
+    timers.push(setInterval(() => (gitopsPass ??= gitopsOnce(ctx, log, signal).finally(() => (gitopsPass = null))), ctx.settings.get('gitopsPollSeconds') * 1000));
+  }
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   timers.forEach(clearInterval);
   if (debounce) clearTimeout(debounce);
-  await events;
-  await evaluating;
+  // Stop cleanly: an in-flight GitOps deploy sees the same signal, undoes itself and returns.
+  await Promise.all([events, evaluating, gitopsPass]);
   log('watch stopped');
 }
 
-let gitopsRunning = false;
-
 /** One GitOps pass: each project following a branch gets its new head deployed, once. */
-export async function gitopsOnce(ctx: ServiceContext, log: (line: string) => void): Promise<void> {
-  if (gitopsRunning) return;
-  gitopsRunning = true;
-  try {
-    for (const project of await ctx.store.projects.all()) {
-      if (project.follow_branch) await followBranch(ctx, project, project.follow_branch, log);
-    }
-  } finally {
-    gitopsRunning = false;
+export async function gitopsOnce(ctx: ServiceContext, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  for (const project of await ctx.store.projects.all()) {
+    if (signal?.aborted) return;
+    if (project.follow_branch) await followBranch(ctx, project, project.follow_branch, log, signal);
   }
 }
 
-async function followBranch(ctx: ServiceContext, project: Project, branch: string, log: (line: string) => void): Promise<void> {
+async function followBranch(ctx: ServiceContext, project: Project, branch: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   try {
     await fetchProject(ctx, project, new Progress([]));
     const sha =
@@ -121,14 +119,16 @@ async function followBranch(ctx: ServiceContext, project: Project, branch: strin
     if (project.gitops_last_sha === sha) return log(`gitops: ${project.name}: ${sha.slice(0, 7)} already tried; waiting for a new commit on ${branch}`);
     log(`gitops: ${project.name}: deploying ${branch} at ${sha.slice(0, 7)}`);
     try {
-      await deploy(ctx, { project: project.name, ref: sha });
+      await deploy(ctx, { project: project.name, ref: sha, signal });
       await ctx.store.projects.update(project.id, { gitops_last_sha: sha });
       log(`gitops: ${project.name}: ${sha.slice(0, 7)} is active`);
     } catch (err) {
       const e = toOtterError(err);
-      // A busy project is retried next pass; a failed commit is not retried until the branch moves.
-      if (e.kind !== 'conflict') await ctx.store.projects.update(project.id, { gitops_last_sha: sha });
-      log(`gitops: ${project.name}: ${sha.slice(0, 7)} ${e.kind === 'conflict' ? 'postponed' : 'failed'}: ${e.message}`);
+      // A busy project or an interrupted watch is retried next pass; a failed commit is not
+      // retried until the branch moves.
+      const retry = e.kind === 'conflict' || e.kind === 'interrupted';
+      if (!retry) await ctx.store.projects.update(project.id, { gitops_last_sha: sha });
+      log(`gitops: ${project.name}: ${sha.slice(0, 7)} ${retry ? 'postponed' : 'failed'}: ${e.message}`);
     }
   } catch (err) {
     log(`gitops: ${project.name}: ${toOtterError(err).message}`);
