@@ -152,7 +152,7 @@ async function autoPrune(ctx: ServiceContext, project: Project, progress: Progre
   }
 }
 
-export function result(
+function result(
   outcome: DeployOutcome,
   project: Project,
   ref: string,

@@ -9,7 +9,6 @@ import { lockProject } from './locking.js';
 import { withOperationLog } from './oplog.js';
 import { pinnedVolumeName } from './override.js';
 import { parseComposeProjectName, removeRelease } from './release.js';
-import { redact } from './redact.js';
 import { validateComposeFile, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
 import { addTarget } from './notify/manage.js';
 import { explainGitFailure, isRemoteUrl, parseRemoteUrl, type RemoteUrl } from './remote.js';
