@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 node_modules/.bin/esbuild src/main.ts \
   --bundle --platform=node --format=esm --target=node20 \
   --outfile=dist/otterstack.mjs \
-  --external:better-sqlite3 --external:blessed --external:blessed-contrib \
+  --external:better-sqlite3 --external:blessed --external:blessed-contrib --external:nodemailer \
   "--banner:js=import { createRequire as __otterRequire } from 'node:module'; const require = __otterRequire(import.meta.url);" \
   --log-level=warning
 chmod +x dist/otterstack.mjs

@@ -1,4 +1,4 @@
-import type { ProcessOutput } from 'zx';
+import type { ProcessOutput } from 'zx/core';
 
 /**
  * The only place that spawns processes. zx quotes every interpolated argument (arrays element by
@@ -28,7 +28,7 @@ export const exec: Exec = async (argv, opts = {}) => {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('exec: empty command');
   // zx is loaded on first use: commands that never spawn (help, history) start faster.
-  const { $, ProcessOutput: Output } = await import('zx');
+  const { $, ProcessOutput: Output } = await import('zx/core');
   const shell = $({
     cwd: opts.cwd,
     env: opts.env ?? process.env,
