@@ -6,7 +6,7 @@ import { deploy } from './deploy.js';
 import { toOtterError } from './errors.js';
 import { Progress } from './events.js';
 import { deliverDue, notify } from './notify/notifier.js';
-import { fetchProject } from './projects.js';
+import { fetchProject } from './remote-projects.js';
 import { getStatus } from './status.js';
 import { RateLimiter, transitionOf, type SeenState } from './watch-rules.js';
 

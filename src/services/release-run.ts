@@ -1,0 +1,223 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Deployment, Project } from '../db/schema.js';
+import { mostUsefulLine } from './commands/exec.js';
+import type { ServiceContext } from './context.js';
+import type { DeployRequest } from './deploy.js';
+import { OtterError, toOtterError } from './errors.js';
+import type { Progress } from './events.js';
+import type { OperationLogger } from './oplog.js';
+import { redact } from './redact.js';
+import { ensurePinnedVolumes, prepareRelease, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
+import { findTraefik } from './traefik.js';
+
+const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
+
+/** One attempt to bring up a release, with everything needed to undo it. */
+export class ReleaseRun {
+  prepared: PreparedRelease | null = null;
+  private deployment: Deployment | null = null;
+  private createdWorktree = false;
+  private stoppedPrevious = false;
+  /** The release's containers existed before this run (a stopped older release being brought back). */
+  private preexisting = false;
+  /** Blue-green (Traefik running and the project opted in) rather than recreate. */
+  private blueGreen = false;
+  private readonly priority = Date.now();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly project: Project,
+    private readonly ref: string,
+    private readonly sha: string,
+    private readonly cp: string,
+    private readonly previous: Deployment | null,
+    private readonly progress: Progress,
+    private readonly req: Omit<DeployRequest, 'ref'>,
+    private readonly log: OperationLogger,
+  ) {}
+
+  private get worktree(): string {
+    return this.ctx.paths.worktree(this.project.name, this.sha);
+  }
+
+  private checkAbort(): void {
+    if (this.req.signal?.aborted) throw new OtterError('interrupted', `${this.req.action ?? 'deploy'} interrupted by signal`);
+  }
+
+  async execute(): Promise<Deployment> {
+    const { ctx, project, progress } = this;
+    this.deployment = await ctx.store.deployments.insert({
+      project_id: project.id,
+      git_sha: this.sha,
+      git_ref: this.ref,
+      action: this.req.action ?? 'deploy',
+      compose_project: this.cp,
+      worktree_path: this.worktree,
+      status: 'deploying',
+      pid: process.pid,
+      previous_deployment_id: this.previous?.id ?? null,
+      started_at: Date.now(),
+    });
+    try {
+      await this.chooseStrategy();
+      const services = (await this.startKeptContainers()) ?? (await this.checkoutAndStart());
+      const timeoutSeconds = this.req.timeoutSeconds ?? ctx.settings.get('healthTimeoutSeconds');
+      progress.stage('health', `waiting up to ${timeoutSeconds}s for ${services.join(', ')} to be healthy`);
+      await waitHealthy(ctx, this.cp, services, { timeoutMs: timeoutSeconds * 1000, signal: this.req.signal, progress });
+      this.checkAbort();
+      await this.retirePrevious();
+      // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
+      await ctx.store.deployments.finish(this.deployment.id, 'active', null, this.req.action === 'rollback' ? 'rolled_back' : 'inactive');
+      const message = `${this.cp} is active (${this.ref})`;
+      progress.stage('done', message);
+      await this.log.finish('success', message, this.deployment.id);
+      return (await ctx.store.deployments.byId(this.deployment.id))!;
+    } catch (err) {
+      const e = toOtterError(err);
+      await this.undo(e);
+      throw e;
+    }
+  }
+
+  private async checkout(): Promise<void> {
+    const { ctx, project, progress } = this;
+    if (await ctx.git.worktreeAt(this.worktree, this.sha)) {
+      progress.stage('worktree', `reusing worktree ${this.worktree}`);
+      return;
+    }
+    progress.stage('worktree', `checking out ${this.sha.slice(0, 7)} into ${this.worktree}`);
+    fs.mkdirSync(path.dirname(this.worktree), { recursive: true, mode: 0o750 });
+    if (fs.existsSync(this.worktree)) await ctx.git.removeWorktree(project.repo_path, this.worktree);
+    this.createdWorktree = true;
+    await ctx.git.addWorktree(project.repo_path, this.worktree, this.sha);
+  }
+
+  /**
+   * Fast path (rollback, or redeploying a kept release): its containers still exist, stopped,
+   * so starting them is enough; no checkout, no compose. Returns null when there is nothing kept.
+   */
+  private async startKeptContainers(): Promise<string[] | null> {
+    if (this.previous?.compose_project === this.cp) return null;
+    const kept = await this.ctx.engine.listContainers(this.cp);
+    if (kept.length === 0) return null;
+    this.preexisting = true;
+    this.progress.stage('start', `starting the kept containers of ${this.cp}`);
+    await this.startWithPortRetry('start', async () => {
+      try {
+        await startRelease(this.ctx, this.cp);
+        return null;
+      } catch (err) {
+        return toOtterError(err).message;
+      }
+    });
+    return [...new Set(kept.map((c) => c.service))];
+  }
+
+  private async chooseStrategy(): Promise<void> {
+    if (this.project.strategy !== 'blue-green') return;
+    const traefik = findTraefik(await this.ctx.engine.listRunning());
+    if (!traefik) {
+      this.progress.warning('blue-green requested but no Traefik container is running: falling back to recreate');
+      return;
+    }
+    this.blueGreen = true;
+    this.progress.stage('start', `blue-green via Traefik (${traefik}): new release starts next to the old one, priority ${this.priority}`);
+  }
+
+  private async checkoutAndStart(): Promise<string[]> {
+    const { ctx, project, progress } = this;
+    await this.checkout();
+    this.checkAbort();
+    progress.stage('validate', 'validating compose file');
+    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null);
+    for (const w of this.prepared.warnings) progress.warning(w);
+    this.checkAbort();
+    await ensurePinnedVolumes(ctx, project, this.prepared);
+    const compose = await ctx.compose();
+    const target = this.prepared.target;
+    progress.stage('start', `starting ${this.cp} (${compose.cli.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.cli.version})`);
+    await this.startWithPortRetry('compose up', async () => {
+      const res = await compose.up(target, {
+        signal: this.req.signal,
+        timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000,
+        onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim()).forEach((l) => progress.output(l.trim())),
+      });
+      return res.exitCode === 0 ? null : `${res.stdout}\n${res.stderr}`;
+    });
+    return this.prepared.services;
+  }
+
+  /**
+   * DESIGN (recreate): when host ports are taken by the running release, stop (not remove) it
+   * and try once more; undo() starts it again if the new release then fails.
+   */
+  private async startWithPortRetry(what: string, attempt: () => Promise<string | null>): Promise<void> {
+    let error = await attempt();
+    this.checkAbort();
+    const prev = this.previous && this.previous.compose_project !== this.cp ? this.previous : null;
+    // Blue-green never touches the old release before the new one is healthy.
+    if (error && prev && !this.blueGreen && PORT_CONFLICT.test(error)) {
+      this.progress.stage('start', `host port in use by ${prev.compose_project}; stopping it and retrying`);
+      await stopRelease(this.ctx, prev.compose_project);
+      this.stoppedPrevious = true;
+      error = await attempt();
+      this.checkAbort();
+    }
+    if (error) throw new OtterError('deploy_failed', `${what} failed for ${this.cp}: ${redact(mostUsefulLine(error) || 'no output')}`);
+  }
+
+  private async retirePrevious(): Promise<void> {
+    const prev = this.previous;
+    if (!prev || prev.compose_project === this.cp) return;
+    const keep = this.ctx.settings.get('keepPreviousContainers');
+    const drain = this.blueGreen ? this.ctx.settings.get('drainSeconds') : 0;
+    if (drain > 0) {
+      this.progress.stage('retire', `new release healthy; draining ${drain}s before stopping ${prev.compose_project}`);
+      await new Promise((r) => setTimeout(r, drain * 1000));
+    }
+    this.progress.stage('retire', `${keep ? 'stopping' : 'removing'} previous release ${prev.compose_project}`);
+    if (keep) await stopRelease(this.ctx, prev.compose_project);
+    else await removeRelease(this.ctx, prev.compose_project);
+  }
+
+  /** Leaves things as they were before this run, as far as possible; never throws. */
+  private async undo(cause: OtterError): Promise<void> {
+    const { ctx, project, progress } = this;
+    progress.stage('cleanup', `${cause.kind === 'interrupted' ? 'interrupted' : 'failed'}: ${cause.message}`);
+    const problems: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        problems.push(`${what}: ${toOtterError(err).message}`);
+      }
+    };
+    const reusedActive = this.previous?.compose_project === this.cp;
+    if (!reusedActive && this.preexisting) {
+      // An older release brought back (rollback): keep its containers, stopped, as they were.
+      progress.stage('cleanup', `stopping release ${this.cp} again`);
+      await attempt('stop release', () => stopRelease(ctx, this.cp));
+    } else if (!reusedActive) {
+      progress.stage('cleanup', `removing release ${this.cp}`);
+      await attempt('remove release', () => removeRelease(ctx, this.cp));
+      fs.rmSync(ctx.paths.override(project.name, this.sha), { force: true });
+      if (this.createdWorktree) await attempt('remove worktree', () => ctx.git.removeWorktree(project.repo_path, this.worktree));
+    }
+    if (this.stoppedPrevious && this.previous) {
+      progress.stage('restore', `starting previous release ${this.previous.compose_project} again`);
+      await attempt('restart previous release', async () => {
+        await startRelease(ctx, this.previous!.compose_project);
+        const services = [...new Set((await ctx.engine.listContainers(this.previous!.compose_project)).map((c) => c.service))];
+        await waitHealthy(ctx, this.previous!.compose_project, services, {
+          timeoutMs: ctx.settings.get('healthTimeoutSeconds') * 1000,
+          progress,
+        });
+      });
+    }
+    const status = cause.kind === 'interrupted' ? 'interrupted' : 'failed';
+    const message = problems.length > 0 ? `${cause.message} (cleanup: ${problems.join('; ')})` : cause.message;
+    if (this.deployment) await attempt('record status', () => ctx.store.deployments.finish(this.deployment!.id, status, redact(message)));
+    await this.log.finish(status, message, this.deployment?.id);
+  }
+}
