@@ -6,14 +6,15 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 bash "$here/install-deps.sh"
+bash "$here/install-compose-v2.sh"
 bash "$here/start-engine.sh"
 bash "$here/build-test-image.sh"
 
 cd "$root"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing node modules"
-  # npm install, not npm ci: npm 11 omits optional platform packages from the lock and then rejects it in ci.
-  npm install --no-audit --no-fund
+  # npm ci: exactly the locked tree (scripts/complete-lockfile.mjs keeps the lock acceptable to it).
+  npm ci --no-audit --no-fund
 fi
 npm run --silent build
 echo "setup: ready"
