@@ -24,6 +24,12 @@ export interface OverrideResult {
   override: Record<string, unknown>;
   /** Pinned volume key -> engine volume name. */
   pinnedVolumes: Record<string, string>;
+  /**
+   * Pinned volumes declared `external` in the override: the caller creates them (labelled with the
+   * project and instance) before `up`. Compose then never owns them, so it neither warns that they
+   * "already exist but were created for project …" (v2) nor removes them on `down -v`.
+   */
+  externalVolumes: string[];
   /** Host directories (under sharedDir) the caller must create before `up`. */
   sharedDirs: string[];
   errors: string[];
@@ -58,6 +64,14 @@ export function parseMount(entry: unknown): Mount | null {
   return null;
 }
 
+/** `external` with `name` needs file format 2.1+/3.4+; older v1 formats take `external: {name}`. */
+function externalVolume(name: string, version: unknown): Record<string, unknown> {
+  const m = typeof version === 'string' ? /^(\d+)(?:\.(\d+))?/.exec(version) : null;
+  const [major, minor] = m ? [Number(m[1]), Number(m[2] ?? 0)] : [Infinity, 0];
+  const legacy = (major === 2 && minor < 1) || (major === 3 && minor < 4);
+  return legacy ? { external: { name } } : { external: true, name };
+}
+
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
@@ -65,7 +79,7 @@ function isInside(child: string, parent: string): boolean {
 
 export function buildOverride(input: OverrideInput): OverrideResult {
   const { config, project, composeProject, worktree, sharedDir } = input;
-  const result: OverrideResult = { override: {}, pinnedVolumes: {}, sharedDirs: [], errors: [], warnings: [] };
+  const result: OverrideResult = { override: {}, pinnedVolumes: {}, externalVolumes: [], sharedDirs: [], errors: [], warnings: [] };
 
   const volumes = (config.volumes ?? {}) as Record<string, Record<string, unknown> | null>;
   const volumeOverride: Record<string, unknown> = {};
@@ -76,8 +90,15 @@ export function buildOverride(input: OverrideInput): OverrideResult {
     // compose v2 fills in the default `<project>_<key>` name itself; that one is release-scoped, so pin it.
     if (name && name !== `${composeProject}_${key}`) continue;
     const pinned = pinnedVolumeName(project, key);
-    volumeOverride[key] = { name: pinned };
     result.pinnedVolumes[key] = pinned;
+    // An override cannot delete keys, and compose refuses `external` next to driver, driver_opts or
+    // labels: such volumes keep a pinned name only (compose creates them with their options).
+    if (Object.keys(d).some((k) => k !== 'name')) {
+      volumeOverride[key] = { name: pinned };
+    } else {
+      volumeOverride[key] = externalVolume(pinned, config.version);
+      result.externalVolumes.push(pinned);
+    }
   }
   if (Object.keys(volumeOverride).length > 0) result.override.volumes = volumeOverride;
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../db/schema.js';
 import type { ComposeTarget } from './commands/compose.js';
-import type { ContainerInfo } from './commands/engine.js';
+import { INSTANCE_LABEL, PROJECT_LABEL, type ContainerInfo } from './commands/engine.js';
 import type { ServiceContext } from './context.js';
 import { OtterError, firstLine } from './errors.js';
 import { evaluateRelease } from './health.js';
@@ -46,6 +46,8 @@ export interface PreparedRelease {
   target: ComposeTarget;
   services: string[];
   pinnedVolumes: Record<string, string>;
+  /** Pinned volumes the override declares external: create them (ensurePinnedVolumes) before `up`. */
+  externalVolumes: string[];
   warnings: string[];
 }
 
@@ -118,7 +120,14 @@ export async function prepareRelease(
     fs.rmSync(overrideFile, { force: true });
   }
   if (target.files.length === 1) target.files = [releaseFile];
-  return { target, services, pinnedVolumes: built.pinnedVolumes, warnings };
+  return { target, services, pinnedVolumes: built.pinnedVolumes, externalVolumes: built.externalVolumes, warnings };
+}
+
+/** Creates the release's external pinned volumes that do not exist yet, labelled as ours. */
+export async function ensurePinnedVolumes(ctx: ServiceContext, project: Project, prepared: PreparedRelease): Promise<void> {
+  for (const name of prepared.externalVolumes) {
+    await ctx.engine.ensureVolume(name, { [PROJECT_LABEL]: project.name, [INSTANCE_LABEL]: ctx.instanceId });
+  }
 }
 
 /** Containers of one release, or all otterstack releases of a project, from one engine call. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { containersOf, docker, purgeProject, TEST_IMAGE } from '../helpers/engine.js';
 import { git } from '../helpers/fixture-repo.js';
+import { holdExclusive } from '../helpers/exclusive.js';
 import { deployments } from '../helpers/state.js';
 
 const suffix = crypto.randomBytes(3).toString('hex');
@@ -13,6 +14,7 @@ const project = `t-bg-${suffix}`;
 const traefikName = `traefik-stand-in-${suffix}`;
 let dataDir: string;
 let repo: string;
+let releaseExclusive = () => {};
 const shas: Record<string, string> = {};
 
 /** A Traefik-routed app: no host ports, a router and a service in labels, a healthcheck. */
@@ -47,6 +49,8 @@ const cp = (tag: string) => `otterstack-${project}-${shas[tag]!.slice(0, 7)}`;
 const inspect = (id: string) => JSON.parse(docker(['inspect', '--format', '{{json .}}', id])) as { Id: string; RestartCount: number; State: { Running: boolean; StartedAt: string }; Config: { Labels: Record<string, string> } };
 
 beforeAll(async () => {
+  // "Is a Traefik running?" is engine-wide: the twin file of the other compose version must not run now.
+  releaseExclusive = await holdExclusive('traefik');
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
   repo = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-repo-'));
   git(repo, ['init', '-q', '-b', 'main']);
@@ -65,6 +69,8 @@ afterAll(() => {
     docker(['rm', '-f', traefikName]);
   } catch {
     /* not started */
+  } finally {
+    releaseExclusive();
   }
 });
 

@@ -16,7 +16,8 @@ import { waitFor } from '../helpers/wait.js';
 const STAGES: [string, RegExp][] = [
   ['after lock', /resolve\s+resolving/],
   ['after worktree', /validate\s+validating compose file/],
-  ['during up', /\| (Creating|Starting|Recreating)/],
+  // v1 prints `Creating otterstack-…_web_1 ...`, v2 `Container otterstack-…-web-1  Creating`.
+  ['during up', /\| .*\b(Creating|Starting|Recreating)\b/],
   ['during health wait', /health\s+waiting up to/],
 ];
 

@@ -19,8 +19,17 @@ describe('buildOverride', () => {
       },
     });
     expect(r.pinnedVolumes).toEqual({ data: 'otterstack-web_data', cache: 'otterstack-web_cache', empty: 'otterstack-web_empty' });
-    expect(r.override).toEqual({ volumes: { data: { name: 'otterstack-web_data' }, cache: { name: 'otterstack-web_cache' }, empty: { name: 'otterstack-web_empty' } } });
+    const external = (name: string) => ({ external: true, name });
+    expect(r.override).toEqual({ volumes: { data: external('otterstack-web_data'), cache: external('otterstack-web_cache'), empty: external('otterstack-web_empty') } });
+    expect(r.externalVolumes).toEqual(['otterstack-web_data', 'otterstack-web_cache', 'otterstack-web_empty']);
     expect(r.errors).toEqual([]);
+  });
+
+  it('keeps compose-created, name-only pinning for volumes with driver options; old formats get external: {name}', () => {
+    const nfs = { driver: 'local', driver_opts: { type: 'nfs', device: ':/srv' } };
+    const r = buildOverride({ ...base, config: { version: '3.2', volumes: { nfs, data: {} } } });
+    expect(r.override.volumes).toEqual({ nfs: { name: 'otterstack-web_nfs' }, data: { external: { name: 'otterstack-web_data' } } });
+    expect(r.externalVolumes).toEqual(['otterstack-web_data']);
   });
 
   it('refuses a writable bind mount inside the worktree, naming the fix', () => {

@@ -4,6 +4,8 @@ import { exec as defaultExec, type Exec, outputSummary } from './exec.js';
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 /** Set on every release container through the override; value = the installation's instance id. */
 export const INSTANCE_LABEL = 'io.otterstack.instance';
+/** Set on the volumes OtterStack creates for a project (pinned named volumes). */
+export const PROJECT_LABEL = 'io.otterstack.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
 
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -131,6 +133,15 @@ export class DockerEngine {
   async removeVolume(name: string): Promise<boolean> {
     const res = await this.run(['docker', 'volume', 'rm', name]);
     return res.exitCode === 0;
+  }
+
+  /**
+   * Creates a named volume unless it exists (the engine answers an existing name with success and
+   * leaves it, data and labels, as it is).
+   */
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+    await this.checked(['docker', 'volume', 'create', ...labelArgs, '--', name], 'docker volume create');
   }
 
   async volumeExists(name: string): Promise<boolean> {
