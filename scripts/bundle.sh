@@ -9,6 +9,7 @@ node_modules/.bin/esbuild src/main.ts \
   --bundle --platform=node --format=esm --target=node20 \
   --outfile=dist/otterstack.mjs \
   --external:better-sqlite3 --external:blessed --external:blessed-contrib --external:nodemailer \
+  "--define:__OTTERSTACK_VERSION__=\"$(node -p 'require("./package.json").version')\"" \
   "--banner:js=import { createRequire as __otterRequire } from 'node:module'; const require = __otterRequire(import.meta.url);" \
   --log-level=warning
 chmod +x dist/otterstack.mjs

@@ -5,6 +5,9 @@ import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerReleaseCommands } from './commands/release.js';
 import { registerNotifyCommands } from './commands/notify.js';
+import { bashCompletion, completionTree, zshCompletion } from './completion.js';
+import { OtterError } from '../services/errors.js';
+import { VERSION } from '../version.js';
 
 export type { CliIO };
 
@@ -19,6 +22,7 @@ export function buildProgram(io: CliIO): Command {
     .option('--headless', 'run a command without the TUI (implied when a command is given)')
     .option('--setting <key=value>', 'override a setting for this run; repeatable (see config list)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const kit = makeKit(program, io);
@@ -27,5 +31,13 @@ export function buildProgram(io: CliIO): Command {
   registerInspectCommands(program, kit);
   registerMaintenanceCommands(program, kit);
   registerNotifyCommands(program, kit);
+  program
+    .command('completion <shell>')
+    .description('print a shell completion script (bash or zsh), e.g. otterstack completion bash > /etc/bash_completion.d/otterstack')
+    .action((shell: string) => {
+      if (shell !== 'bash' && shell !== 'zsh') throw new OtterError('usage', `no completion for shell ${JSON.stringify(shell)}: use bash or zsh`);
+      const tree = completionTree(program);
+      io.out((shell === 'bash' ? bashCompletion(tree) : zshCompletion(tree)).trimEnd());
+    });
   return program;
 }

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { addTarget, listTargets, recentNotifications, removeTarget, testNotify } from '../../services/notify/manage.js';
 import { OtterError } from '../../services/errors.js';
 import { watch } from '../../services/watch.js';
+import { watchUnit } from '../../render/systemd-unit.js';
 import { formatTimestamp, renderTable } from '../../render/format.js';
 import { parseIntOption, type CliKit } from '../context.js';
 
@@ -85,9 +87,15 @@ export function registerNotifyCommands(program: Command, { io, withContext, json
     .command('watch')
     .description('monitor health and notify (systemd-friendly: logs to stdout, stops on SIGTERM)')
     .option('--gitops', 'deploy new commits of followed branches (project set --follow-branch)')
+    .option('--systemd-unit', 'print a systemd unit file that runs this watch (with these options) and exit')
     .action((opts) =>
-      withContext((ctx) =>
-        watch(ctx, { signal: io.signal, gitops: Boolean(opts.gitops), log: (line) => io.out(`${new Date().toISOString()} ${line}`) }),
-      ),
+      withContext(async (ctx) => {
+        if (opts.systemdUnit) {
+          io.out(watchUnit({ node: process.execPath, script: fs.realpathSync(process.argv[1]!), dataDir: ctx.paths.root, gitops: Boolean(opts.gitops) }).trimEnd());
+          return;
+        }
+        await
+        watch(ctx, { signal: io.signal, gitops: Boolean(opts.gitops), log: (line) => io.out(`${new Date().toISOString()} ${line}`) });
+      }),
     );
 }
