@@ -10,6 +10,7 @@ import { benchStatus } from './status.js';
 import { benchRollback } from './rollback.js';
 import { benchTui } from './tui.js';
 import { benchDowntime } from './downtime.js';
+import { benchFloor } from './floor.js';
 
 interface Row {
   metric: string;
@@ -30,6 +31,7 @@ export type ComposeVersion = (typeof COMPOSE_VERSIONS)[number];
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const suites: [string, () => Promise<Row[]>][] = [
+    ['floor', benchFloor],
     ['deploy', benchDeployOverhead],
     ['rollback', benchRollback],
     ['status', benchStatus],

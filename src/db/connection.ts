@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrate } from './migrations.js';
+import { openSqlite } from './sqlite.js';
 import type { Database } from './schema.js';
 
 export const STATE_FILE_MODE = 0o600;
@@ -15,12 +15,9 @@ export interface OpenedDatabase {
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
   if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', STATE_FILE_MODE));
   fs.chmodSync(file, STATE_FILE_MODE);
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
+  const sqlite = openSqlite(file);
   // Several otterstack processes (TUI, CI deploys) share the file; wait for a writer instead of failing.
-  sqlite.pragma('busy_timeout = 10000');
-  sqlite.pragma('synchronous = NORMAL');
+  sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrate(db);
   // WAL side files are created by SQLite with the umask; keep them private too.

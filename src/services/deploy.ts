@@ -83,6 +83,9 @@ export async function runLocked(
 
   progress.stage('lock', `locking ${project.name}`);
   const lock = lockProject(ctx, project.name, action);
+  // Compose detection is a process start (~1 s for v1's Python): begin it now so it overlaps with
+  // fetch, resolve and checkout instead of delaying validation. Its error is reported where awaited.
+  ctx.compose().catch(() => undefined);
   let slot: { release(): void } | null = null;
   let log: OperationLogger | null = null;
   try {

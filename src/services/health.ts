@@ -24,7 +24,8 @@ export function evaluateRelease(containers: ContainerInfo[], expectedServices: s
   return waitingFor.length > 0 ? { state: 'pending', waitingFor } : { state: 'healthy' };
 }
 
-export type ProjectHealth = 'healthy' | 'starting' | 'unhealthy' | 'degraded' | 'stopped' | 'not_deployed';
+/** 'checking': state read from SQLite, the engine not asked yet (the TUI's first paint). */
+export type ProjectHealth = 'healthy' | 'starting' | 'unhealthy' | 'degraded' | 'stopped' | 'not_deployed' | 'checking';
 
 /** One badge per project for status/dashboard, from the active release's containers. */
 export function summarizeHealth(containers: ContainerInfo[], deployed: boolean): ProjectHealth {

@@ -10,7 +10,7 @@ import type { Progress } from './events.js';
 import { outputSummary } from './commands/exec.js';
 import { buildOverride } from './override.js';
 import { ensureManagedDir } from './paths.js';
-import { checkBlueGreen, rewriteComposeLabels } from './traefik.js';
+import { checkBlueGreen } from './traefik.js';
 
 export const COMPOSE_FILE_CANDIDATES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
@@ -76,7 +76,7 @@ export async function prepareRelease(
     const rel = path.relative(worktree, composeFile);
     throw new OtterError('usage', `invalid compose file ${rel} at ${refLabel}: ${firstLine(outputSummary(config))}`);
   }
-  const { parse: parseYaml, stringify: stringifyYaml } = await import('yaml');
+  const { parse: parseYaml, stringify: stringifyYaml } = await import('./yaml.js');
   let parsed: Record<string, unknown>;
   try {
     parsed = (parseYaml(config.stdout) ?? {}) as Record<string, unknown>;
@@ -104,6 +104,7 @@ export async function prepareRelease(
     warnings.push(...check.warnings);
     // Per-release router names and priority go into a copy of the raw file beside the original
     // (same folder, so relative paths are unchanged); labels cannot be removed by an override.
+    const { rewriteComposeLabels } = await import('./traefik-rewrite.js');
     const rewritten = rewriteComposeLabels(fs.readFileSync(composeFile, 'utf8'), sha.slice(0, 7), blueGreen.priority);
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
     releaseFile = path.join(path.dirname(composeFile), `.otterstack-release-${sha.slice(0, 7)}.yaml`);
@@ -195,7 +196,8 @@ export async function waitHealthy(
       );
     }
     await sleepUntil(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
-    delay = Math.min(500, delay * 2);
+    // At most 250 ms between polls: the switch to a healthy release is noticed within that (bench: rollback).
+    delay = Math.min(250, delay * 2);
   }
 }
 

@@ -1,4 +1,5 @@
-import Conf from 'conf';
+import fs from 'node:fs';
+import path from 'node:path';
 import { OtterError } from './errors.js';
 
 /** Operator-tunable settings. Stored with `conf` in <data>/settings.json, overridable by env and flags. */
@@ -74,29 +75,53 @@ export function isSettingKey(key: string): key is SettingKey {
   return (SETTING_KEYS as string[]).includes(key);
 }
 
-/** Layers: defaults < settings file < environment < explicit overrides (flags). */
+/**
+ * Layers: defaults < settings file < environment < explicit overrides (flags).
+ * Reads settings.json with one JSON.parse; `conf` (and its JSON-schema stack) is loaded only to
+ * write it (`config set`), so commands that only read settings start faster (npm run bench).
+ */
 export class SettingsStore {
-  private readonly conf: Conf<Settings>;
+  private file: Partial<Record<SettingKey, unknown>> | null = null;
 
   constructor(
-    dataDir: string,
+    private readonly dataDir: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly overrides: Partial<Settings> = {},
-  ) {
-    this.conf = new Conf<Settings>({
-      cwd: dataDir,
-      configName: 'settings',
-      defaults: DEFAULT_SETTINGS,
-      configFileMode: 0o600,
-      projectName: 'otterstack',
-    });
+  ) {}
+
+  private get filePath(): string {
+    return path.join(this.dataDir, 'settings.json');
+  }
+
+  private stored(): Partial<Record<SettingKey, unknown>> {
+    if (this.file) return this.file;
+    let text: string;
+    try {
+      text = fs.readFileSync(this.filePath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return (this.file = {});
+      throw new OtterError('environment', `cannot read ${this.filePath}: ${(err as Error).message}`);
+    }
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      return (this.file = parsed as Partial<Record<SettingKey, unknown>>);
+    } catch (err) {
+      throw new OtterError('usage', `${this.filePath} is not a JSON object of settings (${(err as Error).message}): fix it or remove it`);
+    }
   }
 
   get<K extends SettingKey>(key: K): Settings[K] {
     if (key in this.overrides) return this.overrides[key] as Settings[K];
     const envValue = this.env[envNameFor(key)];
     if (envValue !== undefined && envValue !== '') return parseSettingValue(key, envValue) as Settings[K];
-    return this.conf.get(key, DEFAULT_SETTINGS[key]);
+    const stored = this.stored()[key];
+    if (stored === undefined) return DEFAULT_SETTINGS[key];
+    // Hand edits are validated like flags: a typo must fail the command, not the deploy.
+    if (typeof stored !== typeof DEFAULT_SETTINGS[key]) {
+      throw new OtterError('usage', `invalid ${key} ${JSON.stringify(stored)} in ${this.filePath}: expected a ${typeof DEFAULT_SETTINGS[key]}; fix it with otterstack config set`);
+    }
+    return parseSettingValue(key, String(stored)) as Settings[K];
   }
 
   all(): Settings {
@@ -109,10 +134,16 @@ export class SettingsStore {
   source(key: SettingKey): 'flag' | 'env' | 'file' | 'default' {
     if (key in this.overrides) return 'flag';
     if (this.env[envNameFor(key)]) return 'env';
-    return this.conf.has(key) && this.conf.store[key] !== DEFAULT_SETTINGS[key] ? 'file' : 'default';
+    const stored = this.stored()[key];
+    return stored !== undefined && stored !== DEFAULT_SETTINGS[key] ? 'file' : 'default';
   }
 
-  set(key: SettingKey, raw: string): void {
-    this.conf.set(key, parseSettingValue(key, raw));
+  /** Validates, then writes through conf (atomic write, mode 0600). */
+  async set(key: SettingKey, raw: string): Promise<void> {
+    const value = parseSettingValue(key, raw);
+    const { default: Conf } = await import('conf');
+    const conf = new Conf<Settings>({ cwd: this.dataDir, configName: 'settings', defaults: DEFAULT_SETTINGS, configFileMode: 0o600, projectName: 'otterstack' });
+    conf.set(key, value);
+    this.file = null;
   }
 }

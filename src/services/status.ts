@@ -22,6 +22,25 @@ export interface ProjectStatus {
 export async function getStatus(ctx: ServiceContext, name?: string): Promise<ProjectStatus[]> {
   const projects = name ? [await requireProject(ctx, name)] : await ctx.store.projects.all();
   const [active, containers] = await Promise.all([ctx.store.deployments.allActive(), ctx.ownContainers()]);
+  return combine(projects, active, containers);
+}
+
+/**
+ * What the state file alone knows (projects and their active releases), health 'checking':
+ * lets the TUI paint before the first engine call answers.
+ */
+export async function getRecordedStatus(ctx: ServiceContext): Promise<ProjectStatus[]> {
+  const [projects, active] = await Promise.all([ctx.store.projects.all(), ctx.store.deployments.allActive()]);
+  return combine(projects, active, null);
+}
+
+function combine(projects: Project[], active: Map<number, Deployment>, containers: ContainerInfo[] | null): ProjectStatus[] {
+  if (containers === null) {
+    return projects.map((project) => {
+      const deployment = active.get(project.id) ?? null;
+      return { project, active: deployment, health: deployment ? 'checking' : 'not_deployed', containers: [], otherReleases: [] };
+    });
+  }
   const byRelease = new Map<string, ContainerInfo[]>();
   for (const c of containers) {
     const list = byRelease.get(c.composeProject) ?? [];

@@ -1,26 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/sqlite.js';
 
-/** Reads the real state file directly, to check what the CLI recorded. */
-export function deployments(dataDir: string, project: string): { id: number; status: string; git_sha: string; git_ref: string; error_message: string | null; worktree_path: string; compose_project: string }[] {
-  const db = new Database(path.join(dataDir, 'otterstack.db'), { readonly: true, fileMustExist: true });
+/** Rows of one query against the real state file (read-only), with the CLI's own SQLite binding. */
+function query<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const file = path.join(dataDir, 'otterstack.db');
+  if (!fs.existsSync(file)) throw new Error(`no state file at ${file}`);
+  const db = openSqlite(file, { readonly: true });
   try {
-    return db
-      .prepare('SELECT d.* FROM deployments d JOIN projects p ON p.id = d.project_id WHERE p.name = ? ORDER BY d.id')
-      .all(project) as ReturnType<typeof deployments>;
+    return db.all(sql, ...params).map((row) => ({ ...row }) as T);
   } finally {
     db.close();
   }
 }
 
+/** Reads the real state file directly, to check what the CLI recorded. */
+export function deployments(dataDir: string, project: string): { id: number; status: string; git_sha: string; git_ref: string; error_message: string | null; worktree_path: string; compose_project: string }[] {
+  return query(dataDir, 'SELECT d.* FROM deployments d JOIN projects p ON p.id = d.project_id WHERE p.name = ? ORDER BY d.id', project);
+}
+
 export function instanceId(dataDir: string): string {
-  const db = new Database(path.join(dataDir, 'otterstack.db'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get() as { value: string }).value;
-  } finally {
-    db.close();
-  }
+  return query<{ value: string }>(dataDir, "SELECT value FROM meta WHERE key = 'instance_id'")[0]!.value;
 }
 
 export function worktreeDirs(dataDir: string, project: string): string[] {

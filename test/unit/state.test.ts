@@ -59,17 +59,19 @@ describe('data dir and settings', () => {
     expect(resolveDataDir({ env: {}, uid: 1000, home: '/h' })).toBe('/h/.local/share/otterstack');
   });
 
-  it('layers defaults < file < env < flags', () => {
+  it('layers defaults < file < env < flags', async () => {
     const dir = tmp();
     expect(envNameFor('healthTimeoutSeconds')).toBe('OTTERSTACK_HEALTH_TIMEOUT_SECONDS');
     const file = new SettingsStore(dir, {});
     expect(file.get('maxParallelDeploys')).toBe(2);
-    file.set('maxParallelDeploys', '3');
+    await file.set('maxParallelDeploys', '3');
     expect(fs.statSync(path.join(dir, 'settings.json')).mode & 0o777).toBe(0o600);
     expect(new SettingsStore(dir, {}).get('maxParallelDeploys')).toBe(3);
     expect(new SettingsStore(dir, { OTTERSTACK_MAX_PARALLEL_DEPLOYS: '5' }).get('maxParallelDeploys')).toBe(5);
     expect(new SettingsStore(dir, { OTTERSTACK_MAX_PARALLEL_DEPLOYS: '5' }, { maxParallelDeploys: 7 }).get('maxParallelDeploys')).toBe(7);
-    expect(() => file.set('maxParallelDeploys', 'lots')).toThrow(/invalid value/);
+    await expect(file.set('maxParallelDeploys', 'lots')).rejects.toThrow(/invalid value/);
+    fs.writeFileSync(path.join(dir, 'settings.json'), '{not json');
+    expect(() => new SettingsStore(dir, {}).get('maxParallelDeploys')).toThrow(/settings\.json is not a JSON object of settings.*fix it or remove it/);
     expect(() => new SettingsStore(dir, { OTTERSTACK_KEEP_PREVIOUS_CONTAINERS: 'maybe' }).get('keepPreviousContainers')).toThrow(/true or false/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkBlueGreen, findTraefik, renameTraefikLabels, rewriteComposeLabels } from '../../src/services/traefik.js';
+import { checkBlueGreen, findTraefik, renameTraefikLabels } from '../../src/services/traefik.js';
+import { rewriteComposeLabels } from '../../src/services/traefik-rewrite.js';
 
 describe('per-release Traefik labels', () => {
   it('renames routers and services, follows service references, sets priority', () => {

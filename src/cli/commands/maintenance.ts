@@ -63,7 +63,7 @@ export function registerMaintenanceCommands(program: Command, { io, withContext,
     .action((key: string, value: string) =>
       withContext(async (ctx) => {
         if (!isSettingKey(key)) throw new OtterError('usage', `unknown setting ${key}: one of ${SETTING_KEYS.join(', ')}`);
-        ctx.settings.set(key, value);
+        await ctx.settings.set(key, value);
         io.out(`${key} = ${String(ctx.settings.get(key))}`);
       }),
     );

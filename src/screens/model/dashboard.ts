@@ -9,7 +9,7 @@ import { addProject, removeProject, type AddProjectRequest, type RemoveCleanup }
 import { prune } from '../../services/prune.js';
 import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
 import { rollback } from '../../services/rollback.js';
-import { getStatus, type ProjectStatus } from '../../services/status.js';
+import { getRecordedStatus, getStatus, type ProjectStatus } from '../../services/status.js';
 import type { OperationState } from './operations.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
 
@@ -81,6 +81,17 @@ export class DashboardModel extends EventEmitter {
     const sel = this.selected();
     if (sel && sel.project.name !== this.selectedName) this.selectName(sel.project.name);
     this.changed();
+  }
+
+  /**
+   * Projects and active releases from the state file only (no engine call, no history): what the
+   * first paint shows while the engine is asked. Skipped once an engine refresh has landed.
+   */
+  async loadRecorded(): Promise<void> {
+    const recorded = await getRecordedStatus(this.ctx);
+    if (this.lastRefresh !== 0) return;
+    this.statuses = recorded;
+    if (!this.selectedName && this.statuses[0]) this.selectedName = this.statuses[0].project.name;
   }
 
   /** One engine call for all projects (getStatus), plus the selected project's history. */

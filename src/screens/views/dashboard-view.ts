@@ -1,4 +1,4 @@
-import blessed from 'blessed';
+import * as blessed from '../widgets.js';
 import type { Widgets } from 'blessed';
 // Only the grid: the package index would also load every chart, map and markdown widget.
 import Grid from 'blessed-contrib/lib/layout/grid.js';

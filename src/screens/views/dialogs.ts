@@ -1,4 +1,4 @@
-import blessed from 'blessed';
+import * as blessed from '../widgets.js';
 import type { Widgets } from 'blessed';
 import type { Theme } from '../theme.js';
 
