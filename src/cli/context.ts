@@ -14,15 +14,15 @@ export interface CliIO {
 /** What every command module gets: IO, a way to open the services, and JSON printing. */
 export interface CliKit {
   io: CliIO;
-  withContext<T>(fn: (ctx: ServiceContext) => Promise<T>): Promise<T>;
+  withContext<T>(fn: (ctx: ServiceContext) => Promise<T>, opts?: { checkSettings?: boolean }): Promise<T>;
   json(value: unknown): void;
 }
 
 export function makeKit(program: Command, io: CliIO): CliKit {
   return {
     io,
-    async withContext(fn) {
-      const ctx = await openContext({ dataDir: program.opts().dataDir, settings: parseSettingFlags(program.opts().setting ?? []) });
+    async withContext(fn, opts = {}) {
+      const ctx = await openContext({ dataDir: program.opts().dataDir, settings: parseSettingFlags(program.opts().setting ?? []), checkSettings: opts.checkSettings });
       try {
         return await fn(ctx);
       } finally {

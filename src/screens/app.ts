@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import * as blessed from './widgets.js';
 import { openContext, type ServiceContext } from '../services/context.js';
-import { toOtterError } from '../services/errors.js';
+import { EXIT_CODES, toOtterError } from '../services/errors.js';
 import { defaultDataDir } from '../services/paths.js';
 import { terminalSetup } from './terminal.js';
 import { makeTheme } from './theme.js';
@@ -23,8 +23,9 @@ export async function runTui(args: string[]): Promise<number> {
   try {
     ctx = await openContext({ dataDir: dataDirFrom(args) ?? defaultDataDir() });
   } catch (err) {
-    process.stderr.write(`otterstack: ${toOtterError(err).message}\n`);
-    return 5;
+    const e = toOtterError(err);
+    process.stderr.write(`otterstack: ${e.message}\n`);
+    return EXIT_CODES[e.kind];
   }
   // Paint what the state file knows first; the engine (`docker ps`, history, logs) is asked only
   // after that paint, so it never delays it (npm run bench: tui first full paint).

@@ -28,6 +28,8 @@ export interface ServiceContext {
 
 export interface ContextOptions {
   dataDir?: string;
+  /** Fail at once on an invalid setting (file, environment, flag); off only for `config` itself, so a bad value can be fixed. */
+  checkSettings?: boolean;
   settings?: Partial<Settings>;
   env?: NodeJS.ProcessEnv;
   exec?: Exec;
@@ -37,6 +39,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
   const paths = new DataPaths(opts.dataDir ?? defaultDataDir());
   paths.ensure();
   const settings = new SettingsStore(paths.root, opts.env ?? process.env, opts.settings);
+  if (opts.checkSettings ?? true) settings.validate();
   const { db, close } = await openDatabase(paths.database);
   const run = opts.exec ?? defaultExec;
   const instanceId = (await readMeta(db, 'instance_id'))!;

@@ -55,6 +55,27 @@ export function envNameFor(key: SettingKey): string {
   return 'OTTERSTACK_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
+/** Node's timers hold at most 2^31-1 ms; a longer bound would fire at once (and kill compose). */
+const MAX_SECONDS = 2_147_483;
+
+/** Bounds of each numeric setting: zero only where zero means something, integers where counted. */
+const NUMBER_BOUNDS: Partial<Record<SettingKey, { min: number; max: number; integer: boolean }>> = {
+  healthTimeoutSeconds: { min: 1, max: MAX_SECONDS, integer: false },
+  deployTimeoutSeconds: { min: 1, max: MAX_SECONDS, integer: true },
+  cloneTimeoutSeconds: { min: 1, max: MAX_SECONDS, integer: true },
+  fetchTimeoutSeconds: { min: 1, max: MAX_SECONDS, integer: true },
+  refreshIntervalSeconds: { min: 1, max: MAX_SECONDS, integer: true },
+  drainSeconds: { min: 0, max: MAX_SECONDS, integer: true },
+  notifyRetryBaseSeconds: { min: 1, max: MAX_SECONDS, integer: true },
+  notifyMinIntervalSeconds: { min: 0, max: MAX_SECONDS, integer: true },
+  watchPollSeconds: { min: 1, max: MAX_SECONDS, integer: true },
+  gitopsPollSeconds: { min: 1, max: MAX_SECONDS, integer: true },
+  worktreeRetention: { min: 1, max: 1000, integer: true },
+  historyRetention: { min: 1, max: 1_000_000, integer: true },
+  logRetentionDays: { min: 1, max: 36_500, integer: true },
+  maxParallelDeploys: { min: 1, max: 64, integer: true },
+};
+
 export function parseSettingValue(key: SettingKey, raw: string): Settings[SettingKey] {
   const kind = typeof DEFAULT_SETTINGS[key];
   if (kind === 'string') return raw;
@@ -63,11 +84,11 @@ export function parseSettingValue(key: SettingKey, raw: string): Settings[Settin
     if (/^(0|false|no|off)$/i.test(raw)) return false;
     throw new OtterError('usage', `invalid value ${JSON.stringify(raw)} for ${key}: use true or false`);
   }
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (key !== 'healthTimeoutSeconds' && !Number.isInteger(n))) {
-    throw new OtterError('usage', `invalid value ${JSON.stringify(raw)} for ${key}: use a non-negative number`);
+  const bounds = NUMBER_BOUNDS[key] ?? { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true };
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(n) || n < bounds.min || n > bounds.max || (bounds.integer && !Number.isInteger(n))) {
+    throw new OtterError('usage', `invalid value ${JSON.stringify(raw)} for ${key}: use ${bounds.integer ? 'a whole number' : 'a number'} from ${bounds.min} to ${bounds.max}`);
   }
-  if (key === 'maxParallelDeploys' && n < 1) throw new OtterError('usage', 'maxParallelDeploys must be at least 1');
   return n;
 }
 
@@ -122,6 +143,11 @@ export class SettingsStore {
       throw new OtterError('usage', `invalid ${key} ${JSON.stringify(stored)} in ${this.filePath}: expected a ${typeof DEFAULT_SETTINGS[key]}; fix it with otterstack config set`);
     }
     return parseSettingValue(key, String(stored)) as Settings[K];
+  }
+
+  /** Every layer of every setting checked at once: a bad value fails the command before any lock. */
+  validate(): void {
+    this.all();
   }
 
   all(): Settings {

@@ -7,7 +7,7 @@ import { MIGRATIONS } from '../../src/db/migrations.js';
 import { createStore } from '../../src/db/index.js';
 import { resolveDataDir } from '../../src/services/paths.js';
 import { parseSettingFlags } from '../../src/cli/context.js';
-import { SettingsStore, envNameFor } from '../../src/services/settings.js';
+import { SettingsStore, envNameFor, parseSettingValue } from '../../src/services/settings.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'otter-state-'));
 
@@ -57,6 +57,21 @@ describe('data dir and settings', () => {
     expect(resolveDataDir({ env: {}, uid: 0, home: '/h' })).toBe('/var/lib/otterstack');
     expect(resolveDataDir({ env: { XDG_DATA_HOME: '/xdg' }, uid: 1000, home: '/h' })).toBe('/xdg/otterstack');
     expect(resolveDataDir({ env: {}, uid: 1000, home: '/h' })).toBe('/h/.local/share/otterstack');
+  });
+
+  it('bounds every numeric setting: no timer Node cannot hold, no zero that breaks every deploy', () => {
+    expect(() => parseSettingValue('deployTimeoutSeconds', '9999999')).toThrow(/deployTimeoutSeconds: use a whole number from 1 to 2147483/);
+    expect(() => parseSettingValue('healthTimeoutSeconds', '0')).toThrow(/from 1 to/);
+    expect(() => parseSettingValue('historyRetention', '0')).toThrow(/from 1 to/);
+    expect(() => parseSettingValue('worktreeRetention', '1.5')).toThrow(/whole number/);
+    expect(() => parseSettingValue('fetchTimeoutSeconds', '')).toThrow(/invalid value ""/);
+    expect(() => parseSettingValue('maxParallelDeploys', '0')).toThrow(/from 1 to 64/);
+    expect(parseSettingValue('healthTimeoutSeconds', '1.5')).toBe(1.5);
+    expect(parseSettingValue('drainSeconds', '0')).toBe(0);
+    expect(parseSettingValue('deployTimeoutSeconds', '2147483')).toBe(2147483);
+    // Every layer is checked up front, not when a deploy first reads the value.
+    expect(() => new SettingsStore(tmp(), { OTTERSTACK_HEALTH_TIMEOUT_SECONDS: 'abc' }).validate()).toThrow(/healthTimeoutSeconds/);
+    expect(() => new SettingsStore(tmp(), {}, { drainSeconds: 3 }).validate()).not.toThrow();
   });
 
   it('layers defaults < file < env < flags', async () => {

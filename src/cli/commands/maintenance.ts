@@ -65,6 +65,6 @@ export function registerMaintenanceCommands(program: Command, { io, withContext,
         if (!isSettingKey(key)) throw new OtterError('usage', `unknown setting ${key}: one of ${SETTING_KEYS.join(', ')}`);
         await ctx.settings.set(key, value);
         io.out(`${key} = ${String(ctx.settings.get(key))}`);
-      }),
+      }, { checkSettings: false }),
     );
 }
