@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { EXIT_CODES, OtterError, toOtterError } from './services/errors.js';
 import { redact } from './services/redact.js';
+import { inert } from './render/format.js';
 import { installSignalHandlers, SIGNAL_EXIT } from './cli/signals.js';
 import module from 'node:module';
 
@@ -43,9 +44,11 @@ async function main(): Promise<number> {
   const abort = new AbortController();
   const caughtSignal = installSignalHandlers(abort);
 
+  // Everything printed may carry text from outside (names, refs, compose output, container logs):
+  // terminal controls are stripped so none of it can drive the operator's terminal.
   const program = buildProgram({
-    out: (t) => process.stdout.write(t + '\n'),
-    err: (t) => process.stderr.write(t + '\n'),
+    out: (t) => process.stdout.write(inert(t) + '\n'),
+    err: (t) => process.stderr.write(inert(t) + '\n'),
     signal: abort.signal,
   });
   try {
@@ -57,7 +60,7 @@ async function main(): Promise<number> {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : EXIT_CODES.usage;
     }
     const e = toOtterError(err);
-    process.stderr.write(`otterstack: ${redact(e.message)}\n`);
+    process.stderr.write(`otterstack: ${inert(redact(e.message))}\n`);
     const caught = caughtSignal();
     if (caught) return SIGNAL_EXIT[caught as keyof typeof SIGNAL_EXIT];
     return EXIT_CODES[e.kind];

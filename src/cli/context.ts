@@ -47,7 +47,7 @@ export function parseSettingFlags(pairs: string[]): Partial<Settings> {
 
 export function parseIntOption(what: string) {
   return (raw: string): number => {
-    if (!/^\d+$/.test(raw)) throw new Error(`${what} must be a whole number`);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(raw)}: use a whole number, 0 or more`);
     return Number(raw);
   };
 }

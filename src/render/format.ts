@@ -1,5 +1,18 @@
 /** Pure presentation helpers shared by the CLI and the TUI; unit-tested without a terminal. */
 
+/**
+ * Text from outside (git, compose, containers, the database) made inert for a terminal: C0 controls
+ * (ESC, BEL, CR, …), DEL and C1 controls removed; newlines and tabs kept.
+ */
+export function inert(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+}
+
+/** For a blessed widget with tags on: inert, and `{`/`}` shown literally instead of read as tags. */
+export function tagSafe(text: string): string {
+  return inert(text).replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+}
+
 export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 7) : '-';
 }
@@ -91,15 +104,19 @@ export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
 }
 
 /** Header line followed by one line per row, columns aligned. */
-export function tableLines<T>(rows: T[], columns: Column<T>[]): string[] {
-  const cells = rows.map((r) => columns.map((c) => (c.max ? truncate(c.value(r), c.max) : c.value(r))));
+/**
+ * Aligned table lines. Cells are made inert; `escapeCell` (the TUI passes tagSafe) is applied after
+ * padding, so escapes never shift the columns, and before `decorate` adds our own tags.
+ */
+export function tableLines<T>(rows: T[], columns: Column<T>[], escapeCell: (text: string) => string = (t) => t): string[] {
+  const cells = rows.map((r) => columns.map((c) => (c.max ? truncate(inert(c.value(r)), c.max) : inert(c.value(r)))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
   const pad = (v: string, i: number) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!));
   const header = columns.map((c, i) => pad(c.header, i)).join('  ').trimEnd();
   const body = cells.map((values, r) =>
     values
       .map((v, i) => {
-        const padded = pad(v, i);
+        const padded = escapeCell(pad(v, i));
         const deco = columns[i]!.decorate;
         return deco ? deco(padded, rows[r]!) : padded;
       })

@@ -2,11 +2,14 @@ import type { Deployment } from '../db/schema.js';
 import type { ContainerInfo } from '../services/commands/engine.js';
 import type { ProgressEvent } from '../services/events.js';
 import type { ProjectStatus } from '../services/status.js';
-import { badge, formatAge, formatDuration, shortSha, tableLines, toneOf, type BadgeTone, type Column } from './format.js';
+import { badge, formatAge, formatDuration, shortSha, tableLines, tagSafe, toneOf, type BadgeTone, type Column } from './format.js';
 import { projectSource } from './rows.js';
 import type { NotificationView } from '../services/notify/manage.js';
 
-/** Pure row formatting for the TUI panes: header + lines, colour applied through `tone`. */
+/**
+ * Pure row formatting for the TUI panes: header + lines, colour applied through `tone`. Every string
+ * from outside goes through tagSafe: the panes and dialogs are tagged widgets.
+ */
 export type ToneFn = (tone: BadgeTone, text: string) => string;
 
 export interface PaneRows {
@@ -31,7 +34,7 @@ export function projectRows(statuses: ProjectStatus[], now: number, unicode: boo
     { header: 'DEPLOYED', value: (s) => formatAge(s.active?.finished_at, now) },
     { header: 'SOURCE', value: (s) => projectSource(s.project), max: 40 },
   ];
-  return split(tableLines(statuses, cols));
+  return split(tableLines(statuses, cols, tagSafe));
 }
 
 export function containerRows(containers: ContainerInfo[], unicode: boolean, tone: ToneFn): PaneRows {
@@ -42,7 +45,7 @@ export function containerRows(containers: ContainerInfo[], unicode: boolean, ton
     { header: 'UPTIME', value: (c) => uptimeOf(c.status) },
     { header: 'PORTS', value: (c) => compactPorts(c.ports), max: 40 },
   ];
-  return split(tableLines(containers, cols));
+  return split(tableLines(containers, cols, tagSafe));
 }
 
 export function historyRows(rows: Deployment[], now: number, tone: ToneFn): PaneRows {
@@ -56,7 +59,7 @@ export function historyRows(rows: Deployment[], now: number, tone: ToneFn): Pane
     { header: 'TOOK', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
     { header: 'ERROR', value: (d) => d.error_message ?? '', max: 60 },
   ];
-  return split(tableLines(rows, cols));
+  return split(tableLines(rows, cols, tagSafe));
 }
 
 /** The notifications dialog: newest first, delivery state and the last error of failures. */
@@ -89,16 +92,16 @@ export function progressLines(events: ProgressEvent[], startedAt: number, now: n
   const containers = new Map<string, string>();
   for (const e of events) {
     const t = formatDuration(e.at - startedAt).padStart(6);
-    if (e.type === 'stage') lines.push(`${t}  ${e.stage.padEnd(8)} ${e.message}`);
-    else if (e.type === 'warning') lines.push(`${t}  ${tone('warn', 'warning')}  ${e.message}`);
+    if (e.type === 'stage') lines.push(`${t}  ${e.stage.padEnd(8)} ${tagSafe(e.message)}`);
+    else if (e.type === 'warning') lines.push(`${t}  ${tone('warn', 'warning')}  ${tagSafe(e.message)}`);
     else if (e.type === 'container') {
       const state = e.health === 'none' ? e.state : `${e.state}/${e.health}`;
-      containers.set(e.service, tone(toneOf(e.health === 'none' ? e.state : e.health), state));
+      containers.set(e.service, tone(toneOf(e.health === 'none' ? e.state : e.health), tagSafe(state)));
     }
   }
   if (containers.size > 0) {
     lines.push('');
-    for (const [service, state] of containers) lines.push(`        ${service}: ${state}`);
+    for (const [service, state] of containers) lines.push(`        ${tagSafe(service)}: ${state}`);
   }
   lines.push('', `elapsed ${formatDuration(now - startedAt)}`);
   return lines;

@@ -1,6 +1,6 @@
 import { readOperationLog } from '../services/logs.js';
 import { toOtterError } from '../services/errors.js';
-import { shortSha, formatAge } from '../render/format.js';
+import { shortSha, formatAge, tagSafe } from '../render/format.js';
 import { notificationLines } from '../render/tui-rows.js';
 import type { DashboardModel } from './model/dashboard.js';
 import { helpLines, type Action } from './keys.js';
@@ -124,13 +124,14 @@ export class Controller {
     const ref = 'typed' in choice ? choice.typed : refs[choice.index]!.name;
     const pv = await this.model.preview(project, ref);
     const lines = [
-      `Deploy {bold}${ref}{/bold} (${shortSha(pv.sha)}) to ${project}`,
-      pv.active ? `running now: ${pv.active.git_ref ?? '-'} (${shortSha(pv.active.git_sha)})` : 'nothing is running yet',
+      `Deploy {bold}${tagSafe(ref)}{/bold} (${shortSha(pv.sha)}) to ${project}`,
+      pv.active ? `running now: ${tagSafe(pv.active.git_ref ?? '-')} (${shortSha(pv.active.git_sha)})` : 'nothing is running yet',
       '',
     ];
     if (pv.active?.git_sha === pv.sha) lines.push('this is the running release');
-    for (const c of pv.ahead) lines.push(`{green-fg}+{/green-fg} ${shortSha(c.sha)} ${c.subject}`);
-    for (const c of pv.behind) lines.push(`{red-fg}-{/red-fg} ${shortSha(c.sha)} ${c.subject}`);
+    // Commit subjects are written by whoever pushes: shown literally, never as tags or escapes.
+    for (const c of pv.ahead) lines.push(`{green-fg}+{/green-fg} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
+    for (const c of pv.behind) lines.push(`{red-fg}-{/red-fg} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
     if (!(await this.dialogs.confirm(`Deploy ${project}`, lines))) return;
     this.model.deploy(project, ref);
     this.say(`deploying ${ref} to ${project}…`);
@@ -152,7 +153,7 @@ export class Controller {
     );
     if (!choice || !('index' in choice)) return;
     const target = targets[choice.index]!;
-    if (!(await this.dialogs.confirm(`Roll back ${project}`, [`Roll back to ${target.git_ref ?? ''} (${shortSha(target.git_sha)})?`]))) return;
+    if (!(await this.dialogs.confirm(`Roll back ${project}`, [`Roll back to ${tagSafe(target.git_ref ?? '')} (${shortSha(target.git_sha)})?`]))) return;
     this.model.rollback(project, target.git_sha);
     this.say(`rolling back ${project}…`);
   }

@@ -6,6 +6,7 @@ import { isProcessAlive, staleLocks } from './locks.js';
 import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
 import { parseComposeProjectName, removeRelease, startRelease, stopRelease } from './release.js';
+import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface CleanupAction {
   kind: 'interrupt_row' | 'remove_release' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'kill_process';
@@ -99,7 +100,7 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       }
       const dir = ctx.paths.projectWorktrees(project.name);
       for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-        const sha7 = /^([0-9a-f]{7})(\.otterstack\.yaml)?$/.exec(entry)?.[1];
+        const sha7 = releaseOfWorktreeEntry(entry);
         if (sha7 && keep.has(sha7)) continue;
         const full = path.join(dir, entry);
         await act({ kind: 'remove_worktree', target: full, reason: 'no successful deployment uses it' }, async () => {

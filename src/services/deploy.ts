@@ -10,7 +10,7 @@ import { OperationLogger } from './oplog.js';
 import { requireProject } from './projects.js';
 import { checkCleanClone, fetchProject } from './remote-projects.js';
 import { redact } from './redact.js';
-import { composeProjectName, prepareRelease, type PreparedRelease } from './release.js';
+import { composeProjectName, prepareRelease, removeGeneratedFiles, type PreparedRelease } from './release.js';
 import { evaluateRelease } from './health.js';
 import { validateRef } from './validation.js';
 import { ReleaseRun } from './release-run.js';
@@ -59,6 +59,10 @@ export interface DeployResult {
  */
 export async function deploy(ctx: ServiceContext, req: DeployRequest): Promise<DeployResult> {
   const ref = validateRef(req.ref);
+  // Compose detection is a process start (~1 s for v1's Python): begin it now so it overlaps with
+  // lock, fetch, resolve and checkout instead of delaying validation. Its error is reported where
+  // awaited. (Not for rollback: bringing back a kept release needs no compose at all.)
+  ctx.compose().catch(() => undefined);
   return runLocked(ctx, req, async (project, progress) => {
     await fetchProject(ctx, project, progress);
     await checkCleanClone(ctx, project, req.force ?? false, progress);
@@ -83,9 +87,6 @@ export async function runLocked(
 
   progress.stage('lock', `locking ${project.name}`);
   const lock = lockProject(ctx, project.name, action);
-  // Compose detection is a process start (~1 s for v1's Python): begin it now so it overlaps with
-  // fetch, resolve and checkout instead of delaying validation. Its error is reported where awaited.
-  ctx.compose().catch(() => undefined);
   let slot: { release(): void } | null = null;
   let log: OperationLogger | null = null;
   try {
@@ -206,7 +207,7 @@ async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: s
     progress.stage('done', `dry run: would start ${prepared.target.project} with services ${prepared.services.join(', ')}`);
     return result('dry_run', project, ref, sha, null, null, prepared, started, null);
   } finally {
-    fs.rmSync(ctx.paths.override(project.name, sha), { force: true });
+    removeGeneratedFiles(ctx, project.name, sha);
     await ctx.git.removeWorktree(project.repo_path, scratch);
   }
 }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,10 @@ export class DataPaths {
   override(project: string, sha: string): string {
     return path.join(this.worktreesDir, project, `${sha.slice(0, 7)}.otterstack.yaml`);
   }
+  /** Blue-green's rewritten copy of the release's compose file; beside the worktree, never inside it. */
+  releaseCompose(project: string, sha: string): string {
+    return path.join(this.worktreesDir, project, `${sha.slice(0, 7)}.release.yaml`);
+  }
 
   /** Creates the managed folders with 0750 (idempotent; fixes looser modes). */
   ensure(): void {
@@ -78,6 +83,50 @@ export class DataPaths {
       ensureManagedDir(dir);
     }
   }
+}
+
+/**
+ * The release (sha7) an entry of worktrees/<project>/ belongs to: its worktree folder or one of the
+ * files generated for it (override, blue-green copy). null for anything else.
+ */
+export function releaseOfWorktreeEntry(entry: string): string | null {
+  return /^([0-9a-f]{7})(?:\.(?:otterstack|release)\.yaml)?$/.exec(entry)?.[1] ?? null;
+}
+
+/**
+ * Writes a file OtterStack generates, in a folder it owns: a new temp file opened with
+ * O_EXCL|O_NOFOLLOW, then renamed over the target. A symlink planted at either name is never
+ * followed (rename replaces the link itself).
+ */
+export function writeGeneratedFile(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o640);
+  try {
+    fs.writeFileSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** Whether `target` (after resolving symlinks) lies inside `root` (after resolving symlinks). */
+export function resolvesInside(target: string, root: string): boolean {
+  let real: string;
+  try {
+    real = fs.realpathSync(target);
+  } catch {
+    return false;
+  }
+  const rel = path.relative(fs.realpathSync(root), real);
+  return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/**
+ * A persistent folder (--persistent): created 0750 once; an existing folder's owner and mode are
+ * never touched, so the operator can hand it to a container's user.
+ */
+export function ensurePersistentDir(dir: string): void {
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: MANAGED_DIR_MODE });
 }
 
 export function ensureManagedDir(dir: string): void {

@@ -12,6 +12,7 @@ import { validateComposeFile, validatePersistentPath, validateProjectName, valid
 import { addTarget } from './notify/manage.js';
 import { isRemoteUrl, parseRemoteUrl } from './remote.js';
 import { addRemoteProject } from './remote-projects.js';
+import { insertProject } from './project-insert.js';
 
 export async function requireProject(ctx: ServiceContext, name: string): Promise<Project> {
   validateProjectName(name);
@@ -43,7 +44,7 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   const repoPath = path.resolve(req.repo);
   if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository`);
   if (!(await ctx.git.isRepository(repoPath))) throw new OtterError('usage', `${repoPath} is not a git repository: run 'git init' there or give another path`);
-  return ctx.store.projects.insert({ name, repo_type: 'local', repo_path: fs.realpathSync(repoPath), compose_file: composeFile, strategy, persistent_paths: JSON.stringify(persistent) });
+  return insertProject(ctx, { name, repo_type: 'local', repo_path: fs.realpathSync(repoPath), compose_file: composeFile, strategy, persistent_paths: JSON.stringify(persistent) });
 }
 
 export interface UpdateProjectRequest {

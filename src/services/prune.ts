@@ -8,6 +8,7 @@ import { requireProject } from './projects.js';
 import { composeProjectName, parseComposeProjectName, removeRelease } from './release.js';
 import { OtterError } from './errors.js';
 import { withOperationLog } from './oplog.js';
+import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface PruneResult {
   project: string;
@@ -67,7 +68,7 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
 
   const dir = ctx.paths.projectWorktrees(project.name);
   for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const sha7 = /^([0-9a-f]{7})(?:\.otterstack\.yaml)?$/.exec(entry)?.[1];
+    const sha7 = releaseOfWorktreeEntry(entry);
     if (!sha7 || kept.has(sha7)) continue;
     const full = path.join(dir, entry);
     if (entry.endsWith('.yaml')) fs.rmSync(full, { force: true });

@@ -8,7 +8,7 @@ import { OtterError, toOtterError } from './errors.js';
 import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
-import { ensurePinnedVolumes, prepareRelease, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
+import { ensurePinnedVolumes, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { findTraefik } from './traefik.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
@@ -201,7 +201,7 @@ export class ReleaseRun {
     } else if (!reusedActive) {
       progress.stage('cleanup', `removing release ${this.cp}`);
       await attempt('remove release', () => removeRelease(ctx, this.cp));
-      fs.rmSync(ctx.paths.override(project.name, this.sha), { force: true });
+      removeGeneratedFiles(ctx, project.name, this.sha);
       if (this.createdWorktree) await attempt('remove worktree', () => ctx.git.removeWorktree(project.repo_path, this.worktree));
     }
     if (this.stoppedPrevious && this.previous) {

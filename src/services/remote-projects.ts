@@ -8,6 +8,7 @@ import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
 import { OperationLogger } from './oplog.js';
 import { MANAGED_DIR_MODE } from './paths.js';
+import { insertProject } from './project-insert.js';
 import { explainGitFailure, type RemoteUrl } from './remote.js';
 
 /**
@@ -42,7 +43,7 @@ export async function addRemoteProject(
     fs.chmodSync(tmp, MANAGED_DIR_MODE);
     fs.renameSync(tmp, target);
     try {
-      const project = await ctx.store.projects.insert({
+      const project = await insertProject(ctx, {
         name,
         repo_type: 'remote',
         repo_url: remote.sanitized,

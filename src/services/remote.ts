@@ -26,6 +26,7 @@ export function parseRemoteUrl(raw: string): RemoteUrl {
   const scp = SCP_LIKE.exec(raw);
   if (scp) {
     if (scp[3]!.includes('..')) throw bad("no '..' in the path");
+    if (scp[1]?.startsWith('-') || scp[2]!.startsWith('-')) throw bad('a user or host may not start with "-" (ssh would take it as an option)');
     return { sanitized: raw, kind: 'ssh', credentials: null };
   }
   let url: URL;
@@ -37,6 +38,8 @@ export function parseRemoteUrl(raw: string): RemoteUrl {
   const scheme = url.protocol.replace(/:$/, '');
   if (!['https', 'http', 'ssh', 'git'].includes(scheme)) throw bad(`scheme ${scheme}: is not supported (https, http, ssh, git)`);
   if (!url.hostname) throw bad('no host');
+  // ssh://-oProxyCommand=…/x would reach ssh as an option; git refuses it too, but it is bad input here.
+  if (url.hostname.startsWith('-') || decodeURIComponent(url.username).startsWith('-')) throw bad('a user or host may not start with "-" (ssh would take it as an option)');
   let credentials: RemoteUrl['credentials'] = null;
   if (url.username || url.password) {
     if (scheme === 'https' || scheme === 'http') {

@@ -56,11 +56,11 @@ export function validateComposeFile(file: string): string {
     path.posix.isAbsolute(file) ||
     normal.startsWith('..') ||
     file.startsWith('-') ||
-    /[\0\n\r]/.test(file);
+    /[\x00-\x1f\x7f-\x9f]/.test(file);
   if (bad) {
     throw new OtterError(
       'usage',
-      `invalid compose file ${JSON.stringify(file)}: give a path relative to the repository root, without '..'`,
+      `invalid compose file ${JSON.stringify(file)}: give a path relative to the repository root, without '..' or control characters`,
     );
   }
   return normal;
@@ -69,7 +69,7 @@ export function validateComposeFile(file: string): string {
 /** Persistent paths are relative bind-mount sources that must survive releases (see DESIGN). */
 export function validatePersistentPath(p: string): string {
   const normal = path.posix.normalize(p.replace(/^\.\//, ''));
-  if (p.length === 0 || path.posix.isAbsolute(p) || normal.startsWith('..') || normal === '.' || /[\0\n\r]/.test(p)) {
+  if (p.length === 0 || path.posix.isAbsolute(p) || normal.startsWith('..') || normal === '.' || /[\x00-\x1f\x7f-\x9f]/.test(p)) {
     throw new OtterError('usage', `invalid persistent path ${JSON.stringify(p)}: give a relative path inside the repository, like ./data`);
   }
   return normal;
@@ -83,5 +83,7 @@ export function parseDurationSeconds(text: string, what: string): number {
   const factor = unit === 'ms' ? 0.001 : unit === 's' ? 1 : unit === 'm' ? 60 : 3600;
   const seconds = n * factor;
   if (seconds <= 0) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: must be greater than zero`);
+  // Node's timers hold at most 2^31-1 ms; a longer bound would fire at once.
+  if (seconds > 2_147_483) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: at most 2147483s (about 24 days)`);
   return seconds;
 }

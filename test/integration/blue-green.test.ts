@@ -102,6 +102,10 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(priority).toBeGreaterThanOrEqual(before);
     expect(priority).toBeLessThanOrEqual(Date.now());
     expect(Object.keys(labels).filter((k) => /^traefik\.http\.(routers|services)\.web\./.test(k))).toEqual([]);
+    // The rewritten compose file lives beside the worktree in the data dir, never in the checkout.
+    const worktrees = path.join(dataDir, 'worktrees', project);
+    expect(fs.readdirSync(path.join(worktrees, sha7)).filter((f) => f.includes('otterstack'))).toEqual([]);
+    expect(fs.readFileSync(path.join(worktrees, `${sha7}.release.yaml`), 'utf8')).toContain(`traefik.http.routers.web-${sha7}.rule`);
   });
 
   it('the old release runs untouched until the new one is healthy, then is stopped', async () => {

@@ -60,3 +60,16 @@ describe('locks', () => {
     expect(await httpGet(ports[b]!)).toBe('v1');
   });
 });
+
+describe('concurrent project add of one name', () => {
+  it('exactly one wins; every other says "already exists" with exit 4, never a database error', async () => {
+    const name = `t-race-${suffix}`;
+    const repo = createFixtureRepo(await freePort());
+    const results = await Promise.all(Array.from({ length: 8 }, () => runCli(dataDir, ['project', 'add', '--name', name, '--repo', repo.dir])));
+    expect(results.filter((r) => r.code === 0)).toHaveLength(1);
+    for (const r of results.filter((r) => r.code !== 0)) {
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.stderr.trim()).toBe(`otterstack: project ${name} already exists: pick another name or remove it first`);
+    }
+  });
+});

@@ -60,3 +60,25 @@ describe('badges and tables', () => {
     );
   });
 });
+
+describe('untrusted text is inert', () => {
+  it('strips terminal controls (ESC, BEL, C1) but keeps newlines and tabs', async () => {
+    const { inert } = await import('../../src/render/format.js');
+    expect(inert('x\x1b]0;pwn\x07.yaml')).toBe('x]0;pwn.yaml');
+    expect(inert('a\x9bb\x7fc\r\nd\te')).toBe('abc\nd\te');
+  });
+
+  it('tagSafe shows blessed tags literally; tables escape after padding so columns stay aligned', async () => {
+    const { tagSafe } = await import('../../src/render/format.js');
+    const { historyRows } = await import('../../src/render/tui-rows.js');
+    const subject = '{red-bg}{bold}SECURITY REVIEWED - SAFE{/} {black-fg}{black-bg}hidden{/}';
+    expect(tagSafe(subject)).toBe('{open}red-bg{close}{open}bold{close}SECURITY REVIEWED - SAFE{open}/{close} {open}black-fg{close}{open}black-bg{close}hidden{open}/{close}');
+    const row = { id: 7, git_sha: 'abcdef1234', git_ref: '{bold}x', action: 'deploy', status: 'failed', started_at: 0, finished_at: 1000, error_message: 'boom {red-bg}\x1b[2J' };
+    const { header, rows } = historyRows([row as never], 2000, (_t, text) => text);
+    expect(rows[0]).toContain('{open}bold{close}x');
+    expect(rows[0]).toContain('boom {open}red-bg{close}[2J');
+    expect(rows[0]).not.toMatch(/\x1b|\{bold\}|\{red-bg\}/);
+    // The ERROR column starts where its header does, escapes notwithstanding.
+    expect(rows[0]!.replace(/\{open\}/g, '{').replace(/\{close\}/g, '}').indexOf('boom')).toBe(header.indexOf('ERROR'));
+  });
+});

@@ -14,7 +14,7 @@ describe('remote URLs', () => {
     expect(parseRemoteUrl('https://bob:p%40ss@host/r.git').credentials).toEqual({ username: 'bob', password: 'p@ss' });
   });
 
-  it.each(['-uhttps://x', 'file:///etc', 'ext::sh -c touch', 'https://', 'ssh://u:pw@host/r', 'git@host:../../etc'])('rejects %j without echoing secrets', (raw) => {
+  it.each(['-uhttps://x', 'file:///etc', 'ext::sh -c touch', 'https://', 'ssh://u:pw@host/r', 'git@host:../../etc', 'ssh://-oProxyCommand=touch%20x/r', 'ssh://-oProxyCommand=x@host/r', '-oProxyCommand=x@host:r.git'])('rejects %j without echoing secrets', (raw) => {
     expect(() => parseRemoteUrl(raw)).toThrow(/invalid repository URL/);
   });
 

@@ -3,7 +3,7 @@ import type { Widgets } from 'blessed';
 // Only the grid: the package index would also load every chart, map and markdown widget.
 import Grid from 'blessed-contrib/lib/layout/grid.js';
 import { containerRows, historyRows, progressLines, projectRows } from '../../render/tui-rows.js';
-import { badge, formatAge } from '../../render/format.js';
+import { badge, formatAge, inert, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
 import { hintLine } from '../keys.js';
 import type { Theme } from '../theme.js';
@@ -51,7 +51,7 @@ export class DashboardView {
     const filter = model.filter ? `  filter: ${model.filter}` : '';
     const undelivered = model.undelivered();
     const notices = undelivered ? `  ${tone('bad', `${undelivered} notification(s) undelivered (n)`)}` : model.notifications[0] ? `  last notice: ${model.notifications[0].event} ${model.notifications[0].project ?? ''}` : '';
-    const stale = model.refreshError ? `  {red-fg}engine: ${blessed.escape(model.refreshError)}{/red-fg}` : '';
+    const stale = model.refreshError ? `  {red-fg}engine: ${tagSafe(model.refreshError)}{/red-fg}` : '';
     this.title.setContent(
       ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
     );
@@ -70,10 +70,10 @@ export class DashboardView {
     if (op && (op.finishedAt === null || now - op.finishedAt < 15_000)) {
       const state = op.finishedAt === null ? 'running' : op.error ? tone('bad', 'failed') : tone('good', 'done');
       this.activity.setLabel(` ${op.label} — ${sel!.project.name} (${state}) `);
-      this.activity.setContent(progressLines(op.events, op.startedAt, op.finishedAt ?? now, tone).join('\n') + (op.error ? `\n${tone('bad', blessed.escape(op.error))}` : ''));
+      this.activity.setContent(progressLines(op.events, op.startedAt, op.finishedAt ?? now, tone).join('\n') + (op.error ? `\n${tone('bad', tagSafe(op.error))}` : ''));
     } else {
       this.activity.setLabel(` Logs${sel ? ` — ${sel.project.name}` : ''} (follow) `);
-      this.activity.setContent(blessed.escape(model.logs.slice(-200).join('\n')));
+      this.activity.setContent(tagSafe(model.logs.slice(-200).join('\n')));
       this.activity.setScrollPerc(100);
     }
 
@@ -82,7 +82,7 @@ export class DashboardView {
     const message = this.message && now - this.messageAt < 5_000 ? `${this.message}  |  ` : '';
     this.status.setContent(` ${message}${hintLine()}${health}`);
     if (this.fullLogs) {
-      this.fullLogs.setContent(model.logs.join('\n'));
+      this.fullLogs.setContent(inert(model.logs.join('\n')));
       this.fullLogs.setScrollPerc(100);
     }
     this.screen.render();

@@ -1,4 +1,5 @@
 import * as blessed from '../widgets.js';
+import { tagSafe } from '../../render/format.js';
 import type { Widgets } from 'blessed';
 import type { Theme } from '../theme.js';
 
@@ -50,10 +51,11 @@ export class DialogHost {
     });
   }
 
-  /** Pick one of `items` (arrows/j/k + Enter); `extra` adds a free-text option ("type a ref"). */
+  /** Pick one of `items` (plain text, shown literally; arrows/j/k + Enter); `typeLabel` adds a free-text option ("type a ref"). */
   pick(title: string, items: string[], opts: { hint?: string; typeLabel?: string } = {}): Promise<{ index: number } | { typed: string } | null> {
     const box = this.frame(title, Math.min(items.length + 6, 24));
-    const all = opts.typeLabel ? [`{bold}${opts.typeLabel}{/bold}`, ...items] : items;
+    const shown = items.map(tagSafe);
+    const all = opts.typeLabel ? [`{bold}${opts.typeLabel}{/bold}`, ...shown] : shown;
     const list = blessed.list({ parent: box, top: 0, left: 1, right: 1, bottom: 2, tags: true, keys: true, vi: true, items: all as never, style: { selected: this.theme.selected as never } });
     blessed.box({ parent: box, bottom: 0, left: 1, right: 1, height: 1, content: opts.hint ?? 'Enter select   Esc cancel', style: { fg: 'gray' } as never });
     list.focus();
@@ -72,7 +74,10 @@ export class DialogHost {
     });
   }
 
-  /** Shows text and waits for y/Enter (true) or n/Esc (false). */
+  /**
+   * Shows text and waits for y/Enter (true) or n/Esc (false). `lines` are tagged text: callers pass
+   * anything from outside (refs, commit subjects) through tagSafe.
+   */
   confirm(title: string, lines: string[], yes = 'Enter/y confirm   Esc/n cancel'): Promise<boolean> {
     const box = this.frame(title, Math.min(lines.length + 5, 30));
     const body = blessed.box({ parent: box, top: 0, left: 1, right: 1, bottom: 2, tags: true, scrollable: true, keys: true, content: lines.join('\n') });
@@ -91,10 +96,11 @@ export class DialogHost {
 
   /** The full error message; any of Enter/Esc/q closes it. */
   error(message: string): Promise<void> {
-    return this.confirm('Error', [`{red-fg}${blessed.escape(message)}{/red-fg}`], 'Enter/Esc close').then(() => undefined);
+    return this.confirm('Error', [`{red-fg}${tagSafe(message)}{/red-fg}`], 'Enter/Esc close').then(() => undefined);
   }
 
+  /** Plain text (an operation log, help, notifications), shown literally. */
   info(title: string, lines: string[]): Promise<void> {
-    return this.confirm(title, lines, 'Enter/Esc close').then(() => undefined);
+    return this.confirm(title, lines.map(tagSafe), 'Enter/Esc close').then(() => undefined);
   }
 }
