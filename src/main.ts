@@ -47,8 +47,8 @@ async function main(): Promise<number> {
   // Everything printed may carry text from outside (names, refs, compose output, container logs):
   // terminal controls are stripped so none of it can drive the operator's terminal.
   const program = buildProgram({
-    out: (t) => process.stdout.write(inert(t) + '\n'),
-    err: (t) => process.stderr.write(inert(t) + '\n'),
+    out: (t) => process.stdout.write(inert(redact(t)) + '\n'),
+    err: (t) => process.stderr.write(inert(redact(t)) + '\n'),
     signal: abort.signal,
   });
   try {

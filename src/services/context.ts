@@ -6,6 +6,7 @@ import { exec as defaultExec, type Exec } from './commands/exec.js';
 import { Git } from './commands/git.js';
 import { DataPaths, defaultDataDir } from './paths.js';
 import { SettingsStore, type Settings } from './settings.js';
+import { rememberSecretEnv } from './redact.js';
 
 /** Everything a service needs, built once per process and shared by the TUI and the CLI. */
 export interface ServiceContext {
@@ -39,6 +40,8 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
   const paths = new DataPaths(opts.dataDir ?? defaultDataDir());
   paths.ensure();
   const settings = new SettingsStore(paths.root, opts.env ?? process.env, opts.settings);
+  // Secret-named variables of the caller's environment reach compose through interpolation.
+  rememberSecretEnv(opts.env ?? process.env);
   if (opts.checkSettings ?? true) settings.validate();
   const { db, close } = await openDatabase(paths.database);
   const run = opts.exec ?? defaultExec;

@@ -1,4 +1,5 @@
 import type { ContainerHealth } from './commands/engine.js';
+import { redact } from './redact.js';
 
 /** Stages of a deploy/rollback, in order. Screens render these; the CLI prints them as lines. */
 export type Stage =
@@ -23,7 +24,10 @@ export type ProgressEvent =
 
 export type ProgressListener = (event: ProgressEvent) => void;
 
-/** Builds events with timestamps and fans them out; listeners never break the operation. */
+/**
+ * Builds events with timestamps and fans them out; listeners never break the operation. Text is
+ * redacted here, once, so no listener (CLI, TUI, operation log) ever sees a secret.
+ */
 export class Progress {
   constructor(private readonly listeners: ProgressListener[]) {}
 
@@ -37,15 +41,15 @@ export class Progress {
     }
   }
   stage(stage: Stage, message: string): void {
-    this.emit({ type: 'stage', stage, message, at: Date.now() });
+    this.emit({ type: 'stage', stage, message: redact(message), at: Date.now() });
   }
   container(service: string, container: string, state: string, health: ContainerHealth): void {
     this.emit({ type: 'container', service, container, state, health, at: Date.now() });
   }
   output(text: string): void {
-    this.emit({ type: 'output', text, at: Date.now() });
+    this.emit({ type: 'output', text: redact(text), at: Date.now() });
   }
   warning(message: string): void {
-    this.emit({ type: 'warning', message, at: Date.now() });
+    this.emit({ type: 'warning', message: redact(message), at: Date.now() });
   }
 }

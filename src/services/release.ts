@@ -9,6 +9,7 @@ import { evaluateRelease } from './health.js';
 import type { Progress } from './events.js';
 import { outputSummary } from './commands/exec.js';
 import { buildOverride } from './override.js';
+import { rememberSecretValues, secretValuesInConfig } from './redact.js';
 import { ensurePersistentDir, resolvesInside, writeGeneratedFile } from './paths.js';
 import { checkBlueGreen } from './traefik.js';
 
@@ -90,6 +91,8 @@ export async function prepareRelease(
   } catch (err) {
     throw new OtterError('internal', `could not read compose config output: ${(err as Error).message}`);
   }
+  // From here on, the values of its secret-named variables are masked wherever they would appear.
+  rememberSecretValues(secretValuesInConfig(parsed));
   const services = Object.keys((parsed.services ?? {}) as object);
   if (services.length === 0) throw new OtterError('usage', `compose file at ${refLabel} defines no services: add at least one service`);
 

@@ -81,4 +81,22 @@ describe('a repository cannot reach outside its checkout', () => {
     const res = await runCli(dataDir, ['validate', name, '--ref', 'v1']);
     expect(res.code, res.stderr).toBe(0);
   });
+
+  it('a secret printed by a failing healthcheck is masked by value in the error, the database and the log', async () => {
+    const port = await freePort();
+    const value = `sv-${suffix}-hunter2`;
+    const compose = appCompose({ port, version: 'v1' })
+      .replace(/API_TOKEN=supersecret-v1/, `API_TOKEN=${value}`)
+      .replace(/test: \[.*\]/, () => 'test: ["CMD", "sh", "-c", "echo using $$API_TOKEN; exit 1"]');
+    const repo = repoWith((dir) => fs.writeFileSync(path.join(dir, 'compose.yaml'), compose));
+    const name = `t-conf-mask-${suffix}`;
+    await add(name, repo);
+    const res = await runCli(dataDir, ['deploy', name, '--ref', 'v1', '--timeout', '60s']);
+    expect(res.code, res.stderr).toBe(6);
+    expect(res.stderr).toMatch(/health check exit 1: using \*\*\*\*/);
+    expect(res.stdout + res.stderr).not.toContain(value);
+    expect(deployments(dataDir, name)[0]!.error_message).toMatch(/using \*\*\*\*/);
+    expect(allText(dataDir)).not.toContain(value);
+  });
 });
+

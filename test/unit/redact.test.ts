@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecrets, redact, stripUrlUserinfo } from '../../src/services/redact.js';
+import { maskSecrets, redact, rememberSecretEnv, rememberSecretValues, secretValuesInConfig, stripUrlUserinfo } from '../../src/services/redact.js';
 import { redactDeep } from '../../src/cli/json.js';
 
 describe('redaction', () => {
@@ -18,4 +18,16 @@ describe('redaction', () => {
     expect(redactDeep({ a: ['https://u:p@h/x'], b: { c: 'X_TOKEN=1' }, n: 3 })).toEqual({ a: ['https://h/x'], b: { c: 'X_TOKEN=****' }, n: 3 });
     expect(redact('https://u:p@h/x SECRET=1')).toBe('https://h/x SECRET=****');
   });
+
+  it('leaves compose interpolation of a secret name alone: it is a reference, not a value', () => {
+    expect(maskSecrets('required variable ${SECRET_TOKEN:?set SECRET_TOKEN} is missing')).toBe('required variable ${SECRET_TOKEN:?set SECRET_TOKEN} is missing');
+  });
+  it('masks known secret values wherever they appear, in any form, longest first', () => {
+    rememberSecretEnv({ DB_PASS_KEY: 'correct-horse', PATH: '/usr/bin', SHORT_TOKEN: 'abc' });
+    rememberSecretValues(secretValuesInConfig({ services: { web: { environment: { API_TOKEN: 's3cr3t-value', PORT: '8080' } }, v1: { environment: ['X_SECRET=s3cr3t-value-longer'] } } }));
+    expect(redact('health check exit 1: token s3cr3t-value-longer / s3cr3t-value rejected; image correct-horse:latest')).toBe('health check exit 1: token **** / **** rejected; image ****:latest');
+    // Not secret-named, or too short to mask without mangling everything: untouched.
+    expect(redact('PATH is /usr/bin, port 8080, abc')).toBe('PATH is /usr/bin, port 8080, abc');
+  });
 });
+
