@@ -56,6 +56,7 @@ const HEALTH_TONES: Record<string, BadgeTone> = {
   degraded: 'warn',
   deploying: 'warn',
   unhealthy: 'bad',
+  missing: 'bad',
   failed: 'bad',
   interrupted: 'bad',
   exited: 'bad',

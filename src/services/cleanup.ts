@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServiceContext } from './context.js';
 import { Progress, type ProgressListener } from './events.js';
+import { toOtterError } from './errors.js';
 import { isProcessAlive, staleLocks } from './locks.js';
 import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
-import { parseComposeProjectName, removeRelease, startRelease, stopRelease } from './release.js';
+import { parseComposeProjectName, recreateRelease, removeRelease, startRelease, stopRelease } from './release.js';
 import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface CleanupAction {
-  kind: 'interrupt_row' | 'remove_release' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'kill_process';
+  kind: 'interrupt_row' | 'remove_release' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process';
   target: string;
   reason: string;
 }
@@ -17,6 +18,8 @@ export interface CleanupAction {
 export interface CleanupResult {
   dryRun: boolean;
   actions: CleanupAction[];
+  /** Projects skipped because a live process holds their lock (a deploy in progress): why, each. */
+  busy: string[];
 }
 
 /** Processes still running compose for a release of `project` (orphans of a killed deploy). */
@@ -74,8 +77,18 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
   const known = new Set(projects.map((p) => p.name));
   const containers = await ctx.ownContainers();
 
+  const busy: string[] = [];
   for (const project of projects) {
-    const lock = dryRun ? null : lockProject(ctx, project.name, 'cleanup');
+    let lock: ReturnType<typeof lockProject> | null = null;
+    try {
+      lock = dryRun ? null : lockProject(ctx, project.name, 'cleanup');
+    } catch (err) {
+      // One busy project (a deploy in progress) must not stop the reconciliation of all the others.
+      if (name || toOtterError(err).kind !== 'conflict') throw err;
+      busy.push(toOtterError(err).message);
+      progress.warning(`skipped: ${toOtterError(err).message}`);
+      continue;
+    }
     try {
       const rows = await ctx.store.deployments.all(project.id);
       for (const row of rows.filter((r) => r.status === 'deploying')) {
@@ -111,7 +124,9 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       const active = rows.find((r) => r.status === 'active');
       if (active) {
         const mine = containers.filter((c) => c.composeProject === active.compose_project);
-        if (mine.some((c) => c.state !== 'running')) {
+        if (mine.length === 0) {
+          await act({ kind: 'recreate_active', target: active.compose_project, reason: 'the active release has no containers (removed by hand?): nothing serves' }, () => recreateRelease(ctx, project, active));
+        } else if (mine.some((c) => c.state !== 'running')) {
           await act({ kind: 'restart_active', target: active.compose_project, reason: 'the active release was left stopped' }, () => startRelease(ctx, active.compose_project));
         }
       }
@@ -133,6 +148,6 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       }
     }
   }
-  progress.stage('done', actions.length ? `${dryRun ? 'would take' : 'took'} ${actions.length} action(s)` : 'nothing to clean up');
-  return { dryRun, actions };
+  progress.stage('done', `${actions.length ? `${dryRun ? 'would take' : 'took'} ${actions.length} action(s)` : 'nothing to clean up'}${busy.length ? `; ${busy.length} busy project(s) skipped` : ''}`);
+  return { dryRun, actions, busy };
 }

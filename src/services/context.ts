@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { openDatabase } from '../db/connection.js';
 import { createStore, readMeta, type Store } from '../db/index.js';
 import { Compose, detectCompose } from './commands/compose.js';
@@ -58,7 +59,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
     instanceId,
     ownContainers: () => engine.listContainers(undefined, instanceId),
     compose() {
-      compose ??= detectCompose(run, settings.get('composeCommand')).then((cli) => new Compose(cli, run));
+      compose ??= detectCompose(run, settings.get('composeCommand'), opts.exec ? null : path.join(paths.root, 'compose-cli.json')).then((cli) => new Compose(cli, run));
       // A failed detection is not cached: the operator may install compose and retry in the TUI.
       compose.catch(() => (compose = null));
       return compose;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { INSTANCE_LABEL } from './commands/engine.js';
+import { INSTANCE_LABEL, ONESHOT_LABEL } from './commands/engine.js';
 
 /**
  * Builds the compose override that makes data outlive releases (DESIGN "Data must outlive releases").
@@ -18,6 +18,8 @@ export interface OverrideInput {
   sharedDir: string;
   /** Labelled on every service so this installation can tell its releases apart. */
   instanceId: string;
+  /** Services labelled one-shot (exit 0 = done), so health reads it even for a kept release. */
+  oneshots?: string[];
 }
 
 export interface OverrideResult {
@@ -106,7 +108,7 @@ export function buildOverride(input: OverrideInput): OverrideResult {
   const persistent = input.persistentPaths.map((p) => path.posix.normalize(p.replace(/^\.\//, '')));
   const serviceOverride: Record<string, Record<string, unknown>> = {};
   for (const [service, def] of Object.entries(services)) {
-    serviceOverride[service] = { labels: { [INSTANCE_LABEL]: input.instanceId } };
+    serviceOverride[service] = { labels: { [INSTANCE_LABEL]: input.instanceId, ...(input.oneshots?.includes(service) ? { [ONESHOT_LABEL]: 'true' } : {}) } };
     const remapped: string[] = [];
     for (const entry of def?.volumes ?? []) {
       const m = parseMount(entry);

@@ -64,7 +64,7 @@ export class ReleaseRun {
       const services = (await this.startKeptContainers()) ?? (await this.checkoutAndStart());
       const timeoutSeconds = this.req.timeoutSeconds ?? ctx.settings.get('healthTimeoutSeconds');
       progress.stage('health', `waiting up to ${timeoutSeconds}s for ${services.join(', ')} to be healthy`);
-      await waitHealthy(ctx, this.cp, services, { timeoutMs: timeoutSeconds * 1000, signal: this.req.signal, progress });
+      await waitHealthy(ctx, this.cp, services, { timeoutMs: timeoutSeconds * 1000, graceMs: ctx.settings.get('startupGraceSeconds') * 1000, signal: this.req.signal, progress });
       this.checkAbort();
       await this.retirePrevious();
       // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
@@ -211,6 +211,7 @@ export class ReleaseRun {
         const services = [...new Set((await ctx.engine.listContainers(this.previous!.compose_project)).map((c) => c.service))];
         await waitHealthy(ctx, this.previous!.compose_project, services, {
           timeoutMs: ctx.settings.get('healthTimeoutSeconds') * 1000,
+          graceMs: ctx.settings.get('startupGraceSeconds') * 1000,
           progress,
         });
       });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Project } from '../db/schema.js';
+import type { Deployment, Project } from '../db/schema.js';
 import type { ComposeTarget } from './commands/compose.js';
 import { INSTANCE_LABEL, PROJECT_LABEL, type ContainerInfo } from './commands/engine.js';
 import type { ServiceContext } from './context.js';
@@ -9,6 +9,7 @@ import { evaluateRelease } from './health.js';
 import type { Progress } from './events.js';
 import { outputSummary } from './commands/exec.js';
 import { buildOverride } from './override.js';
+import { oneshotServices } from './oneshots.js';
 import { rememberSecretValues, secretValuesInConfig } from './redact.js';
 import { ensurePersistentDir, resolvesInside, writeGeneratedFile } from './paths.js';
 import { checkBlueGreen } from './traefik.js';
@@ -96,6 +97,10 @@ export async function prepareRelease(
   const services = Object.keys((parsed.services ?? {}) as object);
   if (services.length === 0) throw new OtterError('usage', `compose file at ${refLabel} defines no services: add at least one service`);
 
+  const extension = (parseYaml(fs.readFileSync(composeFile, 'utf8')) as Record<string, unknown> | null)?.['x-otterstack'];
+  const oneshots = oneshotServices(parsed, extension);
+  if (oneshots.errors.length > 0) throw new OtterError('usage', `${path.relative(worktree, composeFile)} at ${refLabel}: ${oneshots.errors[0]!}`);
+
   const built = buildOverride({
     config: parsed,
     project: project.name,
@@ -104,6 +109,7 @@ export async function prepareRelease(
     persistentPaths: JSON.parse(project.persistent_paths) as string[],
     sharedDir: ctx.paths.projectShared(project.name),
     instanceId: ctx.instanceId,
+    oneshots: oneshots.services,
   });
   if (built.errors.length > 0) throw new OtterError('usage', built.errors[0]!);
   const warnings = [...built.warnings];
@@ -174,6 +180,8 @@ export async function startRelease(ctx: ServiceContext, composeProject: string):
 
 export interface WaitOptions {
   timeoutMs: number;
+  /** Stability window for services without a healthcheck (startupGraceSeconds). */
+  graceMs: number;
   signal?: AbortSignal;
   progress: Progress;
 }
@@ -186,10 +194,11 @@ export async function waitHealthy(
   ctx: ServiceContext,
   composeProject: string,
   services: string[],
-  { timeoutMs, signal, progress }: WaitOptions,
+  { timeoutMs, graceMs, signal, progress }: WaitOptions,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const seen = new Map<string, string>();
+  const runningSince = new Map<string, number>();
   let delay = 100;
   for (;;) {
     if (signal?.aborted) throw new OtterError('interrupted', 'interrupted while waiting for containers to become healthy');
@@ -201,7 +210,12 @@ export async function waitHealthy(
         progress.container(c.service, c.name, c.state, c.health);
       }
     }
-    const verdict = evaluateRelease(containers, services);
+    const now = Date.now();
+    for (const c of containers) {
+      if (c.state !== 'running') runningSince.delete(c.id);
+      else if (!runningSince.has(c.id)) runningSince.set(c.id, now);
+    }
+    const verdict = evaluateRelease(containers, services, { graceMs, runningSince, now });
     if (verdict.state === 'healthy') return;
     if (verdict.state === 'failed') {
       const detail = verdict.container ? await ctx.engine.healthDetail(verdict.container.id) : '';
@@ -229,4 +243,24 @@ function sleepUntil(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * Brings back an active release whose containers are gone (removed by hand): from its worktree
+ * (checked out again if missing), validated and started like a deploy, without waiting for health.
+ * The project lock is the caller's.
+ */
+export async function recreateRelease(ctx: ServiceContext, project: Project, d: Deployment): Promise<void> {
+  const worktree = ctx.paths.worktree(project.name, d.git_sha);
+  if (!(await ctx.git.worktreeAt(worktree, d.git_sha))) {
+    fs.mkdirSync(path.dirname(worktree), { recursive: true, mode: 0o750 });
+    if (fs.existsSync(worktree)) await ctx.git.removeWorktree(project.repo_path, worktree);
+    await ctx.git.addWorktree(project.repo_path, worktree, d.git_sha);
+  }
+  const label = `${d.git_ref ?? d.git_sha.slice(0, 7)} (${d.git_sha.slice(0, 7)})`;
+  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, project.strategy === 'blue-green' ? { priority: Date.now() } : null);
+  await ensurePinnedVolumes(ctx, project, prepared);
+  const compose = await ctx.compose();
+  const res = await compose.up(prepared.target, { timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 });
+  if (res.exitCode !== 0) throw new OtterError('environment', `could not recreate ${d.compose_project}: ${firstLine(outputSummary(res))}`);
 }

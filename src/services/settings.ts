@@ -26,6 +26,8 @@ export interface Settings {
   /** watch: engine poll (besides docker events) and GitOps branch poll intervals. */
   watchPollSeconds: number;
   gitopsPollSeconds: number;
+  /** A service without a healthcheck must stay running this long before its release counts as healthy. */
+  startupGraceSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -45,6 +47,7 @@ export const DEFAULT_SETTINGS: Settings = {
   notifyMinIntervalSeconds: 60,
   watchPollSeconds: 30,
   gitopsPollSeconds: 60,
+  startupGraceSeconds: 5,
 };
 
 export type SettingKey = keyof Settings;
@@ -74,6 +77,7 @@ const NUMBER_BOUNDS: Partial<Record<SettingKey, { min: number; max: number; inte
   historyRetention: { min: 1, max: 1_000_000, integer: true },
   logRetentionDays: { min: 1, max: 36_500, integer: true },
   maxParallelDeploys: { min: 1, max: 64, integer: true },
+  startupGraceSeconds: { min: 0, max: 3600, integer: false },
 };
 
 export function parseSettingValue(key: SettingKey, raw: string): Settings[SettingKey] {

@@ -82,4 +82,37 @@ describe('cleanup', () => {
     expect(res.actions.map((a) => a.kind)).toEqual(['restart_active']);
     expect(await waitFor(() => httpGet(port), 'active release serving again')).toBe('v1');
   });
+
+  it('an active release removed by hand reads missing (status --check exits 6) and cleanup recreates it', async () => {
+    const cp = `otterstack-${project}-${(await runJson<{ active: { git_sha: string } }[]>(dataDir, ['status', project]))[0]!.active.git_sha.slice(0, 7)}`;
+    execFileSync('docker', ['rm', '-f', ...containersOf(cp).map((c) => c.id)], { stdio: 'ignore' });
+    expect((await runJson<{ health: string }[]>(dataDir, ['status', project]))[0]!.health).toBe('missing');
+    const check = await runCli(dataDir, ['status', project, '--check']);
+    expect(check.code).toBe(6);
+    expect(check.stderr).toMatch(new RegExp(`not healthy: ${project} \\(missing\\); otterstack cleanup recreates a missing release`));
+    const res = await runJson<Cleanup>(dataDir, ['cleanup', project]);
+    expect(res.actions.map((a) => a.kind)).toEqual(['recreate_active']);
+    expect(await waitFor(() => httpGet(port), 'recreated release serving')).toBe('v1');
+    expect((await runCli(dataDir, ['status', project, '--check'])).code).toBe(0);
+  });
+
+  it('a busy project does not stop a global cleanup: everything else is reconciled, the busy one reported, exit 4', async () => {
+    const busy = `t-busy-${suffix}`;
+    expect((await runCli(dataDir, ['project', 'add', '--name', busy, '--repo', createFixtureRepo(await freePort()).dir])).code).toBe(0);
+    // A deploy in progress elsewhere: its lock is held by a live process (this test's).
+    const lock = path.join(dataDir, 'locks', `${busy}.lock`);
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, procStart: null, host: os.hostname(), operation: 'deploy', acquiredAt: Date.now(), token: 't' }));
+    const stray = path.join(dataDir, 'worktrees', project, '1111111');
+    fs.mkdirSync(stray, { recursive: true });
+    try {
+      const res = await runCli(dataDir, ['cleanup']);
+      expect(res.code, res.stdout + res.stderr).toBe(4);
+      expect(res.stdout).toMatch(new RegExp(`skipped: project ${busy} is busy`));
+      expect(res.stderr).toMatch(/1 busy project\(s\) skipped: run cleanup again once they are done/);
+      expect(fs.existsSync(stray)).toBe(false);
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  });
 });
+

@@ -43,7 +43,7 @@ describe('detectCompose', () => {
     await expect(detectCompose(runner({}).run)).rejects.toThrow(/no Docker Compose found .*install the compose plugin/);
   });
   it('selects v2 through a real PATH lookup when a `docker compose` plugin answers', async () => {
-    // The v2 plugin cannot be installed here, so a stand-in `docker` answers only `compose version`.
+    // A stand-in `docker` that answers only `compose version`, found through PATH.
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-fakebin-'));
     fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\n[ "$1 $2" = "compose version" ] && { echo 2.30.1; exit 0; }\nexit 1\n', { mode: 0o755 });
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
@@ -54,5 +54,31 @@ describe('detectCompose', () => {
     const real = await exec(['docker', 'compose', 'version', '--short']);
     const cli = await detectCompose();
     expect(cli.kind).toBe(real.exitCode === 0 ? 'v2' : 'v1');
+  });
+});
+
+describe('detection cache', () => {
+  it('asks a candidate again only when its binary changed (path, size or mtime)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-cache-'));
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    const compose = path.join(bin, 'docker-compose');
+    fs.writeFileSync(compose, '#!/bin/sh\necho 1.29.2\n', { mode: 0o755 });
+    const env = { PATH: bin, HOME: dir };
+    const cacheFile = path.join(dir, 'compose-cli.json');
+    const r = runner({ 'docker-compose version --short': ok('1.29.2\n') });
+    expect(await detectCompose(r.run, 'docker-compose', cacheFile, env)).toEqual({ kind: 'v1', argv: ['docker-compose'], version: '1.29.2' });
+    expect(await detectCompose(r.run, 'docker-compose', cacheFile, env)).toEqual({ kind: 'v1', argv: ['docker-compose'], version: '1.29.2' });
+    expect(r.calls).toEqual(['docker-compose version --short']);
+    // An upgrade (new binary) is noticed.
+    fs.writeFileSync(compose, '#!/bin/sh\necho 2.26.1 # upgraded\n', { mode: 0o755 });
+    const upgraded = runner({ 'docker-compose version --short': ok('2.26.1\n') });
+    expect((await detectCompose(upgraded.run, 'docker-compose', cacheFile, env)).kind).toBe('v2');
+    expect(upgraded.calls).toHaveLength(1);
+    // A command that cannot be found on disk is never cached.
+    const ghost = runner({ '/nowhere/docker-compose version --short': ok('2.26.1\n') });
+    await detectCompose(ghost.run, '/nowhere/docker-compose', cacheFile, env);
+    await detectCompose(ghost.run, '/nowhere/docker-compose', cacheFile, env);
+    expect(ghost.calls.length).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { OtterError } from '../../services/errors.js';
 import { getHistory } from '../../services/history.js';
 import { readOperationLog, streamContainerLogs } from '../../services/logs.js';
 import { getStatus } from '../../services/status.js';
@@ -10,13 +11,20 @@ export function registerInspectCommands(program: Command, { io, withContext, jso
     .command('status [project]')
     .description('current release and container health of one or all projects')
     .option('--json', 'print JSON')
+    .option('--check', 'exit 6 when a deployed project is not healthy (for monitoring)')
     .action((name, opts) =>
       withContext(async (ctx) => {
         const statuses = await getStatus(ctx, name);
-        if (opts.json) return json(statuses);
-        if (statuses.length === 0) return io.out('no projects yet');
-        io.out(statusTable(statuses, Date.now()));
-        if (name && statuses[0]!.containers.length) io.out('\n' + containerTable(statuses[0]!.containers));
+        if (opts.json) json(statuses);
+        else if (statuses.length === 0) io.out('no projects yet');
+        else {
+          io.out(statusTable(statuses, Date.now()));
+          if (name && statuses[0]!.containers.length) io.out('\n' + containerTable(statuses[0]!.containers));
+        }
+        const bad = statuses.filter((s) => !['healthy', 'starting', 'not_deployed'].includes(s.health));
+        if (opts.check && bad.length > 0) {
+          throw new OtterError('deploy_failed', `not healthy: ${bad.map((s) => `${s.project.name} (${s.health})`).join(', ')}${bad.some((s) => s.health === 'missing') ? '; otterstack cleanup recreates a missing release' : ''}`);
+        }
       }),
     );
 

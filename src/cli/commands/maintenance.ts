@@ -31,6 +31,7 @@ export function registerMaintenanceCommands(program: Command, { io, withContext,
       withContext(async (ctx) => {
         const res = await cleanup(ctx, name, { dryRun: opts.dryRun, onProgress: opts.json ? undefined : progressPrinter(io.out) });
         if (opts.json) json(res);
+        if (res.busy.length > 0) throw new OtterError('conflict', `cleaned up everything else; ${res.busy.length} busy project(s) skipped: run cleanup again once they are done`);
       }),
     );
 

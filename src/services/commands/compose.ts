@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { OtterError } from '../errors.js';
 import { exec as defaultExec, type Exec, type ExecOptions, type ExecResult } from './exec.js';
 
@@ -11,24 +13,89 @@ export interface ComposeCli {
 /**
  * DESIGN: try `docker compose` (v2) first, then `docker-compose` (v1). An explicit setting
  * ('docker compose', 'docker-compose' or a path) skips detection but is still checked to answer.
+ *
+ * With a cache file, a candidate whose binary (path, size, mtime) is unchanged since it last
+ * answered is not asked again: `docker-compose version` is a Python start-up (~0.5-1 s) that every
+ * v1 deploy would otherwise pay before it can validate anything.
  */
-export async function detectCompose(run: Exec = defaultExec, override = ''): Promise<ComposeCli> {
+export async function detectCompose(run: Exec = defaultExec, override = '', cacheFile: string | null = null, env: NodeJS.ProcessEnv = process.env): Promise<ComposeCli> {
   const candidates: string[][] = override.trim()
     ? [override.trim().split(/\s+/)]
     : [['docker', 'compose'], ['docker-compose']];
+  const cache = cacheFile ? readCache(cacheFile) : {};
   for (const argv of candidates) {
+    const key = argv.join(' ');
+    const identity = binaryIdentity(argv, env);
+    const cached = cache[key];
+    if (identity && cached && cached.identity === identity) return { kind: kindOf(cached.version), argv, version: cached.version };
     const res = await run([...argv, 'version', '--short'], { timeoutMs: 15_000 }).catch(() => null);
     if (!res || res.exitCode !== 0) continue;
     const version = /(\d+\.\d+\.\d+)/.exec(res.stdout)?.[1];
     if (!version) continue;
-    const kind = Number(version.split('.')[0]) >= 2 ? 'v2' : 'v1';
-    return { kind, argv, version };
+    if (cacheFile && identity) writeCache(cacheFile, { ...cache, [key]: { identity, version } });
+    return { kind: kindOf(version), argv, version };
   }
   const tried = candidates.map((c) => `'${c.join(' ')}'`).join(' and ');
   throw new OtterError(
     'environment',
     `no Docker Compose found (tried ${tried}): install the compose plugin (docker compose) or docker-compose v1`,
   );
+}
+
+function kindOf(version: string): 'v1' | 'v2' {
+  return Number(version.split('.')[0]) >= 2 ? 'v2' : 'v1';
+}
+
+type DetectionCache = Record<string, { identity: string; version: string }>;
+
+function readCache(file: string): DetectionCache {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as DetectionCache;
+  } catch {
+    return {};
+  }
+}
+
+function writeCache(file: string, cache: DetectionCache): void {
+  try {
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(cache), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    /* a read-only data dir only costs the probe next time */
+  }
+}
+
+/**
+ * "path:size:mtime" of the binary a candidate runs, found the way docker and the shell find it;
+ * null when it cannot be found (then it is probed every time, never cached).
+ */
+export function binaryIdentity(argv: string[], env: NodeJS.ProcessEnv): string | null {
+  let dirs: string[];
+  let name: string;
+  if (argv.length === 2 && argv[0] === 'docker' && argv[1] === 'compose') {
+    const home = env.HOME ?? '';
+    dirs = [env.DOCKER_CONFIG ? path.join(env.DOCKER_CONFIG, 'cli-plugins') : path.join(home, '.docker', 'cli-plugins'), '/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins'];
+    name = 'docker-compose';
+  } else if (argv.length === 1) {
+    if (path.isAbsolute(argv[0]!)) return statIdentity(argv[0]!);
+    dirs = (env.PATH ?? '').split(':').filter(Boolean);
+    name = argv[0]!;
+  } else return null;
+  for (const dir of dirs) {
+    const id = statIdentity(path.join(dir, name));
+    if (id) return id;
+  }
+  return null;
+}
+
+function statIdentity(file: string): string | null {
+  try {
+    const st = fs.statSync(file);
+    return st.isFile() ? `${file}:${st.size}:${st.mtimeMs}` : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface ComposeTarget {

@@ -6,6 +6,8 @@ export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const INSTANCE_LABEL = 'io.otterstack.instance';
 /** Set on the volumes OtterStack creates for a project (pinned named volumes). */
 export const PROJECT_LABEL = 'io.otterstack.project';
+/** Set (through the override) on services that run once and exit 0 when done. */
+export const ONESHOT_LABEL = 'io.otterstack.oneshot';
 const SERVICE_LABEL = 'com.docker.compose.service';
 
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -23,13 +25,16 @@ export interface ContainerInfo {
   status: string;
   ports: string;
   createdAt: string;
+  /** A one-shot service (migrations, seeds): exited 0 means done. */
+  oneshot: boolean;
 }
 
 // One JSON object per line; labels are read individually so commas in label values cannot confuse parsing.
 const PS_FORMAT =
   '{"id":{{json .ID}},"name":{{json .Names}},"image":{{json .Image}},"state":{{json .State}},' +
   '"status":{{json .Status}},"ports":{{json .Ports}},"createdAt":{{json .CreatedAt}},' +
-  `"composeProject":{{json (.Label "${COMPOSE_PROJECT_LABEL}")}},"service":{{json (.Label "${SERVICE_LABEL}")}}}`;
+  `"composeProject":{{json (.Label "${COMPOSE_PROJECT_LABEL}")}},"service":{{json (.Label "${SERVICE_LABEL}")}},` +
+  `"oneshot":{{json (.Label "${ONESHOT_LABEL}")}}}`;
 
 export function healthFromStatus(status: string): ContainerHealth {
   if (/\(healthy\)/.test(status)) return 'healthy';
@@ -43,8 +48,8 @@ export function parsePsOutput(stdout: string): ContainerInfo[] {
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))
     .map((line) => {
-      const raw = JSON.parse(line) as Omit<ContainerInfo, 'health'>;
-      return { ...raw, health: healthFromStatus(raw.status) };
+      const raw = JSON.parse(line) as Omit<ContainerInfo, 'health' | 'oneshot'> & { oneshot?: string };
+      return { ...raw, oneshot: raw.oneshot === 'true', health: healthFromStatus(raw.status) };
     });
 }
 
