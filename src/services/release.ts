@@ -10,6 +10,7 @@ import type { Progress } from './events.js';
 import { outputSummary } from './commands/exec.js';
 import { buildOverride } from './override.js';
 import { oneshotServices } from './oneshots.js';
+import { referencedFiles, riskWarnings } from './compose-risks.js';
 import { rememberSecretValues, secretValuesInConfig } from './redact.js';
 import { ensurePersistentDir, resolvesInside, writeGeneratedFile } from './paths.js';
 import { checkBlueGreen } from './traefik.js';
@@ -41,6 +42,13 @@ export function findComposeFile(worktree: string, configured: string | null, ref
     throw new OtterError('usage', `compose file ${name} at ${refLabel} resolves outside the repository checkout (a symlink?): refusing to read it; commit the file itself`);
   }
   return file;
+}
+
+/** Inside `root` after resolving symlinks; a path that does not exist yet is judged as written. */
+function staysInside(file: string, root: string): boolean {
+  if (fs.existsSync(file) || isLink(file)) return resolvesInside(file, root);
+  const rel = path.relative(root, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function isLink(file: string): boolean {
@@ -80,12 +88,27 @@ export async function prepareRelease(
     files: [composeFile],
     projectDir: path.dirname(composeFile),
   };
+  const rel = path.relative(worktree, composeFile);
+  const { parse: parseYaml, stringify: stringifyYaml } = await import('./yaml.js');
+  // The raw file (inside the checkout: findComposeFile checked): x- keys and blue-green labels as
+  // written, and the other files it makes compose read, checked before compose reads any of them.
+  const rawText = fs.readFileSync(composeFile, 'utf8');
+  let raw: Record<string, unknown> | null = null;
+  try {
+    raw = parseYaml(rawText) as Record<string, unknown> | null;
+  } catch {
+    /* not YAML: compose config below says so in its own words */
+  }
+  const dotEnv = path.join(base.projectDir, '.env');
+  for (const ref of [...referencedFiles(raw), ...(fs.existsSync(dotEnv) || isLink(dotEnv) ? [{ what: 'the .env file', file: '.env' }] : [])]) {
+    if (!staysInside(path.resolve(base.projectDir, ref.file), worktree)) {
+      throw new OtterError('usage', `${ref.what} (${ref.file}) in ${rel} at ${refLabel} resolves outside the repository checkout: refusing to let compose read it; keep the file in the repository`);
+    }
+  }
   const config = await compose.config(base);
   if (config.exitCode !== 0) {
-    const rel = path.relative(worktree, composeFile);
     throw new OtterError('usage', `invalid compose file ${rel} at ${refLabel}: ${firstLine(outputSummary(config))}`);
   }
-  const { parse: parseYaml, stringify: stringifyYaml } = await import('./yaml.js');
   let parsed: Record<string, unknown>;
   try {
     parsed = (parseYaml(config.stdout) ?? {}) as Record<string, unknown>;
@@ -97,9 +120,8 @@ export async function prepareRelease(
   const services = Object.keys((parsed.services ?? {}) as object);
   if (services.length === 0) throw new OtterError('usage', `compose file at ${refLabel} defines no services: add at least one service`);
 
-  const extension = (parseYaml(fs.readFileSync(composeFile, 'utf8')) as Record<string, unknown> | null)?.['x-otterstack'];
-  const oneshots = oneshotServices(parsed, extension);
-  if (oneshots.errors.length > 0) throw new OtterError('usage', `${path.relative(worktree, composeFile)} at ${refLabel}: ${oneshots.errors[0]!}`);
+  const oneshots = oneshotServices(parsed, raw?.['x-otterstack']);
+  if (oneshots.errors.length > 0) throw new OtterError('usage', `${rel} at ${refLabel}: ${oneshots.errors[0]!}`);
 
   const built = buildOverride({
     config: parsed,
@@ -112,7 +134,7 @@ export async function prepareRelease(
     oneshots: oneshots.services,
   });
   if (built.errors.length > 0) throw new OtterError('usage', built.errors[0]!);
-  const warnings = [...built.warnings];
+  const warnings = [...built.warnings, ...riskWarnings(parsed, worktree)];
   let releaseFile = composeFile;
   if (blueGreen) {
     const check = checkBlueGreen(parsed);
@@ -121,7 +143,7 @@ export async function prepareRelease(
     // Per-release router names and priority go into a copy of the raw file (labels cannot be
     // removed by an override).
     const { rewriteComposeLabels } = await import('./traefik-rewrite.js');
-    const rewritten = rewriteComposeLabels(fs.readFileSync(composeFile, 'utf8'), sha.slice(0, 7), blueGreen.priority);
+    const rewritten = rewriteComposeLabels(rawText, sha.slice(0, 7), blueGreen.priority);
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
     // Written beside the worktree (data dir), never into the checkout; --project-directory keeps the
     // file's relative paths resolving against its folder in the checkout.

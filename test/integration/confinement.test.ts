@@ -98,5 +98,39 @@ describe('a repository cannot reach outside its checkout', () => {
     expect(deployments(dataDir, name)[0]!.error_message).toMatch(/using \*\*\*\*/);
     expect(allText(dataDir)).not.toContain(value);
   });
+
+  it('an env_file or .env that leads out of the checkout is refused before compose reads it', async () => {
+    const hostFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'otter-host-')), 'secrets.env');
+    fs.writeFileSync(hostFile, `HOSTENV${suffix}=1\n`);
+    const port = await freePort();
+    const viaEnvFile = repoWith((dir) => {
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), appCompose({ port, version: 'v1' }).replace('    init: true\n', `    init: true\n    env_file: [${hostFile}]\n`));
+    });
+    const viaDotEnv = repoWith((dir) => {
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), appCompose({ port, version: 'v1' }));
+      fs.symlinkSync(hostFile, path.join(dir, '.env'));
+    });
+    for (const [kind, repo, what] of [['envfile', viaEnvFile, /env_file of service web/], ['dotenv', viaDotEnv, /the \.env file \(\.env\)/]] as const) {
+      const name = `t-conf-${kind}-${suffix}`;
+      await add(name, repo);
+      const res = await runCli(dataDir, ['validate', name, '--ref', 'v1']);
+      expect(res.code, res.stderr).toBe(2);
+      expect(res.stderr).toMatch(what);
+      expect(res.stderr).toMatch(/resolves outside the repository checkout: refusing to let compose read it/);
+    }
+    expect(allText(dataDir)).not.toContain(`HOSTENV${suffix}`);
+  });
+
+  it('settings that hand a container the host are warned about in validate, never refused', async () => {
+    const port = await freePort();
+    const repo = repoWith((dir) =>
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), appCompose({ port, version: 'v1' }).replace('    init: true\n', '    init: true\n    privileged: true\n')),
+    );
+    const name = `t-conf-priv-${suffix}`;
+    await add(name, repo);
+    const res = await runCli(dataDir, ['validate', name, '--ref', 'v1']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/warning.*service web runs privileged: it has full access to the host/);
+  });
 });
 
