@@ -84,9 +84,10 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       lock = dryRun ? null : lockProject(ctx, project.name, 'cleanup');
     } catch (err) {
       // One busy project (a deploy in progress) must not stop the reconciliation of all the others.
-      if (name || toOtterError(err).kind !== 'conflict') throw err;
-      busy.push(toOtterError(err).message);
-      progress.warning(`skipped: ${toOtterError(err).message}`);
+      const e = toOtterError(err);
+      if (name || e.kind !== 'conflict') throw e;
+      busy.push(e.message);
+      progress.warning(`skipped: ${e.message}`);
       continue;
     }
     try {

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { isInside } from './paths.js';
 
 /**
  * What a compose file can make compose (or the containers) reach outside the release. Pure;
@@ -33,10 +33,6 @@ export function referencedFiles(raw: unknown): { what: string; file: string }[] 
 /** One warning per setting that hands a container part of the host. */
 export function riskWarnings(config: Record<string, unknown>, worktree: string): string[] {
   const warnings: string[] = [];
-  const inside = (p: string) => {
-    const rel = path.relative(worktree, p);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  };
   for (const [name, svc] of Object.entries((config.services ?? {}) as Record<string, Record<string, unknown> | null>)) {
     if (!svc) continue;
     if (svc.privileged === true) warnings.push(`service ${name} runs privileged: it has full access to the host`);
@@ -45,7 +41,7 @@ export function riskWarnings(config: Record<string, unknown>, worktree: string):
     }
     for (const entry of (svc.volumes ?? []) as unknown[]) {
       const source = typeof entry === 'string' ? entry.split(':')[0]! : entry && typeof entry === 'object' && (entry as { type?: string }).type === 'bind' ? String((entry as { source?: string }).source ?? '') : '';
-      if (!source.startsWith('/') || inside(source)) continue;
+      if (!source.startsWith('/') || isInside(source, worktree)) continue;
       if (source === '/') warnings.push(`service ${name} mounts the host's root filesystem (/)`);
       else if (/(^|\/)docker\.sock$/.test(source)) warnings.push(`service ${name} mounts the Docker socket (${source}): it controls every container on this host`);
       else warnings.push(`service ${name} mounts host path ${source}, outside the release`);

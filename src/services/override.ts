@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { INSTANCE_LABEL, ONESHOT_LABEL } from './commands/engine.js';
+import { isInside } from './paths.js';
 
 /**
  * Builds the compose override that makes data outlive releases (DESIGN "Data must outlive releases").
@@ -72,11 +73,6 @@ function externalVolume(name: string, version: unknown): Record<string, unknown>
   const [major, minor] = m ? [Number(m[1]), Number(m[2] ?? 0)] : [Infinity, 0];
   const legacy = (major === 2 && minor < 1) || (major === 3 && minor < 4);
   return legacy ? { external: { name } } : { external: true, name };
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 export function buildOverride(input: OverrideInput): OverrideResult {

@@ -109,6 +109,12 @@ export function writeGeneratedFile(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** Whether `child` is `parent` or lies below it, as written (no symlinks resolved). */
+export function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
+}
+
 /** Whether `target` (after resolving symlinks) lies inside `root` (after resolving symlinks). */
 export function resolvesInside(target: string, root: string): boolean {
   let real: string;
@@ -117,8 +123,7 @@ export function resolvesInside(target: string, root: string): boolean {
   } catch {
     return false;
   }
-  const rel = path.relative(fs.realpathSync(root), real);
-  return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
+  return isInside(real, fs.realpathSync(root));
 }
 
 /**

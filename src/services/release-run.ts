@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Deployment, Project } from '../db/schema.js';
 import { mostUsefulLine } from './commands/exec.js';
 import type { ServiceContext } from './context.js';
@@ -8,7 +6,7 @@ import { OtterError, toOtterError } from './errors.js';
 import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
-import { ensurePinnedVolumes, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
+import { checkoutWorktree, ensurePinnedVolumes, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { findTraefik } from './traefik.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
@@ -82,15 +80,12 @@ export class ReleaseRun {
 
   private async checkout(): Promise<void> {
     const { ctx, project, progress } = this;
-    if (await ctx.git.worktreeAt(this.worktree, this.sha)) {
-      progress.stage('worktree', `reusing worktree ${this.worktree}`);
-      return;
-    }
-    progress.stage('worktree', `checking out ${this.sha.slice(0, 7)} into ${this.worktree}`);
-    fs.mkdirSync(path.dirname(this.worktree), { recursive: true, mode: 0o750 });
-    if (fs.existsSync(this.worktree)) await ctx.git.removeWorktree(project.repo_path, this.worktree);
-    this.createdWorktree = true;
-    await ctx.git.addWorktree(project.repo_path, this.worktree, this.sha);
+    const created = await checkoutWorktree(ctx, project, this.sha, () => {
+      progress.stage('worktree', `checking out ${this.sha.slice(0, 7)} into ${this.worktree}`);
+      // Set before the checkout: a half-made worktree is removed by undo() too.
+      this.createdWorktree = true;
+    });
+    if (!created) progress.stage('worktree', `reusing worktree ${this.worktree}`);
   }
 
   /**

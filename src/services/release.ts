@@ -12,7 +12,7 @@ import { buildOverride } from './override.js';
 import { oneshotServices } from './oneshots.js';
 import { referencedFiles, riskWarnings } from './compose-risks.js';
 import { rememberSecretValues, secretValuesInConfig } from './redact.js';
-import { ensurePersistentDir, resolvesInside, writeGeneratedFile } from './paths.js';
+import { ensurePersistentDir, isInside, resolvesInside, writeGeneratedFile } from './paths.js';
 import { checkBlueGreen } from './traefik.js';
 
 export const COMPOSE_FILE_CANDIDATES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
@@ -46,9 +46,7 @@ export function findComposeFile(worktree: string, configured: string | null, ref
 
 /** Inside `root` after resolving symlinks; a path that does not exist yet is judged as written. */
 function staysInside(file: string, root: string): boolean {
-  if (fs.existsSync(file) || isLink(file)) return resolvesInside(file, root);
-  const rel = path.relative(root, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return fs.existsSync(file) || isLink(file) ? resolvesInside(file, root) : isInside(file, root);
 }
 
 function isLink(file: string): boolean {
@@ -164,6 +162,21 @@ export async function prepareRelease(
   return { target, services, pinnedVolumes: built.pinnedVolumes, externalVolumes: built.externalVolumes, warnings };
 }
 
+/**
+ * Makes the release's worktree hold `sha`: reused when it already does, otherwise (re)created (a
+ * corrupt or half-removed folder is cleared first). `beforeCreate` runs just before anything is
+ * touched, so a caller can record that a half-made worktree is its to undo. Returns whether it created.
+ */
+export async function checkoutWorktree(ctx: ServiceContext, project: Project, sha: string, beforeCreate: () => void = () => {}): Promise<boolean> {
+  const worktree = ctx.paths.worktree(project.name, sha);
+  if (await ctx.git.worktreeAt(worktree, sha)) return false;
+  beforeCreate();
+  fs.mkdirSync(path.dirname(worktree), { recursive: true, mode: 0o750 });
+  if (fs.existsSync(worktree)) await ctx.git.removeWorktree(project.repo_path, worktree);
+  await ctx.git.addWorktree(project.repo_path, worktree, sha);
+  return true;
+}
+
 /** Removes what prepareRelease generated for a release (override, blue-green copy). */
 export function removeGeneratedFiles(ctx: ServiceContext, project: string, sha: string): void {
   fs.rmSync(ctx.paths.override(project, sha), { force: true });
@@ -274,11 +287,7 @@ function sleepUntil(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export async function recreateRelease(ctx: ServiceContext, project: Project, d: Deployment): Promise<void> {
   const worktree = ctx.paths.worktree(project.name, d.git_sha);
-  if (!(await ctx.git.worktreeAt(worktree, d.git_sha))) {
-    fs.mkdirSync(path.dirname(worktree), { recursive: true, mode: 0o750 });
-    if (fs.existsSync(worktree)) await ctx.git.removeWorktree(project.repo_path, worktree);
-    await ctx.git.addWorktree(project.repo_path, worktree, d.git_sha);
-  }
+  await checkoutWorktree(ctx, project, d.git_sha);
   const label = `${d.git_ref ?? d.git_sha.slice(0, 7)} (${d.git_sha.slice(0, 7)})`;
   const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, project.strategy === 'blue-green' ? { priority: Date.now() } : null);
   await ensurePinnedVolumes(ctx, project, prepared);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OtterError } from './errors.js';
+import { MAX_TIMER_SECONDS } from './validation.js';
 
 /** Operator-tunable settings. Stored with `conf` in <data>/settings.json, overridable by env and flags. */
 export interface Settings {
@@ -58,8 +59,7 @@ export function envNameFor(key: SettingKey): string {
   return 'OTTERSTACK_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
-/** Node's timers hold at most 2^31-1 ms; a longer bound would fire at once (and kill compose). */
-const MAX_SECONDS = 2_147_483;
+const MAX_SECONDS = MAX_TIMER_SECONDS;
 
 /** Bounds of each numeric setting: zero only where zero means something, integers where counted. */
 const NUMBER_BOUNDS: Partial<Record<SettingKey, { min: number; max: number; integer: boolean }>> = {

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { OtterError } from './errors.js';
 
+/** Node's timers hold at most 2^31-1 ms; a longer bound would fire at once (and kill compose). */
+export const MAX_TIMER_SECONDS = 2_147_483;
+
 /** Names become directory names and part of compose project names, so only [a-z0-9-]. */
 const PROJECT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -83,7 +86,6 @@ export function parseDurationSeconds(text: string, what: string): number {
   const factor = unit === 'ms' ? 0.001 : unit === 's' ? 1 : unit === 'm' ? 60 : 3600;
   const seconds = n * factor;
   if (seconds <= 0) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: must be greater than zero`);
-  // Node's timers hold at most 2^31-1 ms; a longer bound would fire at once.
-  if (seconds > 2_147_483) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: at most 2147483s (about 24 days)`);
+  if (seconds > MAX_TIMER_SECONDS) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: at most ${MAX_TIMER_SECONDS}s (about 24 days)`);
   return seconds;
 }
