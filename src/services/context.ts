@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { openDatabase } from '../db/connection.js';
+import fs from 'node:fs';
+import { openDatabase, openReadOnlySnapshot } from '../db/connection.js';
 import { createStore, readMeta, type Store } from '../db/index.js';
 import { Compose, detectCompose } from './commands/compose.js';
 import { DockerEngine, type ContainerInfo } from './commands/engine.js';
@@ -16,6 +17,8 @@ export interface ServiceContext {
   store: Store;
   git: Git;
   engine: DockerEngine;
+  /** Why the data dir cannot be written (e.g. `EROFS`), or null: then only read commands work. */
+  readOnly: string | null;
   /** This installation's id, labelled on every release it starts. */
   instanceId: string;
   /** Every release container of this installation, in one engine call. */
@@ -39,12 +42,14 @@ export interface ContextOptions {
 
 export async function openContext(opts: ContextOptions = {}): Promise<ServiceContext> {
   const paths = new DataPaths(opts.dataDir ?? defaultDataDir());
-  paths.ensure();
+  // A data dir we may not write (read-only mount, someone else's) still answers read commands.
+  const readOnly = unwritableReason(paths.root);
+  if (!readOnly) paths.ensure();
   const settings = new SettingsStore(paths.root, opts.env ?? process.env, opts.settings);
   // Secret-named variables of the caller's environment reach compose through interpolation.
   rememberSecretEnv(opts.env ?? process.env);
   if (opts.checkSettings ?? true) settings.validate();
-  const { db, close } = await openDatabase(paths.database);
+  const { db, close } = readOnly ? await openReadOnlySnapshot(paths.database) : await openDatabase(paths.database);
   const run = opts.exec ?? defaultExec;
   const instanceId = (await readMeta(db, 'instance_id'))!;
   const engine = new DockerEngine(run);
@@ -52,6 +57,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
   const pending = new Set<Promise<unknown>>();
   return {
     paths,
+    readOnly,
     settings,
     store: createStore(db),
     git: new Git(run),
@@ -74,4 +80,15 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
       await close();
     },
   };
+}
+
+/** The error code that stops us writing an existing data dir, or null (also when it does not exist yet). */
+function unwritableReason(root: string): string | null {
+  try {
+    fs.accessSync(root, fs.constants.W_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EACCES';
+    return code === 'ENOENT' ? null : code;
+  }
 }

@@ -128,7 +128,8 @@ export async function runLocked(
     return result('deployed', project, ref, sha, deployment, previous, run.prepared, started, log.file);
   } catch (err) {
     const e = toOtterError(err);
-    await log?.finish(e.kind === 'interrupted' ? 'interrupted' : 'failed', e.message);
+    // Recording the failure must not replace it (a locked database would say only that).
+    await log?.finish(e.kind === 'interrupted' ? 'interrupted' : 'failed', e.message).catch(() => undefined);
     throw e;
   } finally {
     slot?.release();

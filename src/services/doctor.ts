@@ -40,12 +40,12 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorCheck[]> {
   else add('git', gitVersionOk(git) ? 'ok' : 'fail', gitVersionOk(git) ? `git ${git}` : `git ${git} is older than 2.30: upgrade git`);
 
   const root = ctx.paths.root;
-  try {
-    fs.accessSync(root, fs.constants.W_OK);
+  if (ctx.readOnly) {
+    const why = ctx.readOnly === 'EROFS' ? 'is on a read-only file system: remount it read-write' : `is not writable (${ctx.readOnly}): run as its owner or fix its permissions`;
+    add('data dir', 'fail', `${root} ${why}; until then deploy, rollback, prune and project changes fail, status and history work`);
+  } else {
     const mode = fs.statSync(root).mode & 0o777;
     add('data dir', mode === MANAGED_DIR_MODE ? 'ok' : 'warn', `${root} mode ${mode.toString(8)}${mode === MANAGED_DIR_MODE ? '' : ' (expected 750)'}`);
-  } catch {
-    add('data dir', 'fail', `${root} is not writable: fix its permissions or pass --data-dir`);
   }
   const dbMode = fs.statSync(ctx.paths.database).mode & 0o777;
   add('state file', dbMode === STATE_FILE_MODE ? 'ok' : 'fail', `${ctx.paths.database} mode ${dbMode.toString(8)}`);

@@ -12,6 +12,7 @@ import { redact } from './redact.js';
  */
 export class OperationLogger {
   private closed = false;
+  private recorded = false;
 
   private constructor(
     private readonly store: Store,
@@ -60,10 +61,12 @@ export class OperationLogger {
   };
 
   async finish(status: OperationStatus, message: string | null, deploymentId?: number | null): Promise<void> {
-    if (this.closed) return;
-    this.line(`[${status}] ${message ?? ''}`);
+    if (this.recorded) return;
+    if (!this.closed) this.line(`[${status}] ${message ?? ''}`);
     this.closed = true;
+    // Only a written row counts: a caller may retry while the database is locked (state-retry.ts).
     await this.store.operationLogs.finish(this.id, status, message === null ? null : redact(message), deploymentId);
+    this.recorded = true;
   }
 }
 

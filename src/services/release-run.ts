@@ -8,6 +8,7 @@ import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
 import { checkoutWorktree, ensurePinnedVolumes, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { findTraefik } from './traefik.js';
+import { writeAfterSwitch } from './state-retry.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
 
@@ -65,17 +66,24 @@ export class ReleaseRun {
       await waitHealthy(ctx, this.cp, services, { timeoutMs: timeoutSeconds * 1000, graceMs: ctx.settings.get('startupGraceSeconds') * 1000, signal: this.req.signal, progress });
       this.checkAbort();
       await this.retirePrevious();
-      // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
-      await ctx.store.deployments.finish(this.deployment.id, 'active', null, this.req.action === 'rollback' ? 'rolled_back' : 'inactive');
-      const message = `${this.cp} is active (${this.ref})`;
-      progress.stage('done', message);
-      await this.log.finish('success', message, this.deployment.id);
-      return (await ctx.store.deployments.byId(this.deployment.id))!;
     } catch (err) {
       const e = toOtterError(err);
       await this.undo(e);
       throw e;
     }
+    return this.recordSwitch(this.deployment);
+  }
+
+  /** The new release serves and the old one is retired: record it, never undo it (state-retry.ts). */
+  private async recordSwitch(deployment: Deployment): Promise<Deployment> {
+    const { ctx, progress } = this;
+    const what = `${this.cp} as active`;
+    // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
+    await writeAfterSwitch(what, progress, () => ctx.store.deployments.finish(deployment.id, 'active', null, this.req.action === 'rollback' ? 'rolled_back' : 'inactive'));
+    const message = `${this.cp} is active (${this.ref})`;
+    progress.stage('done', message);
+    await writeAfterSwitch(what, progress, () => this.log.finish('success', message, deployment.id));
+    return (await writeAfterSwitch(what, progress, () => ctx.store.deployments.byId(deployment.id)))!;
   }
 
   private async checkout(): Promise<void> {
