@@ -10,7 +10,7 @@ import { pinnedVolumeName } from './override.js';
 import { parseComposeProjectName, removeRelease } from './release.js';
 import { validateComposeFile, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
 import { addTarget } from './notify/manage.js';
-import { isRemoteUrl, parseRemoteUrl } from './remote.js';
+import { isRemoteUrl, parseRemoteUrl, withPassword } from './remote.js';
 import { addRemoteProject } from './remote-projects.js';
 import { insertProject } from './project-insert.js';
 
@@ -29,6 +29,8 @@ export interface AddProjectRequest {
   persistentPaths?: string[];
   /** Blue-green deploys through Traefik (falls back to recreate when no Traefik runs). */
   traefikRouting?: boolean;
+  /** Password or token for an https URL, given apart from it (never in process arguments). */
+  password?: string;
 }
 
 export async function addProject(ctx: ServiceContext, req: AddProjectRequest, onProgress?: ProgressListener): Promise<Project> {
@@ -39,7 +41,8 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
     throw new OtterError('conflict', `project ${name} already exists: pick another name or remove it first`);
   }
   const strategy = req.traefikRouting ? 'blue-green' : 'recreate';
-  if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, composeFile, persistent, strategy, parseRemoteUrl(req.repo), onProgress);
+  if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, composeFile, persistent, strategy, withPassword(parseRemoteUrl(req.repo), req.password), onProgress);
+  if (req.password !== undefined) throw new OtterError('usage', 'a password is only used with an https:// repository URL, not a local path');
   if (req.repo.startsWith('-')) throw new OtterError('usage', `invalid repository path ${JSON.stringify(req.repo)}: give a path to a git repository`);
   const repoPath = path.resolve(req.repo);
   if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository`);

@@ -32,6 +32,9 @@ export async function addRemoteProject(
   const started = Date.now();
   try {
     if (fs.existsSync(target)) throw new OtterError('conflict', `${target} already exists (left from an earlier project?): remove it or pick another name`);
+    if (remote.passwordInUrl) {
+      progress.warning('the repository URL carries a password, which every local user can read in this process\'s arguments: give it with --password-stdin or $OTTERSTACK_GIT_PASSWORD instead');
+    }
     const fetchTimeout = ctx.settings.get('fetchTimeoutSeconds');
     progress.stage('fetch', `checking ${remote.sanitized}`);
     const probe = await ctx.git.lsRemote(remote.sanitized, { timeoutMs: fetchTimeout * 1000, credentials: remote.credentials });

@@ -1,5 +1,5 @@
 import { OtterError } from './errors.js';
-import { stripUrlUserinfo } from './redact.js';
+import { rememberSecretValues, stripUrlUserinfo } from './redact.js';
 
 /**
  * Remote repository URLs: what we accept, how we show them, and how git's failures read to an
@@ -11,6 +11,24 @@ export interface RemoteUrl {
   kind: 'https' | 'http' | 'ssh' | 'git';
   /** Userinfo given in an http(s) URL, used once for the clone through the environment, never stored. */
   credentials: { username: string; password: string } | null;
+  /** The URL itself carried a password: readable by every local user in process arguments. */
+  passwordInUrl: boolean;
+}
+
+/** What git is told as the user when only a token is given: GitHub, GitLab and Gitea accept it for tokens. */
+export const TOKEN_USERNAME = 'x-access-token';
+
+/**
+ * A password (token) given apart from the URL (--password-stdin, $OTTERSTACK_GIT_PASSWORD) joins the
+ * URL's user. Only http(s) carries one; given twice, it is refused rather than guessed.
+ */
+export function withPassword(remote: RemoteUrl, password: string | undefined): RemoteUrl {
+  if (password === undefined) return remote;
+  if (remote.kind !== 'https' && remote.kind !== 'http') throw new OtterError('usage', `a password is only used with https:// URLs, not ${remote.kind}: for ssh load a key (ssh-add)`);
+  if (remote.passwordInUrl) throw new OtterError('usage', 'a password was given twice (in the URL and apart from it): remove it from the URL');
+  if (password === '') throw new OtterError('usage', 'the password given is empty: pipe the token, e.g. printf %s "$TOKEN" | otterstack project add ... --password-stdin');
+  rememberSecretValues([password]);
+  return { ...remote, credentials: { username: remote.credentials?.username || TOKEN_USERNAME, password } };
 }
 
 const SCP_LIKE = /^([A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!\/\/)([A-Za-z0-9._~\/-]+)$/;
@@ -27,7 +45,7 @@ export function parseRemoteUrl(raw: string): RemoteUrl {
   if (scp) {
     if (scp[3]!.includes('..')) throw bad("no '..' in the path");
     if (scp[1]?.startsWith('-') || scp[2]!.startsWith('-')) throw bad('a user or host may not start with "-" (ssh would take it as an option)');
-    return { sanitized: raw, kind: 'ssh', credentials: null };
+    return { sanitized: raw, kind: 'ssh', credentials: null, passwordInUrl: false };
   }
   let url: URL;
   try {
@@ -52,7 +70,7 @@ export function parseRemoteUrl(raw: string): RemoteUrl {
   }
   // ssh://git@host keeps its user (it is not a secret); http userinfo never survives.
   const sanitized = scheme === 'ssh' ? url.toString() : stripUrlUserinfo(url.toString());
-  return { sanitized, kind: scheme as RemoteUrl['kind'], credentials };
+  return { sanitized, kind: scheme as RemoteUrl['kind'], credentials, passwordInUrl: Boolean(credentials?.password) };
 }
 
 

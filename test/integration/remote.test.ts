@@ -11,7 +11,7 @@ import { deployments } from '../helpers/state.js';
 
 const suffix = crypto.randomBytes(3).toString('hex');
 const PASSWORD = `s3cr3t-${suffix}`;
-const names = { daemon: `t-url-git-${suffix}`, http: `t-url-http-${suffix}`, ssh: `t-url-ssh-${suffix}` };
+const names = { daemon: `t-url-git-${suffix}`, http: `t-url-http-${suffix}`, ssh: `t-url-ssh-${suffix}`, stdin: `t-url-stdin-${suffix}`, env: `t-url-env-${suffix}` };
 let dataDir: string;
 let base: string;
 let work: FixtureRepo;
@@ -22,8 +22,8 @@ let sshd: SshPeer;
 let bare: string;
 const outputs: string[] = [];
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const res = await runCli(dataDir, args, env);
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
+  const res = await runCli(dataDir, args, env, input);
   outputs.push(res.stdout, res.stderr);
   return res;
 }
@@ -94,6 +94,8 @@ describe('projects from git URLs (real servers on 127.0.0.1)', () => {
     const url = `http://otter:${PASSWORD}@127.0.0.1:${httpServer.port}/app.git`;
     const add = await cli(['project', 'add', '--name', names.http, '--repo', url]);
     expect(add.code, add.stderr).toBe(0);
+    // Our own arguments showed the password to every local user: say so, and how to avoid it.
+    expect(add.stderr).toMatch(/warning +the repository URL carries a password, which every local user can read .*--password-stdin or \$OTTERSTACK_GIT_PASSWORD/);
     const clone = path.join(dataDir, 'repos', names.http);
     expect(git(clone, ['remote', 'get-url', 'origin'])).toBe(`http://127.0.0.1:${httpServer.port}/app.git`);
     // Without the operator's credential helper, the next fetch cannot authenticate: clear message.
@@ -120,6 +122,25 @@ describe('projects from git URLs (real servers on 127.0.0.1)', () => {
     expect(outputs.filter((o) => o.includes(PASSWORD))).toEqual([]);
     expect(deployments(dataDir, names.http).map((d) => d.status)).toContain('active');
     await cli(['project', 'remove', names.http, '--yes', '--cleanup', 'all']);
+  });
+
+  it('takes the password from stdin or $OTTERSTACK_GIT_PASSWORD, never from arguments; refuses it twice or for ssh', async () => {
+    const url = `http://otter@127.0.0.1:${httpServer.port}/app.git`;
+    const viaStdin = await cli(['project', 'add', '--name', names.stdin, '--repo', url, '--password-stdin'], {}, `${PASSWORD}\n`);
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
+    expect(viaStdin.stderr).not.toMatch(/carries a password/);
+    const viaEnv = await cli(['project', 'add', '--name', names.env, '--repo', url], { OTTERSTACK_GIT_PASSWORD: PASSWORD });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    const wrong = await cli(['project', 'add', '--name', `${names.env}-x`, '--repo', url, '--password-stdin'], {}, 'wrong');
+    expect(wrong.code).toBe(5);
+    expect(wrong.stderr).toMatch(/^otterstack: authentication required by http:\/\/127\.0\.0\.1/m);
+    const twice = await cli(['project', 'add', '--name', `${names.env}-x`, '--repo', `http://otter:${PASSWORD}@127.0.0.1:${httpServer.port}/app.git`, '--password-stdin'], {}, PASSWORD);
+    expect([twice.code, twice.stderr.trim()]).toEqual([2, 'otterstack: a password was given twice (in the URL and apart from it): remove it from the URL']);
+    const ssh = await cli(['project', 'add', '--name', `${names.env}-x`, '--repo', sshd.url(bare), '--password-stdin'], {}, PASSWORD);
+    expect(ssh.code).toBe(2);
+    expect(ssh.stderr).toMatch(/a password is only used with https:\/\/ URLs, not ssh/);
+    expectNothingLeft(`${names.env}-x`);
+    for (const n of [names.stdin, names.env]) await cli(['project', 'remove', n, '--yes', '--cleanup', 'all']);
   });
 
   it('clones and deploys over SSH with a generated key (BatchMode, never prompts)', async () => {

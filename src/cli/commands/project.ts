@@ -16,12 +16,14 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--compose-file <file>', 'compose file path inside the repository (default: auto-detect)')
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
     .option('--traefik-routing', 'blue-green deploys through a running Traefik (zero downtime)')
+    .option('--password-stdin', 'read the password or token for an https:// URL from standard input (or set $OTTERSTACK_GIT_PASSWORD); the user comes from the URL')
     .option('--json', 'print JSON')
     .action((opts) =>
       withContext(async (ctx) => {
+        const password = opts.passwordStdin ? await readPasswordFromStdin() : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
         const p = await addProject(
           ctx,
-          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting },
+          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password },
           opts.json ? undefined : progressPrinter(io.err),
         );
         if (opts.json) json(p);
@@ -112,4 +114,12 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         io.out(`removed ${res.project}: ${res.removedReleases.length} release(s), ${res.removedVolumes.length} volume(s), ${res.removedPaths.length} path(s)`);
       }),
     );
+}
+
+/** The whole of stdin, without its final newline (`echo "$TOKEN" |` and `printf %s "$TOKEN" |` both work). */
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new OtterError('usage', '--password-stdin reads a pipe: printf %s "$TOKEN" | otterstack project add ... --password-stdin');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
