@@ -113,6 +113,15 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE projects ADD COLUMN gitops_last_sha TEXT`.execute(db);
     },
   },
+  {
+    version: 4,
+    name: 'owners of persistent folders',
+    async up(db) {
+      // persistent path -> "uid:gid" given with `project set --persistent P --owner U:G`: applied when a
+      // folder is created, or at once when asked; an existing folder is never changed otherwise.
+      await sql`ALTER TABLE projects ADD COLUMN persistent_owners TEXT NOT NULL DEFAULT '{}'`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

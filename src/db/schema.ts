@@ -21,6 +21,8 @@ export interface ProjectsTable {
   strategy: DeployStrategy;
   /** JSON array of relative bind-mount sources kept under <data>/shared/<project>/. */
   persistent_paths: string;
+  /** JSON object: persistent path -> "uid:gid" its folder is created with. */
+  persistent_owners: string;
   status: ProjectStatus;
   status_message: string | null;
   last_fetch_at: EpochMs | null;

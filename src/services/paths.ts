@@ -128,10 +128,23 @@ export function resolvesInside(target: string, root: string): boolean {
 
 /**
  * A persistent folder (--persistent): created 0750 once; an existing folder's owner and mode are
- * never touched, so the operator can hand it to a container's user.
+ * never touched, so the operator can hand it to a container's user. With `owner` ("uid:gid"), the
+ * folders this call creates at or below `ownedRoot` (the persistent path itself) get that owner;
+ * the folders above it stay ours.
  */
-export function ensurePersistentDir(dir: string): void {
-  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: MANAGED_DIR_MODE });
+export function ensurePersistentDir(dir: string, owner?: { uidGid: string; ownedRoot: string }): void {
+  if (fs.existsSync(dir)) return;
+  const first = fs.mkdirSync(dir, { recursive: true, mode: MANAGED_DIR_MODE });
+  if (owner && first) chownCreated(dir, isInside(first, owner.ownedRoot) ? first : owner.ownedRoot, owner.uidGid);
+}
+
+/** chown `dir` and its parents up to and including `top`. */
+function chownCreated(dir: string, top: string, uidGid: string): void {
+  const [uid, gid] = uidGid.split(':').map(Number) as [number, number];
+  for (let d = dir; isInside(d, top); d = path.dirname(d)) {
+    fs.chownSync(d, uid, gid);
+    if (d === top) break;
+  }
 }
 
 export function ensureManagedDir(dir: string): void {

@@ -8,7 +8,7 @@ import { lockProject } from './locking.js';
 import { withOperationLog } from './oplog.js';
 import { pinnedVolumeName } from './override.js';
 import { parseComposeProjectName, removeRelease } from './release.js';
-import { validateComposeFile, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
+import { validateComposeFile, validateOwner, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
 import { addTarget } from './notify/manage.js';
 import { isRemoteUrl, parseRemoteUrl, withPassword } from './remote.js';
 import { addRemoteProject } from './remote-projects.js';
@@ -56,6 +56,8 @@ export interface UpdateProjectRequest {
   persistentPaths?: string[];
   /** GitOps branch (null = off). */
   followBranch?: string | null;
+  /** "uid:gid" for the folders of `persistentPaths`: set now on those that exist, and on creation. */
+  owner?: string;
 }
 
 /** `project set`: changes apply from the next deploy on. */
@@ -75,12 +77,34 @@ export async function updateProject(
   for (const spec of targets.notify ?? []) await addTarget(ctx, { project: name, spec, secretEnv: targets.secretEnv, smtp: targets.smtp });
   if (req.traefikRouting !== undefined) patch.strategy = req.traefikRouting ? 'blue-green' : 'recreate';
   if (req.composeFile !== undefined) patch.compose_file = req.composeFile ? validateComposeFile(req.composeFile) : null;
-  if (req.persistentPaths !== undefined) patch.persistent_paths = JSON.stringify(req.persistentPaths.map(validatePersistentPath));
+  const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
+  if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
+  if (req.persistentPaths !== undefined) {
+    const paths = req.persistentPaths.map(validatePersistentPath);
+    const before = JSON.parse(project.persistent_owners) as Record<string, string>;
+    // A path listed again keeps the owner it had unless a new one is given; a path dropped loses it.
+    const owners = Object.fromEntries(paths.flatMap((p) => (owner ? [[p, owner]] : before[p] ? [[p, before[p]]] : [])));
+    patch.persistent_paths = JSON.stringify(paths);
+    patch.persistent_owners = JSON.stringify(owners);
+  }
   if (Object.keys(patch).length === 0 && !targets.notify?.length) {
     throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --notify or --follow-branch');
   }
   await ctx.store.projects.update(project.id, patch);
+  if (owner && req.persistentPaths) chownPersistentNow(ctx.paths.projectShared(project.name), req.persistentPaths.map(validatePersistentPath), owner);
   return (await ctx.store.projects.byName(name))!;
+}
+
+/**
+ * "When asked": the persistent folders that exist already get the owner now (the folder itself;
+ * files already inside keep theirs, as `chown` without -R would). Missing ones get it on creation.
+ */
+function chownPersistentNow(sharedRoot: string, paths: string[], owner: string): void {
+  const [uid, gid] = owner.split(':').map(Number) as [number, number];
+  for (const p of paths) {
+    const dir = path.join(sharedRoot, p);
+    if (fs.existsSync(dir)) fs.chownSync(dir, uid, gid);
+  }
 }
 
 export function listProjects(ctx: ServiceContext): Promise<Project[]> {

@@ -78,6 +78,15 @@ export function validatePersistentPath(p: string): string {
   return normal;
 }
 
+/** `--owner uid:gid`, numeric (a container's user has no name on the host). */
+export function validateOwner(raw: string): string {
+  const m = /^(\d{1,10}):(\d{1,10})$/.exec(raw);
+  if (!m || Number(m[1]) > 4294967294 || Number(m[2]) > 4294967294) {
+    throw new OtterError('usage', `invalid --owner ${JSON.stringify(raw)}: use numeric uid:gid, like 65534:65534 (see the image's USER)`);
+  }
+  return `${Number(m[1])}:${Number(m[2])}`;
+}
+
 export function parseDurationSeconds(text: string, what: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!m) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: use a number with an optional unit, like 90s, 5m or 1h`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationSeconds, validateComposeFile, validateProjectName, validateRef } from '../../src/services/validation.js';
+import { parseDurationSeconds, validateComposeFile, validateOwner, validateProjectName, validateRef } from '../../src/services/validation.js';
 
 describe('validateProjectName', () => {
   it.each(['web', 'a', 'my-app-2', '0x', 'a'.repeat(63)])('accepts %j', (n) => expect(validateProjectName(n)).toBe(n));
@@ -46,4 +46,12 @@ describe('parseDurationSeconds', () => {
     ['500ms', 0.5],
   ])('%s -> %d', (t, s) => expect(parseDurationSeconds(t, '--timeout')).toBe(s));
   it.each(['', 'abc', '-1s', '0', '5d'])('rejects %j', (t) => expect(() => parseDurationSeconds(t, '--timeout')).toThrow(/invalid --timeout/));
+});
+
+describe('validateOwner', () => {
+  it('takes numeric uid:gid and refuses names, gaps and out-of-range ids', () => {
+    expect(validateOwner('65534:65534')).toBe('65534:65534');
+    expect(validateOwner('007:0')).toBe('7:0');
+    for (const bad of ['nobody', '1:', ':1', '1:2:3', '-1:0', '4294967295:0', '1: 2', '1:2\n']) expect(() => validateOwner(bad), bad).toThrow(/invalid --owner/);
+  });
 });

@@ -37,6 +37,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--no-traefik-routing', 'recreate deploys (default)')
     .option('--compose-file <file>', "compose file inside the repository ('' = auto-detect)")
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
+    .option('--owner <uid:gid>', "with --persistent: owner of those folders, for a container that runs as that user (set now if they exist, else on creation)")
     .option('--notify <kind=target...>', 'add notification targets for this project (see notify add)')
     .option('--secret-env <NAME>', 'with --notify: env var holding the HMAC key / SMTP password')
     .option('--smtp <url>', 'with --notify email=…: smtp://[user@]host:port')
@@ -50,6 +51,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
           composeFile: opts.composeFile,
           persistentPaths: opts.persistent,
           followBranch: opts.followBranch === false ? null : opts.followBranch,
+          owner: opts.owner,
         }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
         else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}`);
@@ -81,7 +83,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
             `source:        ${projectSource(p)}`,
             `compose file:  ${p.compose_file ?? '(auto)'}`,
             `strategy:      ${p.strategy}`,
-            `persistent:    ${(JSON.parse(p.persistent_paths) as string[]).join(', ') || '-'}`,
+            `persistent:    ${persistentSummary(p.persistent_paths, p.persistent_owners) || '-'}`,
             `worktrees:     ${d.worktreesDir}`,
             ...(d.clone
               ? [
@@ -122,4 +124,9 @@ async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+function persistentSummary(pathsJson: string, ownersJson: string): string {
+  const owners = JSON.parse(ownersJson) as Record<string, string>;
+  return (JSON.parse(pathsJson) as string[]).map((p) => (owners[p] ? `./${p} (owner ${owners[p]})` : `./${p}`)).join(', ');
 }
