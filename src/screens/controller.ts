@@ -122,6 +122,7 @@ export class Controller {
     );
     if (!choice) return;
     const ref = 'typed' in choice ? choice.typed : refs[choice.index]!.name;
+    this.say(`checking ${ref}…`);
     const pv = await this.model.preview(project, ref);
     const lines = [
       `Deploy {bold}${tagSafe(ref)}{/bold} (${shortSha(pv.sha)}) to ${project}`,
@@ -129,6 +130,10 @@ export class Controller {
       '',
     ];
     if (pv.active?.git_sha === pv.sha) lines.push('this is the running release');
+    // Validation's findings come from the repository too: literal text only.
+    if (pv.problem) lines.push(`{red-fg}${pv.problem.willFail ? 'will fail' : 'could not check'}:{/red-fg} ${tagSafe(pv.problem.message)}`);
+    for (const w of pv.warnings) lines.push(`{yellow-fg}warning:{/yellow-fg} ${tagSafe(w)}`);
+    if (pv.problem || pv.warnings.length > 0) lines.push('');
     // Commit subjects are written by whoever pushes: shown literally, never as tags or escapes.
     for (const c of pv.ahead) lines.push(`{green-fg}+{/green-fg} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
     for (const c of pv.behind) lines.push(`{red-fg}-{/red-fg} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);

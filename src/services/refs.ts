@@ -1,7 +1,8 @@
 import type { Deployment } from '../db/schema.js';
 import type { RefInfo } from './commands/git.js';
 import type { ServiceContext } from './context.js';
-import { OtterError } from './errors.js';
+import { deploy } from './deploy.js';
+import { OtterError, toOtterError } from './errors.js';
 import { requireProject } from './projects.js';
 import { validateRef } from './validation.js';
 
@@ -19,6 +20,10 @@ export interface DeployPreview {
   ahead: { sha: string; subject: string }[];
   /** Commits of the running release the target does not have (a step back). */
   behind: { sha: string; subject: string }[];
+  /** What validation says of the target (privileged, host mounts…): the same lines deploy prints. */
+  warnings: string[];
+  /** Why the target would not deploy (invalid compose file…), or why it could not be checked. */
+  problem: { willFail: boolean; message: string } | null;
 }
 
 /** What deploying `ref` would change, shown before the operator confirms. */
@@ -33,5 +38,18 @@ export async function previewDeploy(ctx: ServiceContext, name: string, ref: stri
     ctx.git.commitsBetween(project.repo_path, from, sha, 20),
     from ? ctx.git.commitsBetween(project.repo_path, sha, from, 20) : Promise.resolve([]),
   ]);
-  return { ref, sha, active, ahead, behind };
+  const check = await validateTarget(ctx, name, sha);
+  return { ref, sha, active, ahead, behind, ...check };
+}
+
+/** A dry run of the target (the one `validate` path): scratch worktree, compose config, risks. */
+async function validateTarget(ctx: ServiceContext, project: string, sha: string): Promise<Pick<DeployPreview, 'warnings' | 'problem'>> {
+  const warnings: string[] = [];
+  try {
+    await deploy(ctx, { project, ref: sha, dryRun: true, onProgress: (e) => e.type === 'warning' && warnings.push(e.message) });
+    return { warnings, problem: null };
+  } catch (err) {
+    const e = toOtterError(err);
+    return { warnings, problem: { willFail: e.kind === 'usage' || e.kind === 'not_found', message: e.message } };
+  }
 }

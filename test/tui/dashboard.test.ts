@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { freePort, httpGet, purgeProject } from '../helpers/engine.js';
-import { createFixtureRepo, type FixtureRepo } from '../helpers/fixture-repo.js';
+import { appCompose, createFixtureRepo, git, type FixtureRepo } from '../helpers/fixture-repo.js';
 import { deployments } from '../helpers/state.js';
 import { TmuxApp } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
@@ -25,6 +25,12 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
   port = await freePort();
   repo = createFixtureRepo(port);
+  // A release that asks for the host: its confirmation must say so before anything runs.
+  git(repo.dir, ['checkout', '-q', '-b', 'risky', repo.shas.v1!]);
+  fs.writeFileSync(path.join(repo.dir, 'compose.yaml'), appCompose({ port, version: 'risky' }).replace('    init: true\n', '    init: true\n    privileged: true\n'));
+  git(repo.dir, ['commit', '-q', '-am', 'risky']);
+  git(repo.dir, ['tag', 'risky']);
+  git(repo.dir, ['checkout', '-q', 'main']);
   for (const name of [web, other]) expect((await runCli(dataDir, ['project', 'add', '--name', name, '--repo', name === web ? repo.dir : createFixtureRepo(await freePort()).dir])).code).toBe(0);
   // A notification backend that is down: its failed deliveries must show in the TUI.
   expect((await runCli(dataDir, ['notify', 'add', `webhook=http://127.0.0.1:${await freePort()}/hook`])).code).toBe(0);
@@ -94,6 +100,26 @@ describe('the TUI in a real terminal against the real engine', () => {
     const rows = deployments(dataDir, web);
     expect(rows.at(-1)).toMatchObject({ git_ref: 'v1', status: 'active' });
     expect(await waitFor(() => /rollback\s+active/.test(app.screen()), 'history pane shows the rollback')).toBe(true);
+  });
+
+  it("the deploy confirmation shows validation's warnings and a ref that will fail, before anything runs", async () => {
+    const confirmFor = async (ref: string) => {
+      app.keys('d');
+      await app.waitForScreen(/type a ref/, 'deploy picker');
+      app.keys('Enter');
+      await app.waitForScreen(/Ref \(tag, branch or SHA\):/, 'ref prompt');
+      app.type(ref);
+      app.keys('Enter');
+      return app.waitForScreen(new RegExp(`Deploy ${ref} \\(\\w{7}\\) to`), `${ref} confirmation`);
+    };
+    const risky = await confirmFor('risky');
+    expect(risky).toMatch(/warning: service web runs privileged: it has full access to the host/);
+    app.keys('Escape');
+    const broken = await confirmFor('v4');
+    expect(broken).toMatch(/will fail: .*(yaml|YAML|compose)/);
+    app.keys('Escape');
+    await app.waitForScreen(new RegExp(`${web}\\s+● healthy\\s+v1`), 'still v1, nothing deployed');
+    expect(deployments(dataDir, web).at(-1)).toMatchObject({ git_ref: 'v1', status: 'active' });
   });
 
   it('filters projects with /, and clears the filter with Esc', async () => {
