@@ -122,6 +122,14 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE projects ADD COLUMN persistent_owners TEXT NOT NULL DEFAULT '{}'`.execute(db);
     },
   },
+  {
+    version: 5,
+    name: 'auto-persist',
+    async up(db) {
+      // 1: a writable bind mount of a path not in the release becomes a persistent folder by itself.
+      await sql`ALTER TABLE projects ADD COLUMN auto_persist INTEGER NOT NULL DEFAULT 0`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -16,7 +16,7 @@ export class ProjectQueries {
   /** Only name, source and path are required; everything else has the schema's defaults. */
   async insert(row: Pick<NewProject, 'name' | 'repo_type' | 'repo_path'> & Partial<Omit<NewProject, 'created_at' | 'updated_at'>>): Promise<Project> {
     const now = Date.now();
-    const defaults = { repo_url: null, compose_file: null, worktree_retention: null, strategy: 'recreate', persistent_paths: '[]', persistent_owners: '{}', status: 'ready', status_message: null, last_fetch_at: null, last_fetch_result: null } as const;
+    const defaults = { repo_url: null, compose_file: null, worktree_retention: null, strategy: 'recreate', persistent_paths: '[]', persistent_owners: '{}', auto_persist: 0, status: 'ready', status_message: null, last_fetch_at: null, last_fetch_result: null } as const;
     return this.db
       .insertInto('projects')
       .values({ ...defaults, ...row, created_at: now, updated_at: now })

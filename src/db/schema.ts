@@ -23,6 +23,8 @@ export interface ProjectsTable {
   persistent_paths: string;
   /** JSON object: persistent path -> "uid:gid" its folder is created with. */
   persistent_owners: string;
+  /** 1: writable bind mounts of paths not in the release are mapped to persistent folders automatically. */
+  auto_persist: number;
   status: ProjectStatus;
   status_message: string | null;
   last_fetch_at: EpochMs | null;

@@ -205,6 +205,7 @@ async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: s
     await ctx.git.addWorktree(project.repo_path, scratch, sha);
     progress.stage('validate', 'validating compose file');
     const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`);
+    for (const n of prepared.notes) progress.stage('validate', n);
     for (const w of prepared.warnings) progress.warning(w);
     progress.stage('done', `dry run: would start ${prepared.target.project} with services ${prepared.services.join(', ')}`);
     return result('dry_run', project, ref, sha, null, null, prepared, started, null);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { INSTANCE_LABEL, ONESHOT_LABEL } from './commands/engine.js';
 import { isInside } from './paths.js';
+import type { TrackedPaths } from './tracked-paths.js';
 
 /**
  * Builds the compose override that makes data outlive releases (DESIGN "Data must outlive releases").
@@ -21,6 +22,25 @@ export interface OverrideInput {
   instanceId: string;
   /** Services labelled one-shot (exit 0 = done), so health reads it even for a kept release. */
   oneshots?: string[];
+  /** What git tracks at this release: decides whether a bind mount is release content or data. */
+  tracked: TrackedPaths;
+  /** Map writable bind mounts of paths not in the release to persistent folders without asking. */
+  autoPersist?: boolean;
+}
+
+type BindDecision = 'release' | 'persistent' | 'persistent-tracked' | 'auto-persistent' | 'data';
+
+/**
+ * DESIGN (docs/compose-files.md): a bind mount into the checkout is decided by what the path is.
+ * Tracked content is the release's own (config, code): mounted from its worktree. A listed
+ * persistent path lives under sharedDir. Anything else that is written is data, which must not
+ * live in a worktree that prune deletes.
+ */
+function decideBind(rel: string, readOnly: boolean, persistent: string[], input: OverrideInput): BindDecision {
+  const kind = input.tracked.kind(rel);
+  if (persistent.some((p) => rel === p || rel.startsWith(p + '/'))) return kind === 'content' ? 'persistent-tracked' : 'persistent';
+  if (kind === 'content' || readOnly) return 'release';
+  return input.autoPersist ? 'auto-persistent' : 'data';
 }
 
 export interface OverrideResult {
@@ -37,6 +57,8 @@ export interface OverrideResult {
   sharedDirs: string[];
   errors: string[];
   warnings: string[];
+  /** Informational lines (how a mount is used): printed, never a failure. */
+  notes: string[];
 }
 
 export function pinnedVolumeName(project: string, key: string): string {
@@ -77,7 +99,7 @@ function externalVolume(name: string, version: unknown): Record<string, unknown>
 
 export function buildOverride(input: OverrideInput): OverrideResult {
   const { config, project, composeProject, worktree, sharedDir } = input;
-  const result: OverrideResult = { override: {}, pinnedVolumes: {}, externalVolumes: [], sharedDirs: [], errors: [], warnings: [] };
+  const result: OverrideResult = { override: {}, pinnedVolumes: {}, externalVolumes: [], sharedDirs: [], errors: [], warnings: [], notes: [] };
 
   const volumes = (config.volumes ?? {}) as Record<string, Record<string, unknown> | null>;
   const volumeOverride: Record<string, unknown> = {};
@@ -110,19 +132,24 @@ export function buildOverride(input: OverrideInput): OverrideResult {
       const m = parseMount(entry);
       if (!m || m.type !== 'bind' || !path.isAbsolute(m.source) || !isInside(m.source, worktree)) continue;
       const rel = path.relative(worktree, m.source) || '.';
-      const keep = persistent.find((p) => rel === p || rel.startsWith(p + '/'));
-      if (keep) {
+      const decision = decideBind(rel, m.readOnly, persistent, input);
+      const shown = rel === '.' ? 'the whole checkout (.)' : `./${rel}`;
+      if (decision === 'release') {
+        if (!m.readOnly) result.notes.push(`service ${service} mounts ${shown} from the release (tracked in git): writes there stay with this release and go when it is pruned`);
+      } else if (decision === 'data') {
+        result.errors.push(
+          `service ${service} mounts ./${rel}, which is not in the release (not tracked in git), so it holds data that a prune would delete: ` +
+            `run otterstack project set ${project} --persistent ./${rel} (or --auto-persist), or use a named volume`,
+        );
+      } else {
         const hostPath = path.join(sharedDir, rel);
         result.sharedDirs.push(hostPath);
         remapped.push(`${hostPath}:${m.target}${m.readOnly ? ':ro' : ''}`);
-      } else if (!m.readOnly) {
-        // A writable mount into the worktree would lose its data when the release is pruned.
-        result.errors.push(
-          `service ${service} mounts ./${rel} from the release checkout, which is deleted on prune: ` +
-            `use a named volume, mount it read-only, or mark it persistent (project add/set --persistent ./${rel})`,
-        );
+        if (decision === 'auto-persistent') result.notes.push(`service ${service} mounts ./${rel}, which is not in the release: kept as persistent data in ${hostPath} (--auto-persist)`);
+        if (decision === 'persistent-tracked') {
+          result.warnings.push(`service ${service} mounts ./${rel}, tracked in git but listed persistent: it keeps the content it was created with and no longer follows new releases`);
+        }
       }
-      // Read-only mounts of files shipped in the release (configs) are release-specific by design: allowed.
     }
     if (remapped.length > 0) serviceOverride[service]!.volumes = remapped;
   }

@@ -2,6 +2,9 @@ import type { Project } from '../db/schema.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 
+/** What `project add` decides about a project, whatever its source. */
+export type ProjectFields = Pick<Project, 'compose_file' | 'strategy' | 'persistent_paths' | 'auto_persist'>;
+
 /**
  * Inserts the project row. Two `project add` of one name can both pass the early check; the
  * database's unique index decides, and the loser gets the same "already exists" (exit 4).

@@ -12,7 +12,8 @@ import { validateComposeFile, validateOwner, validatePersistentPath, validatePro
 import { addTarget } from './notify/manage.js';
 import { isRemoteUrl, parseRemoteUrl, withPassword } from './remote.js';
 import { addRemoteProject } from './remote-projects.js';
-import { insertProject } from './project-insert.js';
+import { insertProject, type ProjectFields } from './project-insert.js';
+import { TrackedPaths } from './tracked-paths.js';
 
 export async function requireProject(ctx: ServiceContext, name: string): Promise<Project> {
   validateProjectName(name);
@@ -31,6 +32,10 @@ export interface AddProjectRequest {
   traefikRouting?: boolean;
   /** Password or token for an https URL, given apart from it (never in process arguments). */
   password?: string;
+  /** Writable bind mounts of paths not in the release become persistent folders by themselves. */
+  autoPersist?: boolean;
+  /** Accept a tracked path as persistent. */
+  force?: boolean;
 }
 
 export async function addProject(ctx: ServiceContext, req: AddProjectRequest, onProgress?: ProgressListener): Promise<Project> {
@@ -40,14 +45,40 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   if (await ctx.store.projects.byName(name)) {
     throw new OtterError('conflict', `project ${name} already exists: pick another name or remove it first`);
   }
-  const strategy = req.traefikRouting ? 'blue-green' : 'recreate';
-  if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, composeFile, persistent, strategy, withPassword(parseRemoteUrl(req.repo), req.password), onProgress);
+  const fields: ProjectFields = {
+    compose_file: composeFile,
+    strategy: req.traefikRouting ? 'blue-green' : 'recreate',
+    persistent_paths: JSON.stringify(persistent),
+    auto_persist: req.autoPersist ? 1 : 0,
+  };
+  const checkPersistent = (repo: string) => refuseTrackedPersistent(ctx, repo, persistent, req.force ?? false);
+  if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, fields, withPassword(parseRemoteUrl(req.repo), req.password), onProgress, checkPersistent);
   if (req.password !== undefined) throw new OtterError('usage', 'a password is only used with an https:// repository URL, not a local path');
   if (req.repo.startsWith('-')) throw new OtterError('usage', `invalid repository path ${JSON.stringify(req.repo)}: give a path to a git repository`);
   const repoPath = path.resolve(req.repo);
   if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository`);
   if (!(await ctx.git.isRepository(repoPath))) throw new OtterError('usage', `${repoPath} is not a git repository: run 'git init' there or give another path`);
-  return insertProject(ctx, { name, repo_type: 'local', repo_path: fs.realpathSync(repoPath), compose_file: composeFile, strategy, persistent_paths: JSON.stringify(persistent) });
+  await checkPersistent(repoPath);
+  return insertProject(ctx, { name, repo_type: 'local', repo_path: fs.realpathSync(repoPath), ...fields });
+}
+
+/**
+ * A path git tracks is release content: every release mounts its own copy. Made persistent, it
+ * would keep its first release's content and stop following new releases, so it is refused
+ * (judged at the repository's HEAD) unless the operator insists.
+ */
+async function refuseTrackedPersistent(ctx: ServiceContext, repo: string, persistent: string[], force: boolean): Promise<void> {
+  if (force || persistent.length === 0) return;
+  const files = await ctx.git.trackedFiles(repo, 'HEAD');
+  if (!files) return; // an empty repository tracks nothing yet
+  const tracked = new TrackedPaths(files);
+  const hit = persistent.find((p) => tracked.kind(p) === 'content');
+  if (hit) {
+    throw new OtterError(
+      'usage',
+      `./${hit} is tracked in git (at HEAD), so each release already mounts its own copy; as persistent it would keep its first release's content and stop following new releases: leave it out, or add --force`,
+    );
+  }
 }
 
 export interface UpdateProjectRequest {
@@ -58,6 +89,9 @@ export interface UpdateProjectRequest {
   followBranch?: string | null;
   /** "uid:gid" for the folders of `persistentPaths`: set now on those that exist, and on creation. */
   owner?: string;
+  autoPersist?: boolean;
+  /** Accept a tracked path as persistent. */
+  force?: boolean;
 }
 
 /** `project set`: changes apply from the next deploy on. */
@@ -79,8 +113,10 @@ export async function updateProject(
   if (req.composeFile !== undefined) patch.compose_file = req.composeFile ? validateComposeFile(req.composeFile) : null;
   const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
   if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
+  if (req.autoPersist !== undefined) patch.auto_persist = req.autoPersist ? 1 : 0;
   if (req.persistentPaths !== undefined) {
     const paths = req.persistentPaths.map(validatePersistentPath);
+    await refuseTrackedPersistent(ctx, project.repo_path, paths, req.force ?? false);
     const before = JSON.parse(project.persistent_owners) as Record<string, string>;
     // A path listed again keeps the owner it had unless a new one is given; a path dropped loses it.
     const owners = Object.fromEntries(paths.flatMap((p) => (owner ? [[p, owner]] : before[p] ? [[p, before[p]]] : [])));
@@ -88,7 +124,7 @@ export async function updateProject(
     patch.persistent_owners = JSON.stringify(owners);
   }
   if (Object.keys(patch).length === 0 && !targets.notify?.length) {
-    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --notify or --follow-branch');
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --auto-persist, --notify or --follow-branch');
   }
   await ctx.store.projects.update(project.id, patch);
   if (owner && req.persistentPaths) chownPersistentNow(ctx.paths.projectShared(project.name), req.persistentPaths.map(validatePersistentPath), owner);

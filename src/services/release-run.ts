@@ -134,6 +134,7 @@ export class ReleaseRun {
     this.checkAbort();
     progress.stage('validate', 'validating compose file');
     this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null);
+    for (const n of this.prepared.notes) progress.stage('validate', n);
     for (const w of this.prepared.warnings) progress.warning(w);
     this.checkAbort();
     await ensurePinnedVolumes(ctx, project, this.prepared);

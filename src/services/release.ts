@@ -8,7 +8,9 @@ import { OtterError, firstLine } from './errors.js';
 import { evaluateRelease } from './health.js';
 import type { Progress } from './events.js';
 import { outputSummary } from './commands/exec.js';
-import { buildOverride } from './override.js';
+import { buildOverride, parseMount } from './override.js';
+import { TrackedPaths } from './tracked-paths.js';
+import { v2OnlySyntax } from './compose-syntax.js';
 import { oneshotServices } from './oneshots.js';
 import { referencedFiles, riskWarnings } from './compose-risks.js';
 import { rememberSecretValues, secretValuesInConfig } from './redact.js';
@@ -64,6 +66,8 @@ export interface PreparedRelease {
   /** Pinned volumes the override declares external: create them (ensurePinnedVolumes) before `up`. */
   externalVolumes: string[];
   warnings: string[];
+  /** How bind mounts are used (release content, auto-persisted data): informational. */
+  notes: string[];
 }
 
 /**
@@ -105,6 +109,8 @@ export async function prepareRelease(
   }
   const config = await compose.config(base);
   if (config.exitCode !== 0) {
+    const needsV2 = compose.cli.kind === 'v1' ? v2OnlySyntax(raw, `${config.stdout}\n${config.stderr}`) : null;
+    if (needsV2) throw new OtterError('usage', needsV2.replace('this compose file', `${rel} at ${refLabel}`));
     throw new OtterError('usage', `invalid compose file ${rel} at ${refLabel}: ${firstLine(outputSummary(config))}`);
   }
   let parsed: Record<string, unknown>;
@@ -121,6 +127,11 @@ export async function prepareRelease(
   const oneshots = oneshotServices(parsed, raw?.['x-otterstack']);
   if (oneshots.errors.length > 0) throw new OtterError('usage', `${rel} at ${refLabel}: ${oneshots.errors[0]!}`);
 
+  const files = await ctx.git.trackedFiles(worktree, sha);
+  if (!files) throw new OtterError('internal', `could not list the files of ${refLabel} (git ls-tree failed)`);
+  const tracked = new TrackedPaths(files);
+  checkReleaseFiles(parsed, worktree, tracked, rel, refLabel);
+
   const built = buildOverride({
     config: parsed,
     project: project.name,
@@ -130,6 +141,8 @@ export async function prepareRelease(
     sharedDir: ctx.paths.projectShared(project.name),
     instanceId: ctx.instanceId,
     oneshots: oneshots.services,
+    tracked,
+    autoPersist: project.auto_persist === 1,
   });
   if (built.errors.length > 0) throw new OtterError('usage', built.errors[0]!);
   const warnings = [...built.warnings, ...riskWarnings(parsed, worktree)];
@@ -164,7 +177,35 @@ export async function prepareRelease(
     fs.rmSync(overrideFile, { force: true });
   }
   if (target.files.length === 1) target.files = [releaseFile];
-  return { target, services, pinnedVolumes: built.pinnedVolumes, externalVolumes: built.externalVolumes, warnings };
+  return { target, services, pinnedVolumes: built.pinnedVolumes, externalVolumes: built.externalVolumes, warnings, notes: built.notes };
+}
+
+/**
+ * What the resolved config mounts or reads from the checkout must be the checkout's: a bind source
+ * that is a symlink out of it would hand the container a host path, and a `configs`/`secrets` file
+ * that git does not track will not be there in a fresh worktree.
+ */
+function checkReleaseFiles(config: Record<string, unknown>, worktree: string, tracked: TrackedPaths, rel: string, refLabel: string): void {
+  for (const [service, def] of Object.entries((config.services ?? {}) as Record<string, { volumes?: unknown[] } | null>)) {
+    for (const entry of def?.volumes ?? []) {
+      const m = parseMount(entry);
+      if (!m || m.type !== 'bind' || !path.isAbsolute(m.source) || !isInside(m.source, worktree)) continue;
+      if (!staysInside(m.source, worktree)) {
+        throw new OtterError('usage', `service ${service} mounts ./${path.relative(worktree, m.source)}, which resolves outside the repository checkout (a symlink?) in ${rel} at ${refLabel}: refusing; mount the host path explicitly if that is meant`);
+      }
+    }
+  }
+  for (const top of ['configs', 'secrets'] as const) {
+    for (const [name, def] of Object.entries((config[top] ?? {}) as Record<string, { file?: unknown } | null>)) {
+      const file = typeof def?.file === 'string' ? def.file : null;
+      if (!file || !isInside(file, worktree)) continue;
+      const relFile = path.relative(worktree, file);
+      if (!staysInside(file, worktree)) throw new OtterError('usage', `${top.slice(0, -1)} ${name} reads ./${relFile}, which resolves outside the repository checkout in ${rel} at ${refLabel}: keep the file in the repository`);
+      if (tracked.kind(relFile) === 'absent') {
+        throw new OtterError('usage', `${top.slice(0, -1)} ${name} reads ./${relFile}, which is not in the release (not tracked in git) at ${refLabel}: commit it, or define it without a file`);
+      }
+    }
+  }
 }
 
 /**

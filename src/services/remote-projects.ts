@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DeployStrategy, Project } from '../db/schema.js';
+import type { Project } from '../db/schema.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
 import { OperationLogger } from './oplog.js';
 import { MANAGED_DIR_MODE } from './paths.js';
-import { insertProject } from './project-insert.js';
+import { insertProject, type ProjectFields } from './project-insert.js';
 import { explainGitFailure, type RemoteUrl } from './remote.js';
 
 /**
@@ -19,11 +19,11 @@ import { explainGitFailure, type RemoteUrl } from './remote.js';
 export async function addRemoteProject(
   ctx: ServiceContext,
   name: string,
-  composeFile: string | null,
-  persistent: string[],
-  strategy: DeployStrategy,
+  fields: ProjectFields,
   remote: RemoteUrl,
   onProgress?: ProgressListener,
+  /** Checks on the fresh clone before the project is recorded (throwing undoes the clone). */
+  beforeInsert: (clone: string) => Promise<void> = async () => {},
 ): Promise<Project> {
   const progress = new Progress(onProgress ? [onProgress] : []);
   const lock = lockProject(ctx, name, 'clone');
@@ -46,14 +46,13 @@ export async function addRemoteProject(
     fs.chmodSync(tmp, MANAGED_DIR_MODE);
     fs.renameSync(tmp, target);
     try {
+      await beforeInsert(target);
       const project = await insertProject(ctx, {
         name,
         repo_type: 'remote',
         repo_url: remote.sanitized,
         repo_path: target,
-        compose_file: composeFile,
-        strategy,
-        persistent_paths: JSON.stringify(persistent),
+        ...fields,
         last_fetch_at: Date.now(),
         last_fetch_result: 'ok (clone)',
       });

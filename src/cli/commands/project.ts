@@ -16,6 +16,8 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--compose-file <file>', 'compose file path inside the repository (default: auto-detect)')
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
     .option('--traefik-routing', 'blue-green deploys through a running Traefik (zero downtime)')
+    .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
+    .option('--force', 'with --persistent: accept a path that git tracks (it would stop following new releases)')
     .option('--password-stdin', 'read the password or token for an https:// URL from standard input (or set $OTTERSTACK_GIT_PASSWORD); the user comes from the URL')
     .option('--json', 'print JSON')
     .action((opts) =>
@@ -23,7 +25,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         const password = opts.passwordStdin ? await readPasswordFromStdin() : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
         const p = await addProject(
           ctx,
-          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password },
+          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password, autoPersist: opts.autoPersist, force: opts.force },
           opts.json ? undefined : progressPrinter(io.err),
         );
         if (opts.json) json(p);
@@ -37,6 +39,9 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--no-traefik-routing', 'recreate deploys (default)')
     .option('--compose-file <file>', "compose file inside the repository ('' = auto-detect)")
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
+    .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
+    .option('--no-auto-persist', 'such mounts are refused with the command to run (default)')
+    .option('--force', 'with --persistent: accept a path that git tracks (it would stop following new releases)')
     .option('--owner <uid:gid>', "with --persistent: owner of those folders, for a container that runs as that user (set now if they exist, else on creation)")
     .option('--notify <kind=target...>', 'add notification targets for this project (see notify add)')
     .option('--secret-env <NAME>', 'with --notify: env var holding the HMAC key / SMTP password')
@@ -52,6 +57,8 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
           persistentPaths: opts.persistent,
           followBranch: opts.followBranch === false ? null : opts.followBranch,
           owner: opts.owner,
+          autoPersist: opts.autoPersist,
+          force: opts.force,
         }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
         else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}`);
@@ -83,7 +90,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
             `source:        ${projectSource(p)}`,
             `compose file:  ${p.compose_file ?? '(auto)'}`,
             `strategy:      ${p.strategy}`,
-            `persistent:    ${persistentSummary(p.persistent_paths, p.persistent_owners) || '-'}`,
+            `persistent:    ${persistentSummary(p.persistent_paths, p.persistent_owners) || '-'}${p.auto_persist ? ' (+ auto-persist)' : ''}`,
             `worktrees:     ${d.worktreesDir}`,
             ...(d.clone
               ? [

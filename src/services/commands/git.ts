@@ -142,6 +142,12 @@ export class Git {
       });
   }
 
+  /** Every path tracked at `treeish` (files and symlinks), relative to the repository root; null if it cannot be read. */
+  async trackedFiles(repo: string, treeish: string): Promise<string[] | null> {
+    const res = await this.git(repo, ['ls-tree', '-r', '-z', '--name-only', '--end-of-options', treeish]);
+    return res.exitCode === 0 ? res.stdout.split('\0').filter(Boolean) : null;
+  }
+
   async commitSubject(repo: string, sha: string): Promise<string> {
     const res = await this.git(repo, ['log', '-1', '--format=%s', '--end-of-options', sha]);
     return res.exitCode === 0 ? res.stdout.trim() : '';
