@@ -121,7 +121,7 @@ export async function prepareRelease(
   }
   // From here on, the values of its secret-named variables are masked wherever they would appear.
   rememberSecretValues(secretValuesInConfig(parsed));
-  const services = Object.keys((parsed.services ?? {}) as object);
+  const services = activeServices(parsed, process.env.COMPOSE_PROFILES);
   if (services.length === 0) throw new OtterError('usage', `compose file at ${refLabel} defines no services: add at least one service`);
 
   const oneshots = oneshotServices(parsed, raw?.['x-otterstack']);
@@ -178,6 +178,18 @@ export async function prepareRelease(
   }
   if (target.files.length === 1) target.files = [releaseFile];
   return { target, services, pinnedVolumes: built.pinnedVolumes, externalVolumes: built.externalVolumes, warnings, notes: built.notes };
+}
+
+/**
+ * The services `up` starts: those without `profiles`, or with one of COMPOSE_PROFILES. Compose v2's
+ * `config` already leaves the others out; v1's lists them all, and waiting for a service that never
+ * starts would fail every deploy.
+ */
+export function activeServices(config: Record<string, unknown>, profilesEnv: string | undefined): string[] {
+  const enabled = new Set((profilesEnv ?? '').split(',').map((p) => p.trim()).filter(Boolean));
+  return Object.entries((config.services ?? {}) as Record<string, { profiles?: unknown } | null>)
+    .filter(([, def]) => !Array.isArray(def?.profiles) || def.profiles.length === 0 || def.profiles.some((p) => enabled.has(String(p))))
+    .map(([name]) => name);
 }
 
 /**
