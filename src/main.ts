@@ -49,6 +49,8 @@ async function main(): Promise<number> {
   const program = buildProgram({
     out: (t) => process.stdout.write(inert(redact(t)) + '\n'),
     err: (t) => process.stderr.write(inert(redact(t)) + '\n'),
+    // Asked for with --reveal: not masked; still inert on a terminal, exact into a pipe or file.
+    revealed: (t) => process.stdout.write((process.stdout.isTTY ? inert(t) : t) + '\n'),
     signal: abort.signal,
   });
   try {

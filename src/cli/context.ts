@@ -7,6 +7,8 @@ import { isSettingKey, parseSettingValue, type Settings } from '../services/sett
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** What the operator asked to see in clear (`--reveal`): not redacted. */
+  revealed: (text: string) => void;
   /** Aborted on SIGINT/SIGTERM so long-running commands stop cleanly. */
   signal: AbortSignal;
 }

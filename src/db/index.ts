@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { ConfigVersionQueries } from './config-versions.js';
 import { DeploymentQueries } from './deployments.js';
 import { NotificationQueries } from './notifications.js';
 import { OperationLogQueries } from './operation-logs.js';
@@ -11,6 +12,7 @@ export interface Store {
   deployments: DeploymentQueries;
   operationLogs: OperationLogQueries;
   notifications: NotificationQueries;
+  configVersions: ConfigVersionQueries;
 }
 
 export async function readMeta(db: Kysely<Database>, key: string): Promise<string | undefined> {
@@ -24,6 +26,7 @@ export function createStore(db: Kysely<Database>): Store {
     deployments: new DeploymentQueries(db),
     operationLogs: new OperationLogQueries(db),
     notifications: new NotificationQueries(db),
+    configVersions: new ConfigVersionQueries(db),
   };
 }
 

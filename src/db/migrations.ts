@@ -130,6 +130,24 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE projects ADD COLUMN auto_persist INTEGER NOT NULL DEFAULT 0`.execute(db);
     },
   },
+  {
+    version: 6,
+    name: 'project configuration versions',
+    async up(db) {
+      // Values are encrypted with <data-dir>/secret.key, which is never in this file.
+      await sql`CREATE TABLE config_versions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        sealed TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (project_id, version)
+      )`.execute(db);
+      await sql`ALTER TABLE deployments ADD COLUMN config_version INTEGER`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -57,6 +57,25 @@ export interface DeploymentsTable {
   previous_deployment_id: number | null;
   started_at: EpochMs;
   finished_at: EpochMs | null;
+  /** The project configuration version the release ran with (null: none, or before versions existed). */
+  config_version: number | null;
+}
+
+/**
+ * One version of a project's configuration (its variables): a full snapshot, encrypted
+ * (SecretBox), so a release can be rolled back to the code AND config it ran with.
+ */
+export interface ConfigVersionsTable {
+  id: Generated<number>;
+  project_id: number;
+  version: number;
+  /** Encrypted JSON of ProjectConfig. */
+  sealed: string;
+  /** sha256 of the snapshot's canonical JSON keyed with the instance: equal configs compare equal. */
+  digest: string;
+  /** What changed, by name only: `+API_TOKEN ~DATABASE_URL -OLD_FLAG`. */
+  changes: string;
+  created_at: EpochMs;
 }
 
 export type OperationKind = 'clone' | 'fetch' | 'deploy' | 'rollback' | 'prune' | 'remove' | 'cleanup';
@@ -112,7 +131,10 @@ export interface Database {
   operation_logs: OperationLogsTable;
   notification_targets: NotificationTargetsTable;
   notifications: NotificationsTable;
+  config_versions: ConfigVersionsTable;
 }
+
+export type ConfigVersion = Selectable<ConfigVersionsTable>;
 
 export type NotificationTarget = Selectable<NotificationTargetsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;

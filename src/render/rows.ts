@@ -46,8 +46,8 @@ export function containerTable(containers: ContainerInfo[], unicode = true): str
   return renderTable(containers, cols);
 }
 
-export function historyTable(rows: Deployment[]): string {
-  const cols: Column<Deployment>[] = [
+export function historyTable(rows: (Deployment & { configChange?: string | null })[]): string {
+  const cols: Column<Deployment & { configChange?: string | null }>[] = [
     { header: 'ID', value: (d) => String(d.id), align: 'right' },
     { header: 'SHA', value: (d) => shortSha(d.git_sha) },
     { header: 'REF', value: (d) => d.git_ref ?? '-', max: 30 },
@@ -57,6 +57,8 @@ export function historyTable(rows: Deployment[]): string {
     { header: 'DURATION', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
     { header: 'ERROR', value: (d) => d.error_message ?? '', max: 80 },
   ];
+  // Configuration changes, by name only, where a release ran with other variables than the one before.
+  if (rows.some((d) => d.configChange)) cols.splice(5, 0, { header: 'CONFIG', value: (d) => d.configChange ?? '', max: 60 });
   return renderTable(rows, cols);
 }
 

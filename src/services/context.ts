@@ -9,6 +9,7 @@ import { Git } from './commands/git.js';
 import { DataPaths, defaultDataDir } from './paths.js';
 import { SettingsStore, type Settings } from './settings.js';
 import { rememberSecretEnv } from './redact.js';
+import { SecretBox } from './secret-box.js';
 
 /** Everything a service needs, built once per process and shared by the TUI and the CLI. */
 export interface ServiceContext {
@@ -19,6 +20,8 @@ export interface ServiceContext {
   engine: DockerEngine;
   /** Why the data dir cannot be written (e.g. `EROFS`), or null: then only read commands work. */
   readOnly: string | null;
+  /** Encrypts and decrypts project configuration with <data-dir>/secret.key. */
+  secrets: SecretBox;
   /** This installation's id, labelled on every release it starts. */
   instanceId: string;
   /** Every release container of this installation, in one engine call. */
@@ -58,6 +61,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
   return {
     paths,
     readOnly,
+    secrets: new SecretBox(paths.secretKey),
     settings,
     store: createStore(db),
     git: new Git(run),

@@ -10,12 +10,13 @@ import { OperationLogger } from './oplog.js';
 import { requireProject } from './projects.js';
 import { checkCleanClone, fetchProject } from './remote-projects.js';
 import { redact } from './redact.js';
-import { composeProjectName, prepareRelease, removeGeneratedFiles, type PreparedRelease } from './release.js';
+import { composeProjectName, preflightConfig, prepareRelease, removeGeneratedFiles, type PreparedRelease } from './release.js';
 import { evaluateRelease } from './health.js';
 import { validateRef } from './validation.js';
 import { ReleaseRun } from './release-run.js';
 import { notify } from './notify/notifier.js';
 import { pruneLocked } from './prune.js';
+import { loadConfig, recordConfig, sameConfig, type LoadedConfig } from './project-env.js';
 
 export interface DeployRequest {
   project: string;
@@ -34,6 +35,10 @@ export interface DeployRequest {
 export interface ResolvedTarget {
   sha: string;
   ref: string;
+  /** The configuration version to run with (rollback: the target's); default the latest. */
+  configVersion?: number | null;
+  /** After success, make that configuration the project's current one again (rollback). */
+  restoreConfig?: boolean;
 }
 
 export type DeployOutcome = 'deployed' | 'unchanged' | 'dry_run';
@@ -96,10 +101,11 @@ export async function runLocked(
     const { sha, ref } = picked;
     const cp = composeProjectName(project.name, sha);
     const previous = (await ctx.store.deployments.active(project.id)) ?? null;
+    const config = await loadConfig(ctx, project, picked.configVersion ?? null);
 
-    if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started);
+    if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started, config);
 
-    if (previous?.git_sha === sha && (await isHealthy(ctx, previous))) {
+    if (previous?.git_sha === sha && (await sameConfig(ctx, project, previous.config_version, config.version)) && (await isHealthy(ctx, previous))) {
       progress.stage('done', `${ref} (${sha.slice(0, 7)}) is already the active, healthy release`);
       return result('unchanged', project, ref, sha, previous, previous, null, started, null);
     }
@@ -107,7 +113,9 @@ export async function runLocked(
     log = await OperationLogger.open(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: action });
     listeners.push(log.onProgress);
     log.line(`${action} ${project.name} ref=${ref} sha=${sha} pid=${process.pid}`);
-    const run = new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log);
+    await preflightConfig(ctx, project, sha, config);
+    if (config.version > 0) progress.stage('resolve', `with config v${config.version}`);
+    const run = new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log, config);
     let deployment: Deployment;
     try {
       deployment = await run.execute();
@@ -123,6 +131,7 @@ export async function runLocked(
       }).catch(() => undefined);
       throw e;
     }
+    if (picked.restoreConfig) await restoreConfig(ctx, project, config, progress);
     await notify(ctx, project.id, { event: `${action}_succeeded`, project: project.name, severity: 'info', message: `${action} of ${ref} (${sha.slice(0, 7)}) succeeded`, ref, sha }).catch(() => undefined);
     await autoPrune(ctx, project, progress);
     return result('deployed', project, ref, sha, deployment, previous, run.prepared, started, log.file);
@@ -190,6 +199,13 @@ async function resolveTarget(ctx: ServiceContext, project: Project, ref: string,
   return sha;
 }
 
+/** Rollback brings back the configuration too: it becomes the current one (a new version saying so). */
+async function restoreConfig(ctx: ServiceContext, project: Project, used: LoadedConfig, progress: Progress): Promise<void> {
+  const latest = await loadConfig(ctx, project);
+  const change = await recordConfig(ctx, project, latest, used.config);
+  if (change.changes) progress.stage('done', `configuration of v${used.version} restored as v${change.version}: ${change.changes}`);
+}
+
 async function isHealthy(ctx: ServiceContext, d: Deployment): Promise<boolean> {
   const containers = await ctx.engine.listContainers(d.compose_project);
   const services = [...new Set(containers.map((c) => c.service))];
@@ -197,14 +213,14 @@ async function isHealthy(ctx: ServiceContext, d: Deployment): Promise<boolean> {
 }
 
 /** Checks out the ref in a scratch worktree, validates it, and removes everything again. */
-async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: string, progress: Progress, started: number): Promise<DeployResult> {
+async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: string, progress: Progress, started: number, config: LoadedConfig): Promise<DeployResult> {
   const scratch = path.join(ctx.paths.projectWorktrees(project.name), `.dry-run-${crypto.randomUUID().slice(0, 8)}`);
   fs.mkdirSync(path.dirname(scratch), { recursive: true, mode: 0o750 });
   progress.stage('worktree', `checking out ${sha.slice(0, 7)} (dry run)`);
   try {
     await ctx.git.addWorktree(project.repo_path, scratch, sha);
     progress.stage('validate', 'validating compose file');
-    const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`);
+    const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`, null, config);
     for (const n of prepared.notes) progress.stage('validate', n);
     for (const w of prepared.warnings) progress.warning(w);
     progress.stage('done', `dry run: would start ${prepared.target.project} with services ${prepared.services.join(', ')}`);

@@ -32,6 +32,10 @@ export class DataPaths {
   get database(): string {
     return path.join(this.root, 'otterstack.db');
   }
+  /** Encrypts project configuration (SecretBox); never in the database. Back it up. */
+  get secretKey(): string {
+    return path.join(this.root, 'secret.key');
+  }
   get reposDir(): string {
     return path.join(this.root, 'repos');
   }

@@ -18,10 +18,13 @@ export function isSecretName(name: string): boolean {
  * Masks values of *_KEY/*_SECRET/*_PASSWORD/*_TOKEN in `NAME=value` and `NAME: value` forms. A name
  * inside compose interpolation (`${SECRET_TOKEN:?set it}`) is a reference, not a value: left alone.
  */
+/** Help text shows where a value goes (`KEY=…`, `TOKEN=VALUE`, `KEY=<value>`): not a value to mask. */
+const PLACEHOLDER = /^(?:…|\.\.\.|VALUE|<[^>]*>|\*+)$/;
+
 export function maskSecrets(text: string): string {
   return text.replace(
     /(?<!\$\{)\b([A-Za-z0-9_.-]*(?:KEY|SECRET|PASSWORD|TOKEN))(\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s,;"'}]+)/gi,
-    (match, name: string, sep: string) => (isSecretName(name) ? `${name}${sep}****` : match),
+    (match, name: string, sep: string, value: string) => (isSecretName(name) && !PLACEHOLDER.test(value) ? `${name}${sep}****` : match),
   );
 }
 

@@ -2,6 +2,7 @@ import type { Deployment, Project } from '../db/schema.js';
 import { mostUsefulLine } from './commands/exec.js';
 import type { ServiceContext } from './context.js';
 import type { DeployRequest } from './deploy.js';
+import { sameConfig, type LoadedConfig } from './project-env.js';
 import { OtterError, toOtterError } from './errors.js';
 import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
@@ -34,6 +35,7 @@ export class ReleaseRun {
     private readonly progress: Progress,
     private readonly req: Omit<DeployRequest, 'ref'>,
     private readonly log: OperationLogger,
+    private readonly config: LoadedConfig,
   ) {}
 
   private get worktree(): string {
@@ -57,6 +59,7 @@ export class ReleaseRun {
       pid: process.pid,
       previous_deployment_id: this.previous?.id ?? null,
       started_at: Date.now(),
+      config_version: this.config.version || null,
     });
     try {
       await this.chooseStrategy();
@@ -104,6 +107,9 @@ export class ReleaseRun {
     if (this.previous?.compose_project === this.cp) return null;
     const kept = await this.ctx.engine.listContainers(this.cp);
     if (kept.length === 0) return null;
+    // Kept containers carry the configuration they were created with; another one needs compose.
+    const keptRow = (await this.ctx.store.deployments.all(this.project.id)).find((d) => d.compose_project === this.cp && d.status !== 'failed' && d.status !== 'interrupted');
+    if (!(await sameConfig(this.ctx, this.project, keptRow?.config_version ?? null, this.config.version))) return null;
     this.preexisting = true;
     this.progress.stage('start', `starting the kept containers of ${this.cp}`);
     await this.startWithPortRetry('start', async () => {
@@ -133,7 +139,7 @@ export class ReleaseRun {
     await this.checkout();
     this.checkAbort();
     progress.stage('validate', 'validating compose file');
-    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null);
+    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null, this.config);
     for (const n of this.prepared.notes) progress.stage('validate', n);
     for (const w of this.prepared.warnings) progress.warning(w);
     this.checkAbort();

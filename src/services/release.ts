@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Deployment, Project } from '../db/schema.js';
-import type { ComposeTarget } from './commands/compose.js';
+import { composeEnvironment, type ComposeTarget } from './commands/compose.js';
 import { INSTANCE_LABEL, PROJECT_LABEL, type ContainerInfo } from './commands/engine.js';
 import type { ServiceContext } from './context.js';
 import { OtterError, firstLine } from './errors.js';
@@ -11,11 +11,16 @@ import { outputSummary } from './commands/exec.js';
 import { buildOverride, parseMount } from './override.js';
 import { TrackedPaths } from './tracked-paths.js';
 import { v2OnlySyntax } from './compose-syntax.js';
+import { requiredVariables } from './interpolation.js';
+import type { LoadedConfig, ProjectConfig } from './project-env.js';
 import { oneshotServices } from './oneshots.js';
 import { referencedFiles, riskWarnings } from './compose-risks.js';
 import { rememberSecretValues, secretValuesInConfig } from './redact.js';
 import { ensurePersistentDir, isInside, resolvesInside, writeGeneratedFile } from './paths.js';
 import { checkBlueGreen } from './traefik.js';
+
+/** A project without variables. */
+export const NO_CONFIG: LoadedConfig = { version: 0, config: { vars: {} } };
 
 export const COMPOSE_FILE_CANDIDATES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
@@ -82,13 +87,16 @@ export async function prepareRelease(
   worktree: string,
   refLabel: string,
   blueGreen: { priority: number } | null = null,
+  config: LoadedConfig = NO_CONFIG,
 ): Promise<PreparedRelease> {
   const compose = await ctx.compose();
   const composeFile = findComposeFile(worktree, project.compose_file, refLabel);
+  const vars = Object.fromEntries(Object.entries(config.config.vars).map(([k, v]) => [k, v.value]));
   const base: ComposeTarget = {
     project: composeProjectName(project.name, sha),
     files: [composeFile],
     projectDir: path.dirname(composeFile),
+    env: vars,
   };
   const rel = path.relative(worktree, composeFile);
   const { parse: parseYaml, stringify: stringifyYaml } = await import('./yaml.js');
@@ -107,15 +115,16 @@ export async function prepareRelease(
       throw new OtterError('usage', `${ref.what} (${ref.file}) in ${rel} at ${refLabel} resolves outside the repository checkout: refusing to let compose read it; keep the file in the repository`);
     }
   }
-  const config = await compose.config(base);
-  if (config.exitCode !== 0) {
-    const needsV2 = compose.cli.kind === 'v1' ? v2OnlySyntax(raw, `${config.stdout}\n${config.stderr}`) : null;
+  requireVariables(project, rawText, vars, fs.existsSync(dotEnv) ? fs.readFileSync(dotEnv, 'utf8') : '');
+  const rendered = await compose.config(base);
+  if (rendered.exitCode !== 0) {
+    const needsV2 = compose.cli.kind === 'v1' ? v2OnlySyntax(raw, `${rendered.stdout}\n${rendered.stderr}`) : null;
     if (needsV2) throw new OtterError('usage', needsV2.replace('this compose file', `${rel} at ${refLabel}`));
-    throw new OtterError('usage', `invalid compose file ${rel} at ${refLabel}: ${firstLine(outputSummary(config))}`);
+    throw new OtterError('usage', `invalid compose file ${rel} at ${refLabel}: ${firstLine(outputSummary(rendered))}`);
   }
   let parsed: Record<string, unknown>;
   try {
-    parsed = (parseYaml(config.stdout) ?? {}) as Record<string, unknown>;
+    parsed = (parseYaml(rendered.stdout) ?? {}) as Record<string, unknown>;
   } catch (err) {
     throw new OtterError('internal', `could not read compose config output: ${(err as Error).message}`);
   }
@@ -145,7 +154,7 @@ export async function prepareRelease(
     autoPersist: project.auto_persist === 1,
   });
   if (built.errors.length > 0) throw new OtterError('usage', built.errors[0]!);
-  const warnings = [...built.warnings, ...riskWarnings(parsed, worktree)];
+  const warnings = [...built.warnings, ...riskWarnings(parsed, worktree), ...injectConfig(built.override, parsed, config.config)];
   let releaseFile = composeFile;
   if (blueGreen) {
     const check = checkBlueGreen(parsed);
@@ -178,6 +187,58 @@ export async function prepareRelease(
   }
   if (target.files.length === 1) target.files = [releaseFile];
   return { target, services, pinnedVolumes: built.pinnedVolumes, externalVolumes: built.externalVolumes, warnings, notes: built.notes };
+}
+
+/**
+ * Variables scoped to services (`env set --service`) go into their container environment, and
+ * `--build` ones into build args, by name only (`- KEY`): compose takes each value from its own
+ * environment, so no value is ever written to the override file.
+ */
+function injectConfig(override: Record<string, unknown>, parsed: Record<string, unknown>, config: ProjectConfig): string[] {
+  const warnings: string[] = [];
+  const defined = (parsed.services ?? {}) as Record<string, { build?: unknown } | null>;
+  const services = ((override.services ??= {}) as Record<string, Record<string, unknown>>);
+  const add = (svc: string, key: 'environment' | 'args', name: string) => {
+    const entry = (services[svc] ??= {});
+    if (key === 'environment') ((entry.environment ??= []) as string[]).push(name);
+    else (((entry.build ??= {}) as Record<string, string[]>).args ??= []).push(name);
+  };
+  for (const [name, v] of Object.entries(config.vars).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const svc of v.services) {
+      if (svc in defined) add(svc, 'environment', name);
+      else warnings.push(`variable ${name} is set for service ${svc}, which this release does not define`);
+    }
+    if (v.build) for (const [svc, def] of Object.entries(defined)) if (def?.build) add(svc, 'args', name);
+  }
+  return warnings;
+}
+
+/** Fails (exit 2) naming every variable the compose file needs that neither the project's configuration, the checkout's .env nor compose's environment gives. */
+function requireVariables(project: Project, composeText: string, vars: Record<string, string>, dotEnvText: string): void {
+  const known = new Set([...Object.keys(vars), ...Object.keys(composeEnvironment(process.env))]);
+  for (const line of dotEnvText.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
+    if (m) known.add(m[1]!);
+  }
+  const missing = requiredVariables(composeText).filter((v) => !known.has(v));
+  if (missing.length > 0) {
+    throw new OtterError('usage', `missing configuration for ${project.name}: ${missing.join(', ')} — set them with: otterstack env set ${project.name} KEY=…`);
+  }
+}
+
+/**
+ * The same check before a deploy creates anything (row, worktree, containers): the compose file
+ * and its .env read straight from git at the release's commit. prepareRelease checks again.
+ */
+export async function preflightConfig(ctx: ServiceContext, project: Project, sha: string, config: LoadedConfig): Promise<void> {
+  const vars = Object.fromEntries(Object.entries(config.config.vars).map(([k, v]) => [k, v.value]));
+  for (const file of project.compose_file ? [project.compose_file] : COMPOSE_FILE_CANDIDATES) {
+    const text = await ctx.git.readFile(project.repo_path, sha, file);
+    if (text === null) continue;
+    const dotEnv = await ctx.git.readFile(project.repo_path, sha, path.posix.join(path.posix.dirname(file), '.env'));
+    requireVariables(project, text, vars, dotEnv ?? '');
+    return;
+  }
 }
 
 /**
@@ -347,7 +408,9 @@ export async function recreateRelease(ctx: ServiceContext, project: Project, d: 
   const worktree = ctx.paths.worktree(project.name, d.git_sha);
   await checkoutWorktree(ctx, project, d.git_sha);
   const label = `${d.git_ref ?? d.git_sha.slice(0, 7)} (${d.git_sha.slice(0, 7)})`;
-  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, project.strategy === 'blue-green' ? { priority: Date.now() } : null);
+  const { loadConfig } = await import('./project-env.js');
+  const config = await loadConfig(ctx, project, d.config_version);
+  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, project.strategy === 'blue-green' ? { priority: Date.now() } : null, config);
   await ensurePinnedVolumes(ctx, project, prepared);
   const compose = await ctx.compose();
   const res = await compose.up(prepared.target, { timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 });

@@ -7,6 +7,8 @@ import { validateShaPrefix } from './validation.js';
 export interface RollbackRequest extends Omit<DeployRequest, 'ref' | 'dryRun' | 'action'> {
   /** SHA or unique SHA prefix of an earlier release; default: the previous good release. */
   to?: string;
+  /** Keep today's configuration instead of restoring the target release's. */
+  currentConfig?: boolean;
 }
 
 /** Releases that were healthy once and can be brought back. */
@@ -23,7 +25,9 @@ export async function rollback(ctx: ServiceContext, req: RollbackRequest): Promi
     const active = (await ctx.store.deployments.active(project.id)) ?? null;
     const target = to ? await pickBySha(ctx, project.id, to) : await pickPrevious(ctx, project.id, active);
     progress.stage('resolve', `rolling back to ${target.git_ref ?? target.git_sha.slice(0, 7)} (${target.git_sha.slice(0, 7)}, deployment ${target.id})`);
-    return { sha: target.git_sha, ref: target.git_ref ?? target.git_sha };
+    // A release is code + config: by default both come back (docs/configuration.md).
+    if (req.currentConfig || !target.config_version) return { sha: target.git_sha, ref: target.git_ref ?? target.git_sha };
+    return { sha: target.git_sha, ref: target.git_ref ?? target.git_sha, configVersion: target.config_version, restoreConfig: true };
   });
 }
 

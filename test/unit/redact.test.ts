@@ -31,3 +31,10 @@ describe('redaction', () => {
   });
 });
 
+
+describe('placeholders in help text are not values', () => {
+  it('leaves KEY=…, TOKEN=VALUE and KEY=<value> readable, masks real values', () => {
+    expect(maskSecrets('otterstack env set web KEY=… or API_TOKEN=VALUE or SECRET_KEY=<value>')).toBe('otterstack env set web KEY=… or API_TOKEN=VALUE or SECRET_KEY=<value>');
+    expect(maskSecrets('API_TOKEN=abc123')).toBe('API_TOKEN=****');
+  });
+});

@@ -41,11 +41,12 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .command('rollback <project>')
     .description('bring back the previous good release (or --to an earlier one)')
     .option('--to <sha>', 'SHA or SHA prefix of an earlier release (see history)')
+    .option('--current-config', "keep today's configuration (default: the target release's comes back with its code)")
     .option('--timeout <duration>', 'how long to wait for containers to become healthy')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const res = await rollback(ctx, { project: name, to: opts.to, ...common(opts) });
+        const res = await rollback(ctx, { project: name, to: opts.to, currentConfig: opts.currentConfig, ...common(opts) });
         report(res, 'rolled back', opts.json);
       }),
     );

@@ -106,6 +106,21 @@ export interface ComposeTarget {
   /** Directory relative paths in the compose file resolve against. */
   projectDir: string;
   envFile?: string;
+  /** The project's configuration: compose's only variables besides a fixed, minimal environment. */
+  env?: Record<string, string>;
+}
+
+/**
+ * DESIGN (docs/configuration.md): compose sees the project's variables plus only what it needs to
+ * find the engine and run, so a deploy from the CLI, the TUI, rollback or `watch` renders the same
+ * file whoever starts it. The caller's other variables never reach interpolation.
+ */
+const PASSED_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'XDG_RUNTIME_DIR'];
+
+export function composeEnvironment(caller: NodeJS.ProcessEnv, vars: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(caller)) if (v !== undefined && (PASSED_THROUGH.includes(k) || k.startsWith('DOCKER_'))) env[k] = v;
+  return { ...env, ...vars };
 }
 
 /**
@@ -126,16 +141,16 @@ export class Compose {
     return [...out, ...args];
   }
 
-  private env(): NodeJS.ProcessEnv {
-    // Operator-level COMPOSE_* settings must not retarget our per-release project.
-    const env = { ...process.env };
+  private env(target: ComposeTarget): NodeJS.ProcessEnv {
+    const env = composeEnvironment(process.env, target.env);
+    // Not even the project's configuration may retarget our per-release project.
     delete env.COMPOSE_PROJECT_NAME;
     delete env.COMPOSE_FILE;
     return env;
   }
 
   exec(target: ComposeTarget, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.run(this.argv(target, args), { cwd: target.projectDir, env: this.env(), ...opts });
+    return this.run(this.argv(target, args), { cwd: target.projectDir, env: this.env(target), ...opts });
   }
 
   /** Resolved configuration (YAML), or the compose error. */

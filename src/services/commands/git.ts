@@ -148,6 +148,12 @@ export class Git {
     return res.exitCode === 0 ? res.stdout.split('\0').filter(Boolean) : null;
   }
 
+  /** A file's content at a commit, without a checkout; null when it is not there. */
+  async readFile(repo: string, sha: string, file: string): Promise<string | null> {
+    const res = await this.git(repo, ['cat-file', 'blob', `${sha}:${file}`]);
+    return res.exitCode === 0 ? res.stdout : null;
+  }
+
   async commitSubject(repo: string, sha: string): Promise<string> {
     const res = await this.git(repo, ['log', '-1', '--format=%s', '--end-of-options', sha]);
     return res.exitCode === 0 ? res.stdout.trim() : '';
