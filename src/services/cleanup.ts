@@ -100,13 +100,15 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
           ctx.store.deployments.setStatus(row.id, 'interrupted', 'interrupted: the deploying process died (reconciled by cleanup)'),
         );
       }
-      // Releases worth keeping: the active one and the successful older ones (rollback targets).
-      const keep = new Set(rows.filter((r) => r.status === 'active' || r.status === 'inactive' || r.status === 'rolled_back').map((r) => r.git_sha.slice(0, 7)));
+      // Releases worth keeping: the active one and the successful older ones (rollback targets);
+      // a worktree is kept while any kept release of its commit uses it.
+      const good = rows.filter((r) => r.status === 'active' || r.status === 'inactive' || r.status === 'rolled_back');
+      const keepRelease = new Set(good.map((r) => r.compose_project));
+      const keepCommit = new Set(good.map((r) => r.git_sha.slice(0, 7)));
       const activeCp = rows.find((r) => r.status === 'active')?.compose_project;
       const releases = new Set(containers.map((c) => c.composeProject).filter((cp) => parseComposeProjectName(cp)?.project === project.name));
       for (const cp of releases) {
-        const sha7 = parseComposeProjectName(cp)!.sha7;
-        if (!keep.has(sha7)) await act({ kind: 'remove_release', target: cp, reason: 'no successful deployment uses it' }, () => removeRelease(ctx, cp));
+        if (!keepRelease.has(cp)) await act({ kind: 'remove_release', target: cp, reason: 'no successful deployment uses it' }, () => removeRelease(ctx, cp));
         else if (cp !== activeCp && containers.some((c) => c.composeProject === cp && c.state === 'running')) {
           // A kept older release must be stopped: only the active release serves.
           await act({ kind: 'stop_release', target: cp, reason: 'only the active release should run' }, () => stopRelease(ctx, cp));
@@ -114,8 +116,8 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       }
       const dir = ctx.paths.projectWorktrees(project.name);
       for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-        const sha7 = releaseOfWorktreeEntry(entry);
-        if (sha7 && keep.has(sha7)) continue;
+        const of = releaseOfWorktreeEntry(entry);
+        if (of && (of.worktree ? keepCommit.has(of.sha7) : keepRelease.has(`otterstack-${project.name}-${of.key}`))) continue;
         const full = path.join(dir, entry);
         await act({ kind: 'remove_worktree', target: full, reason: 'no successful deployment uses it' }, async () => {
           if (fs.statSync(full).isDirectory()) await ctx.git.removeWorktree(project.repo_path, full);

@@ -10,7 +10,7 @@ import { OperationLogger } from './oplog.js';
 import { requireProject } from './projects.js';
 import { checkCleanClone, fetchProject } from './remote-projects.js';
 import { redact } from './redact.js';
-import { composeProjectName, preflightConfig, prepareRelease, removeGeneratedFiles, type PreparedRelease } from './release.js';
+import { composeProjectName, preflightConfig, prepareRelease, releaseKey, removeGeneratedFiles, type PreparedRelease } from './release.js';
 import { evaluateRelease } from './health.js';
 import { validateRef } from './validation.js';
 import { ReleaseRun } from './release-run.js';
@@ -99,15 +99,15 @@ export async function runLocked(
     const picked = await pickTarget(project, progress);
     if ('outcome' in picked) return picked;
     const { sha, ref } = picked;
-    const cp = composeProjectName(project.name, sha);
     const previous = (await ctx.store.deployments.active(project.id)) ?? null;
     const config = await loadConfig(ctx, project, picked.configVersion ?? null);
+    const cp = await chooseComposeProject(ctx, project, sha, config);
 
     if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started, config);
 
     if (previous?.git_sha === sha && (await sameConfig(ctx, project, previous.config_version, config.version)) && (await isHealthy(ctx, previous))) {
       progress.stage('done', `${ref} (${sha.slice(0, 7)}) is already the active, healthy release`);
-      return result('unchanged', project, ref, sha, previous, previous, null, started, null);
+      return result('unchanged', project, ref, sha, previous, previous, null, started, null, previous.compose_project);
     }
 
     log = await OperationLogger.open(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: action });
@@ -134,7 +134,7 @@ export async function runLocked(
     if (picked.restoreConfig) await restoreConfig(ctx, project, config, progress);
     await notify(ctx, project.id, { event: `${action}_succeeded`, project: project.name, severity: 'info', message: `${action} of ${ref} (${sha.slice(0, 7)}) succeeded`, ref, sha }).catch(() => undefined);
     await autoPrune(ctx, project, progress);
-    return result('deployed', project, ref, sha, deployment, previous, run.prepared, started, log.file);
+    return result('deployed', project, ref, sha, deployment, previous, run.prepared, started, log.file, cp);
   } catch (err) {
     const e = toOtterError(err);
     // Recording the failure must not replace it (a locked database would say only that).
@@ -166,13 +166,14 @@ function result(
   prepared: PreparedRelease | null,
   started: number,
   logFile: string | null,
+  composeProject: string = composeProjectName(project.name, sha),
 ): DeployResult {
   return {
     outcome,
     project: project.name,
     ref,
     sha,
-    composeProject: composeProjectName(project.name, sha),
+    composeProject,
     deployment,
     previous: previous && previous.id !== deployment?.id ? previous : null,
     services: prepared?.services ?? [],
@@ -199,6 +200,18 @@ async function resolveTarget(ctx: ServiceContext, project: Project, ref: string,
   return sha;
 }
 
+/**
+ * Which release this is: the release of this commit with the same configuration if one was good
+ * (redeploy, rollback), else the commit's plain name if free, else `-c<N>` for a config-only
+ * release, which then starts next to the serving one like any new release.
+ */
+async function chooseComposeProject(ctx: ServiceContext, project: Project, sha: string, config: LoadedConfig): Promise<string> {
+  const good = (await ctx.store.deployments.all(project.id)).filter((r) => r.git_sha === sha && ['active', 'inactive', 'rolled_back'].includes(r.status));
+  for (const r of good) if (await sameConfig(ctx, project, r.config_version, config.version)) return r.compose_project;
+  const plain = composeProjectName(project.name, sha);
+  return good.some((r) => r.compose_project === plain) ? composeProjectName(project.name, sha, config.version) : plain;
+}
+
 /** Rollback brings back the configuration too: it becomes the current one (a new version saying so). */
 async function restoreConfig(ctx: ServiceContext, project: Project, used: LoadedConfig, progress: Progress): Promise<void> {
   const latest = await loadConfig(ctx, project);
@@ -215,18 +228,20 @@ async function isHealthy(ctx: ServiceContext, d: Deployment): Promise<boolean> {
 /** Checks out the ref in a scratch worktree, validates it, and removes everything again. */
 async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: string, progress: Progress, started: number, config: LoadedConfig): Promise<DeployResult> {
   const scratch = path.join(ctx.paths.projectWorktrees(project.name), `.dry-run-${crypto.randomUUID().slice(0, 8)}`);
+  // Its own name, so its generated files never replace those of a release of the same commit.
+  const scratchCp = `${composeProjectName(project.name, sha)}-dry-run-${path.basename(scratch).slice(-8)}`;
   fs.mkdirSync(path.dirname(scratch), { recursive: true, mode: 0o750 });
   progress.stage('worktree', `checking out ${sha.slice(0, 7)} (dry run)`);
   try {
     await ctx.git.addWorktree(project.repo_path, scratch, sha);
     progress.stage('validate', 'validating compose file');
-    const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`, null, config);
+    const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`, null, config, scratchCp);
     for (const n of prepared.notes) progress.stage('validate', n);
     for (const w of prepared.warnings) progress.warning(w);
-    progress.stage('done', `dry run: would start ${prepared.target.project} with services ${prepared.services.join(', ')}`);
+    progress.stage('done', `dry run: would start ${composeProjectName(project.name, sha)} with services ${prepared.services.join(', ')}`);
     return result('dry_run', project, ref, sha, null, null, prepared, started, null);
   } finally {
-    removeGeneratedFiles(ctx, project.name, sha);
+    removeGeneratedFiles(ctx, project.name, releaseKey(scratchCp));
     await ctx.git.removeWorktree(project.repo_path, scratch);
   }
 }

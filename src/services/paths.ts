@@ -72,13 +72,13 @@ export class DataPaths {
   projectShared(project: string): string {
     return path.join(this.sharedDir, project);
   }
-  /** Generated compose override for one release; kept beside (not inside) the worktree. */
-  override(project: string, sha: string): string {
-    return path.join(this.worktreesDir, project, `${sha.slice(0, 7)}.otterstack.yaml`);
+  /** Generated compose override for one release (`key`: sha7, or sha7-c<N>); beside (not inside) the worktree. */
+  override(project: string, key: string): string {
+    return path.join(this.worktreesDir, project, `${key}.otterstack.yaml`);
   }
   /** Blue-green's rewritten copy of the release's compose file; beside the worktree, never inside it. */
-  releaseCompose(project: string, sha: string): string {
-    return path.join(this.worktreesDir, project, `${sha.slice(0, 7)}.release.yaml`);
+  releaseCompose(project: string, key: string): string {
+    return path.join(this.worktreesDir, project, `${key}.release.yaml`);
   }
 
   /** Creates the managed folders with 0750 (idempotent; fixes looser modes). */
@@ -90,11 +90,14 @@ export class DataPaths {
 }
 
 /**
- * The release (sha7) an entry of worktrees/<project>/ belongs to: its worktree folder or one of the
- * files generated for it (override, blue-green copy). null for anything else.
+ * What an entry of worktrees/<project>/ belongs to: a worktree folder (one per commit, shared by
+ * the releases of that commit) or a file generated for one release (override, blue-green copy,
+ * named by its release key: sha7, or sha7-c<N>). null for anything else.
  */
-export function releaseOfWorktreeEntry(entry: string): string | null {
-  return /^([0-9a-f]{7})(?:\.(?:otterstack|release)\.yaml)?$/.exec(entry)?.[1] ?? null;
+export function releaseOfWorktreeEntry(entry: string): { sha7: string; key: string; worktree: boolean } | null {
+  const m = /^(([0-9a-f]{7})(?:-c\d+)?)(\.(?:otterstack|release)\.yaml)?$/.exec(entry);
+  if (!m || (!m[3] && m[1] !== m[2])) return null;
+  return { sha7: m[2]!, key: m[1]!, worktree: !m[3] };
 }
 
 /**

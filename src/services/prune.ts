@@ -5,7 +5,7 @@ import type { ServiceContext } from './context.js';
 import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
-import { composeProjectName, parseComposeProjectName, removeRelease } from './release.js';
+import { parseComposeProjectName, removeRelease } from './release.js';
 import { OtterError } from './errors.js';
 import { withOperationLog } from './oplog.js';
 import { releaseOfWorktreeEntry } from './paths.js';
@@ -41,16 +41,18 @@ export async function prune(ctx: ServiceContext, name: string, keep: number | un
  */
 export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress): Promise<PruneResult> {
   const rows = await ctx.store.deployments.all(project.id);
+  // Kept: releases (compose projects); a commit's worktree stays while one of its releases does.
   const kept = new Set<string>();
   const active = rows.find((r) => r.status === 'active');
-  if (active) kept.add(active.git_sha.slice(0, 7));
+  if (active) kept.add(active.compose_project);
   for (const r of rows) {
     if (kept.size >= Math.max(1, keep)) break;
-    if (r.status === 'inactive' || r.status === 'rolled_back') kept.add(r.git_sha.slice(0, 7));
+    if (r.status === 'inactive' || r.status === 'rolled_back') kept.add(r.compose_project);
   }
+  const keptCommits = new Set(rows.filter((r) => kept.has(r.compose_project)).map((r) => r.git_sha.slice(0, 7)));
   const out: PruneResult = {
     project: project.name,
-    keptReleases: [...kept].map((s) => composeProjectName(project.name, s)),
+    keptReleases: [...kept],
     removedReleases: [],
     removedWorktrees: [],
     deletedHistoryRows: 0,
@@ -60,7 +62,7 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
   const onEngine = new Set((await ctx.ownContainers()).map((c) => c.composeProject));
   for (const cp of onEngine) {
     const parsed = parseComposeProjectName(cp);
-    if (parsed?.project !== project.name || kept.has(parsed.sha7)) continue;
+    if (parsed?.project !== project.name || kept.has(cp)) continue;
     progress.stage('prune', `removing release ${cp}`);
     await removeRelease(ctx, cp);
     out.removedReleases.push(cp);
@@ -68,10 +70,10 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
 
   const dir = ctx.paths.projectWorktrees(project.name);
   for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const sha7 = releaseOfWorktreeEntry(entry);
-    if (!sha7 || kept.has(sha7)) continue;
+    const of = releaseOfWorktreeEntry(entry);
+    if (!of || (of.worktree ? keptCommits.has(of.sha7) : kept.has(`otterstack-${project.name}-${of.key}`))) continue;
     const full = path.join(dir, entry);
-    if (entry.endsWith('.yaml')) fs.rmSync(full, { force: true });
+    if (!of.worktree) fs.rmSync(full, { force: true });
     else {
       progress.stage('prune', `removing worktree ${full}`);
       await ctx.git.removeWorktree(project.repo_path, full);
@@ -85,10 +87,9 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
   const anchors = new Set<number>();
   const anchored = new Set<string>();
   for (const r of rows) {
-    const sha7 = r.git_sha.slice(0, 7);
-    if (kept.has(sha7) && !anchored.has(sha7) && r.status !== 'failed' && r.status !== 'interrupted') {
+    if (kept.has(r.compose_project) && !anchored.has(r.compose_project) && r.status !== 'failed' && r.status !== 'interrupted') {
       anchors.add(r.id);
-      anchored.add(sha7);
+      anchored.add(r.compose_project);
     }
   }
   const doomed = rows.slice(limit).filter((r) => r.status !== 'deploying' && r.status !== 'active' && !anchors.has(r.id));

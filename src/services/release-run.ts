@@ -7,7 +7,7 @@ import { OtterError, toOtterError } from './errors.js';
 import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
-import { checkoutWorktree, ensurePinnedVolumes, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
+import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { findTraefik } from './traefik.js';
 import { writeAfterSwitch } from './state-retry.js';
 
@@ -139,7 +139,7 @@ export class ReleaseRun {
     await this.checkout();
     this.checkAbort();
     progress.stage('validate', 'validating compose file');
-    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null, this.config);
+    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null, this.config, this.cp);
     for (const n of this.prepared.notes) progress.stage('validate', n);
     for (const w of this.prepared.warnings) progress.warning(w);
     this.checkAbort();
@@ -211,7 +211,7 @@ export class ReleaseRun {
     } else if (!reusedActive) {
       progress.stage('cleanup', `removing release ${this.cp}`);
       await attempt('remove release', () => removeRelease(ctx, this.cp));
-      removeGeneratedFiles(ctx, project.name, this.sha);
+      removeGeneratedFiles(ctx, project.name, releaseKey(this.cp));
       if (this.createdWorktree) await attempt('remove worktree', () => ctx.git.removeWorktree(project.repo_path, this.worktree));
     }
     if (this.stoppedPrevious && this.previous) {

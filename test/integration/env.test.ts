@@ -22,7 +22,7 @@ function compose(port: number, tag: string): string {
   web:
     image: ${TEST_IMAGE}
     init: true
-    command: ["sh", "-c", "mkdir -p /www && echo ${tag}:$$GREETING > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    command: ["sh", "-c", "test $$GREETING != broken && mkdir -p /www && echo ${tag}:$$GREETING > /www/index.html && exec httpd -f -p 8080 -h /www"]
     environment:
       GREETING: "\${GREETING}"
       LEAK: "\${LEAK:-not-leaked}"
@@ -142,10 +142,21 @@ describe('project configuration (env)', () => {
     expect(await httpGet(port)).toBe(`v2:${GREETING_B}`);
   });
 
-  it('env set --deploy applies a change through the health-gated path', async () => {
+  it('env set --deploy applies a change as a new release of the same code; a bad value is caught and the old one keeps serving', async () => {
+    const before = activeCp();
     const res = await cli(['env', 'set', project, `GREETING=${GREETING_A}`, '--deploy'], { OTTERSTACK_STARTUP_GRACE_SECONDS: '1' });
     expect(res.code, res.stderr).toBe(0);
     expect(await httpGet(port)).toBe(`v2:${GREETING_A}`);
+    // Same commit, other configuration: its own compose project, next to (then instead of) the old one.
+    const applied = activeCp();
+    expect(applied).toMatch(new RegExp(`^${before}-c\\d+$`));
+
+    const bad = await cli(['env', 'set', project, 'GREETING=broken', '--deploy'], { OTTERSTACK_STARTUP_GRACE_SECONDS: '1', OTTERSTACK_HEALTH_TIMEOUT_SECONDS: '20' });
+    expect(bad.code).toBe(6);
+    expect(activeCp()).toBe(applied);
+    expect(await httpGet(port)).toBe(`v2:${GREETING_A}`);
+    expect(releasesOf(project)).not.toContainEqual(expect.stringMatching(new RegExp(`-c${Number(applied.split('-c').at(-1)) + 1}$`)));
+    expect((await cli(['env', 'set', project, `GREETING=${GREETING_A}`])).code).toBe(0);
   });
 
   it('the database alone reveals nothing: without secret.key, a clear error naming the file', async () => {

@@ -47,6 +47,13 @@ describe('confinement helpers', () => {
   });
 
   it('knows which release each entry of a worktrees folder belongs to', () => {
-    expect(['abc1234', 'abc1234.otterstack.yaml', 'abc1234.release.yaml', '.dry-run-x', 'abc1234.yaml'].map(releaseOfWorktreeEntry)).toEqual(['abc1234', 'abc1234', 'abc1234', null, null]);
+    expect(['abc1234', 'abc1234.otterstack.yaml', 'abc1234-c3.release.yaml', '.dry-run-x', 'abc1234.yaml', 'abc1234-c3'].map(releaseOfWorktreeEntry)).toEqual([
+      { sha7: 'abc1234', key: 'abc1234', worktree: true },
+      { sha7: 'abc1234', key: 'abc1234', worktree: false },
+      { sha7: 'abc1234', key: 'abc1234-c3', worktree: false },
+      null,
+      null,
+      null, // worktrees are per commit: a folder never carries a config suffix
+    ]);
   });
 });
