@@ -48,8 +48,8 @@ export function containerRows(containers: ContainerInfo[], unicode: boolean, ton
   return split(tableLines(containers, cols, tagSafe));
 }
 
-export function historyRows(rows: Deployment[], now: number, tone: ToneFn): PaneRows {
-  const cols: Column<Deployment>[] = [
+export function historyRows(rows: (Deployment & { configChange?: string | null })[], now: number, tone: ToneFn): PaneRows {
+  const cols: Column<Deployment & { configChange?: string | null }>[] = [
     { header: 'ID', value: (d) => String(d.id), align: 'right' },
     { header: 'SHA', value: (d) => shortSha(d.git_sha) },
     { header: 'REF', value: (d) => d.git_ref ?? '-', max: 18 },
@@ -59,6 +59,8 @@ export function historyRows(rows: Deployment[], now: number, tone: ToneFn): Pane
     { header: 'TOOK', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
     { header: 'ERROR', value: (d) => d.error_message ?? '', max: 60 },
   ];
+  // Configuration changes by name, where a release ran with other variables than the one before it.
+  if (rows.some((d) => d.configChange)) cols.splice(5, 0, { header: 'CONFIG', value: (d) => d.configChange ?? '', max: 40 });
   return split(tableLines(rows, cols, tagSafe));
 }
 

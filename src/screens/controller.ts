@@ -71,6 +71,8 @@ export class Controller {
         return this.deploy(sel.project.name);
       case 'rollback':
         return this.rollback(sel.project.name);
+      case 'env':
+        return this.env(sel.project.name);
       case 'prune':
         return this.prune(sel.project.name);
       case 'remove':
@@ -161,6 +163,45 @@ export class Controller {
     if (!(await this.dialogs.confirm(`Roll back ${project}`, [`Roll back to ${tagSafe(target.git_ref ?? '')} (${shortSha(target.git_sha)})?`]))) return;
     this.model.rollback(project, target.git_sha);
     this.say(`rolling back ${project}…`);
+  }
+
+  /** The Environment view: masked variables; set (value typed hidden), reveal one, unset; then offer to redeploy. */
+  private async env(project: string): Promise<void> {
+    const { vars, version } = await this.model.envList(project);
+    const width = Math.max(4, ...vars.map((v) => v.key.length));
+    const items = ['+ set a variable', ...vars.map((v) => `${v.key.padEnd(width)}  ${v.value}${v.services.length ? `  services: ${v.services.join(', ')}` : ''}`)];
+    const choice = await this.dialogs.pick(`Environment of ${project} (config v${version})`, items);
+    if (!choice || !('index' in choice)) return;
+    if (choice.index === 0) {
+      const key = await this.dialogs.ask(`Set a variable of ${project}`, 'Name:');
+      if (!key) return;
+      return this.setVariable(project, key);
+    }
+    const key = vars[choice.index - 1]!.key;
+    const act = await this.dialogs.pick(key, ['set a new value', 'reveal the value', 'unset']);
+    if (!act || !('index' in act)) return;
+    if (act.index === 0) return this.setVariable(project, key);
+    if (act.index === 1) {
+      const shown = (await this.model.envList(project, true)).vars.find((v) => v.key === key);
+      return this.dialogs.info(`${key} of ${project}`, [tagSafe(shown?.value ?? '')]);
+    }
+    if (!(await this.dialogs.confirm(`Unset ${key}`, [`Remove ${tagSafe(key)} from ${project}'s configuration?`]))) return;
+    await this.afterConfigChange(project, await this.model.envUnset(project, key));
+  }
+
+  private async setVariable(project: string, key: string): Promise<void> {
+    const value = await this.dialogs.ask(`Set ${key} of ${project}`, 'Value (typed hidden):', '', { secret: true });
+    if (value === null) return;
+    await this.afterConfigChange(project, await this.model.envSet(project, key, value));
+  }
+
+  private async afterConfigChange(project: string, change: { version: number; changes: string }): Promise<void> {
+    if (!change.changes) return this.say(`${project}: nothing changed`);
+    const lines = [`config v${change.version}: ${tagSafe(change.changes)}`, '', 'Redeploy the running release now to apply it?', 'It starts next to the current release, which keeps serving if it fails.'];
+    if (!(await this.dialogs.confirm(`Redeploy ${project}?`, lines))) return this.say(`config v${change.version} applies from the next deploy`);
+    if (this.refuseIfBusy(project)) return;
+    this.model.redeployConfig(project);
+    this.say(`redeploying ${project} with config v${change.version}…`);
   }
 
   private async prune(project: string): Promise<void> {

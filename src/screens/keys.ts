@@ -16,6 +16,7 @@ export type Action =
   | 'help'
   | 'refresh'
   | 'notifications'
+  | 'env'
   | 'quit';
 
 export interface KeyBinding {
@@ -39,6 +40,7 @@ export const KEYMAP: KeyBinding[] = [
   { keys: ['x'], action: 'remove', label: 'x', help: 'remove the project (type its name to confirm)' },
   { keys: ['l'], action: 'logs', label: 'l', help: 'container logs full screen (follow)' },
   { keys: ['/'], action: 'filter', label: '/', help: 'filter projects' },
+  { keys: ['e'], action: 'env', label: 'e', help: "environment: the project's variables (masked); set, reveal, unset, redeploy" },
   { keys: ['n'], action: 'notifications', label: 'n', help: 'last notifications and delivery failures' },
   { keys: ['?'], action: 'help', label: '?', help: 'this help' },
   { keys: ['C-r'], action: 'refresh', label: 'C-r', help: 'refresh now' },
@@ -52,5 +54,5 @@ export function helpLines(): string[] {
 
 /** Short hints for the status bar. */
 export function hintLine(): string {
-  return ['d deploy', 'r rollback', 'p prune', 'a add', 'x remove', 'l logs', '/ filter', '? help', 'q quit'].join('  ');
+  return ['d deploy', 'r rollback', 'e env', 'p prune', 'a add', 'x remove', 'l logs', '/ filter', '? help', 'q quit'].join('  ');
 }

@@ -122,6 +122,38 @@ describe('the TUI in a real terminal against the real engine', () => {
     expect(deployments(dataDir, web).at(-1)).toMatchObject({ git_ref: 'v1', status: 'active' });
   });
 
+  it('the Environment view sets a variable (typed hidden), offers the redeploy, and the new release turns healthy', async () => {
+    const value = `tui-secret-${suffix}-value`;
+    app.keys('e');
+    await app.waitForScreen(new RegExp(`Environment of ${web} \\(config v0\\)`), 'environment view');
+    app.keys('Enter');
+    await app.waitForScreen(/Name:/, 'name prompt');
+    app.type('TUI_SETTING');
+    app.keys('Enter');
+    await app.waitForScreen(/Value \(typed hidden\):/, 'value prompt');
+    app.type(value);
+    await app.waitForScreen(new RegExp(`\\*{${value.length}}`), 'value shown as stars');
+    expect(app.screen()).not.toContain(value);
+    app.keys('Enter');
+    const offer = await app.waitForScreen(new RegExp(`Redeploy ${web}\\?`), 'redeploy offer');
+    expect(offer).toMatch(/config v1: \+TUI_SETTING/);
+    app.keys('Enter');
+    const rows = await waitFor(() => {
+      const last = deployments(dataDir, web).at(-1);
+      return last?.status === 'active' && /-c1$/.test(last.compose_project) ? last : null;
+    }, 'config-only release active', 60_000);
+    expect(rows.git_ref).toBe('v1');
+    await app.waitForScreen(new RegExp(`${web}\\s+● healthy\\s+v1`), 'healthy again');
+    expect(await httpGet(port)).toBe('v1');
+    app.keys('e');
+    const masked = await app.waitForScreen(new RegExp(`Environment of ${web} \\(config v1\\)`), 'environment view again');
+    expect(masked).toMatch(/TUI_SETTING\s+\*\*\*\*ue/);
+    expect(masked).not.toContain(value);
+    app.keys('Escape');
+    // The history pane says the release ran with changed configuration, by name only.
+    await app.waitForScreen(/config v1: \+TUI_SETTING/, 'config change in the history pane');
+  });
+
   it('filters projects with /, and clears the filter with Esc', async () => {
     app.keys('/');
     await app.waitForScreen(/Show projects whose name or ref contains:/, 'filter prompt');

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
-import type { Deployment } from '../../db/schema.js';
 import type { ServiceContext } from '../../services/context.js';
 import { deploy } from '../../services/deploy.js';
 import { toOtterError } from '../../services/errors.js';
-import { getHistory } from '../../services/history.js';
+import { getHistory, type HistoryEntry } from '../../services/history.js';
 import { streamContainerLogs } from '../../services/logs.js';
 import { addProject, removeProject, type AddProjectRequest, type RemoveCleanup } from '../../services/projects.js';
 import { prune } from '../../services/prune.js';
 import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
+import { listVars, setVars, unsetVars } from '../../services/project-env.js';
+import { redeployWithConfig } from '../../services/config-deploy.js';
 import { rollback } from '../../services/rollback.js';
 import { getRecordedStatus, getStatus, type ProjectStatus } from '../../services/status.js';
 import type { OperationState } from './operations.js';
@@ -23,7 +24,7 @@ export class DashboardModel extends EventEmitter {
   statuses: ProjectStatus[] = [];
   filter = '';
   selectedName: string | null = null;
-  history: Deployment[] = [];
+  history: HistoryEntry[] = [];
   logs: string[] = [];
   operations = new Map<string, OperationState>();
   lastRefresh = 0;
@@ -188,6 +189,23 @@ export class DashboardModel extends EventEmitter {
 
   rollback(project: string, to?: string): OperationState {
     return this.run(project, 'rollback', `rollback${to ? ` to ${to.slice(0, 7)}` : ''}`, (op) => rollback(this.ctx, { project, to, signal: op.abort.signal, onProgress: this.onProgress(op) }));
+  }
+
+  /** The active release's code with the project's current configuration (after an env change). */
+  redeployConfig(project: string): OperationState {
+    return this.run(project, 'deploy', 'redeploy with new config', (op) => redeployWithConfig(this.ctx, { project, signal: op.abort.signal, onProgress: this.onProgress(op) }));
+  }
+
+  envList(project: string, reveal = false) {
+    return listVars(this.ctx, project, reveal);
+  }
+
+  envSet(project: string, key: string, value: string) {
+    return setVars(this.ctx, project, [[key, value]]);
+  }
+
+  envUnset(project: string, key: string) {
+    return unsetVars(this.ctx, project, [key]);
   }
 
   prune(project: string, keep?: number): OperationState {

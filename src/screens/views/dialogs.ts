@@ -36,10 +36,11 @@ export class DialogHost {
   }
 
   /** One-line text input. */
-  ask(title: string, prompt: string, initial = ''): Promise<string | null> {
+  /** One line of input; `secret` shows `*` for each character typed (a value never reaches the screen). */
+  ask(title: string, prompt: string, initial = '', opts: { secret?: boolean } = {}): Promise<string | null> {
     const box = this.frame(title, 7);
     blessed.box({ parent: box, top: 0, left: 1, right: 1, height: 1, content: prompt, tags: true });
-    const input = blessed.textbox({ parent: box, top: 2, left: 1, right: 1, height: 1, inputOnFocus: false, style: { bg: 'black', fg: 'white' } as never });
+    const input = blessed.textbox({ parent: box, top: 2, left: 1, right: 1, height: 1, inputOnFocus: false, censor: opts.secret ?? false, style: { bg: 'black', fg: 'white' } as never });
     blessed.box({ parent: box, top: 4, left: 1, right: 1, height: 1, content: 'Enter confirm   Esc cancel', style: { fg: 'gray' } as never });
     input.setValue(initial);
     this.screen.render();
