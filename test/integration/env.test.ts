@@ -174,6 +174,33 @@ describe('project configuration (env)', () => {
     expect(await httpGet(port)).toBe(`v2:${GREETING_A}`);
   });
 
+  it('--build variables become build args of build: services', async () => {
+    const name = `${project}-build`;
+    const built = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-repo-'));
+    git(built, ['init', '-q', '-b', 'main']);
+    fs.mkdirSync(path.join(built, 'app'));
+    fs.writeFileSync(path.join(built, 'app', 'Dockerfile'), `FROM ${TEST_IMAGE}\nARG BUILD_LABEL\nRUN echo "label=$BUILD_LABEL" > /label\n`);
+    fs.writeFileSync(path.join(built, 'compose.yaml'), `services:\n  app:\n    build: ./app\n    image: otterstack-test/${name}:latest\n    init: true\n    command: ["sleep", "600"]\n`);
+    git(built, ['add', '-A']);
+    git(built, ['commit', '-q', '-m', 'build']);
+    try {
+      expect((await cli(['project', 'add', '--name', name, '--repo', built])).code).toBe(0);
+      expect((await cli(['env', 'set', name, 'BUILD_LABEL=from-otterstack', '--build'])).code).toBe(0);
+      const res = await cli(['deploy', name, '--ref', 'main'], { OTTERSTACK_STARTUP_GRACE_SECONDS: '1' });
+      expect(res.code, res.stdout + res.stderr).toBe(0);
+      const cp = deployments(dataDir, name).at(-1)!.compose_project;
+      const id = docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${cp}`]).trim();
+      expect(docker(['exec', id, 'cat', '/label']).trim()).toBe('label=from-otterstack');
+    } finally {
+      purgeProject(name);
+      try {
+        docker(['image', 'rm', '-f', `otterstack-test/${name}:latest`]);
+      } catch {
+        /* not built */
+      }
+    }
+  });
+
   it('env import reads a dotenv file; a bad line is named', async () => {
     const file = path.join(os.tmpdir(), `otter-env-${crypto.randomBytes(3).toString('hex')}`);
     fs.writeFileSync(file, '# app\nexport MODE=production\nQUOTED="a b"\nMULTI="one\ntwo"\n');
