@@ -5,14 +5,7 @@ import { exportVars, importVars, listVars, setVars, unsetVars, type ConfigChange
 import { redeployWithConfig } from '../../services/config-deploy.js';
 import { progressPrinter } from '../progress-printer.js';
 import type { CliKit } from '../context.js';
-
-/** The whole of stdin, without one final newline. */
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new OtterError('usage', '--stdin reads a pipe: printf %s "$VALUE" | otterstack env set PROJECT KEY --stdin');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
+import { readSecretFromStdin } from '../stdin.js';
 
 function parsePairs(args: string[]): [string, string][] {
   return args.map((a) => {
@@ -46,7 +39,7 @@ export function registerEnvCommands(program: Command, { io, withContext, json }:
         let pairs: [string, string][];
         if (opts.stdin) {
           if (args.length !== 1 || args[0]!.includes('=')) throw new OtterError('usage', 'with --stdin give exactly one KEY (no =VALUE)');
-          pairs = [[args[0]!, await readStdin()]];
+          pairs = [[args[0]!, await readSecretFromStdin('--stdin', 'printf %s "$VALUE" | otterstack env set PROJECT KEY --stdin')]];
         } else pairs = parsePairs(args);
         await applied(await setVars(ctx, name, pairs, { services: opts.service, build: opts.build }), opts, ctx);
       }),
@@ -85,7 +78,7 @@ export function registerEnvCommands(program: Command, { io, withContext, json }:
       withContext(async (ctx) => {
         let text: string;
         try {
-          text = file === '-' ? await readStdin() : fs.readFileSync(file, 'utf8');
+          text = file === '-' ? await readSecretFromStdin("env import's '-'", 'otterstack env import PROJECT - < production.env') : fs.readFileSync(file, 'utf8');
         } catch (err) {
           if (err instanceof OtterError) throw err;
           throw new OtterError('not_found', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);

@@ -5,6 +5,7 @@ import { historyTable, projectListTable, projectSource } from '../../render/rows
 import { formatAge, shortSha } from '../../render/format.js';
 import { progressPrinter } from '../progress-printer.js';
 import type { CliKit } from '../context.js';
+import { readSecretFromStdin } from '../stdin.js';
 
 export function registerProjectCommands(program: Command, { io, withContext, json }: CliKit): void {
   const project = program.command('project').description('manage projects');
@@ -22,7 +23,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--json', 'print JSON')
     .action((opts) =>
       withContext(async (ctx) => {
-        const password = opts.passwordStdin ? await readPasswordFromStdin() : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
+        const password = opts.passwordStdin ? await readSecretFromStdin('--password-stdin', 'printf %s "$TOKEN" | otterstack project add ... --password-stdin') : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
         const p = await addProject(
           ctx,
           { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password, autoPersist: opts.autoPersist, force: opts.force },
@@ -125,13 +126,6 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     );
 }
 
-/** The whole of stdin, without its final newline (`echo "$TOKEN" |` and `printf %s "$TOKEN" |` both work). */
-async function readPasswordFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new OtterError('usage', '--password-stdin reads a pipe: printf %s "$TOKEN" | otterstack project add ... --password-stdin');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
 function persistentSummary(pathsJson: string, ownersJson: string): string {
   const owners = JSON.parse(ownersJson) as Record<string, string>;
