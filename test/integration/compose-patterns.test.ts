@@ -30,7 +30,7 @@ services:
     extends: { file: common.yaml, service: httpd }
     env_file: [app.env]
     ports: ["127.0.0.1:${port}:8080"]
-    volumes: ["./site:/www", "./data:/data"]
+    volumes: ["./site:/www", "./data:/data", "./nginx/default.conf:/etc/app/default.conf"]
     secrets: [api_key]
     configs: [{ source: motd, target: /etc/motd }]
     depends_on:
@@ -60,6 +60,7 @@ configs:
     'data/.gitkeep': '',
     'secrets/api_key.txt': 'k-123\n',
     'motd.txt': 'message of the day\n',
+    'nginx/default.conf': 'server { listen 8080; }\n',
   };
 }
 
@@ -106,6 +107,9 @@ describe('real-world compose patterns', () => {
     const exec = (cmd: string) => docker(['exec', container, 'sh', '-c', cmd]).trim();
     expect(exec('echo $GREETING')).toBe('hello-from-env-file');
     expect(exec('cat /run/secrets/api_key')).toBe('k-123');
+    // A tracked config file mounted writable, as public stacks do (no :ro): the release's own copy.
+    expect(exec('cat /etc/app/default.conf')).toBe('server { listen 8080; }');
+    expect(res.stdout).toMatch(/service web mounts \.\/nginx\/default\.conf from the release \(tracked in git\)/);
     // Compose v1 ignores `configs` outside swarm (it says so); v2 mounts the file.
     if (!v1) expect(exec('cat /etc/motd')).toBe('message of the day');
     // The init container ran to completion (exit 0) before web, into the persistent folder.
