@@ -38,6 +38,30 @@ function strayComposeProcesses(project: string): number[] {
   return pids;
 }
 
+/**
+ * `docker` CLI calls (start, stop, rm) on these containers still running. With the project lock
+ * held, they are the last calls of a dead process: SIGKILL does not reach its children.
+ */
+function strayEngineCalls(ids: Set<string>): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (path.basename(args[0] ?? '') === 'docker' && args.some((a) => ids.has(a))) pids.push(Number(entry));
+    } catch {
+      /* process gone */
+    }
+  }
+  return pids;
+}
+
+/** Waits (bounded) for processes to end on their own. */
+async function waitGone(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some((p) => isProcessAlive(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
 async function killAndWait(pids: number[]): Promise<void> {
   for (const pid of pids) {
     try {
@@ -75,7 +99,7 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
 
   const projects = name ? [await requireProject(ctx, name)] : await ctx.store.projects.all();
   const known = new Set(projects.map((p) => p.name));
-  const containers = await ctx.ownContainers();
+  let containers = await ctx.ownContainers();
 
   const busy: string[] = [];
   for (const project of projects) {
@@ -100,6 +124,17 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
           ctx.store.deployments.setStatus(row.id, 'interrupted', 'interrupted: the deploying process died (reconciled by cleanup)'),
         );
       }
+      // What was listed above may still be changing: a dead process's compose (killed above) or its
+      // last `docker start`/`stop`/`rm` (let finish: the engine completes it anyway) would otherwise
+      // undo this reconciliation, e.g. start a release that then holds the active one's ports.
+      const ids = new Set(containers.filter((c) => parseComposeProjectName(c.composeProject)?.project === project.name).map((c) => c.id));
+      const calls = dryRun ? [] : strayEngineCalls(ids);
+      if (calls.length) {
+        progress.stage('cleanup', `waiting for docker call(s) left running by a dead process: PID ${calls.join(', ')}`);
+        await waitGone(calls, 30_000);
+      }
+      const dead = rows.some((r) => r.status === 'deploying' && !(r.pid && isProcessAlive(r.pid)));
+      if (!dryRun && (calls.length || dead)) containers = await ctx.ownContainers();
       // Releases worth keeping: the active one and the successful older ones (rollback targets);
       // a worktree is kept while any kept release of its commit uses it.
       const good = rows.filter((r) => r.status === 'active' || r.status === 'inactive' || r.status === 'rolled_back');
