@@ -45,6 +45,10 @@ export class OperationLogQueries {
       .execute();
   }
 
+  running(projectId: number): Promise<OperationLog[]> {
+    return this.db.selectFrom('operation_logs').selectAll().where('project_id', '=', projectId).where('status', '=', 'running').execute();
+  }
+
   async deleteIds(ids: number[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
       await this.db.deleteFrom('operation_logs').where('id', 'in', ids.slice(i, i + 500)).execute();

@@ -10,7 +10,7 @@ import { parseComposeProjectName, recreateRelease, removeRelease, startRelease, 
 import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface CleanupAction {
-  kind: 'interrupt_row' | 'remove_release' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process';
+  kind: 'interrupt_row' | 'interrupt_log' | 'remove_release' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process';
   target: string;
   reason: string;
 }
@@ -93,7 +93,7 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
 
   // Stale locks first: a dead holder's lock must not block the reconciliation itself.
   for (const { file, holder } of staleLocks(ctx.paths.locksDir)) {
-    if (name && path.basename(file) !== `${name}.lock`) continue;
+    if (name && !path.basename(file).startsWith(`${name}.lock`)) continue;
     await act({ kind: 'remove_lock', target: path.basename(file), reason: holder ? `holder PID ${holder.pid} is gone` : 'unreadable' }, () => fs.rmSync(file, { force: true }));
   }
 
@@ -122,6 +122,12 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
         if (strays.length) await act({ kind: 'kill_process', target: strays.join(','), reason: `compose left running by dead deployment ${row.id}` }, () => killAndWait(strays));
         await act({ kind: 'interrupt_row', target: `deployment ${row.id}`, reason: `process ${row.pid ?? '?'} is gone` }, () =>
           ctx.store.deployments.setStatus(row.id, 'interrupted', 'interrupted: the deploying process died (reconciled by cleanup)'),
+        );
+      }
+      // With the project lock held, an operation log still `running` belongs to a process that died.
+      for (const log of await ctx.store.operationLogs.running(project.id)) {
+        await act({ kind: 'interrupt_log', target: `operation log ${log.id} (${log.operation})`, reason: 'its process is gone' }, () =>
+          ctx.store.operationLogs.finish(log.id, 'interrupted', 'interrupted: the process died (reconciled by cleanup)'),
         );
       }
       // What was listed above may still be changing: a dead process's compose (killed above) or its

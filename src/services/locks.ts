@@ -134,8 +134,9 @@ export function staleLocks(dir: string): { file: string; holder: LockHolder | nu
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.lock') || f.endsWith('.slot'))
+    // Besides locks: a taker's temp file, or a stale lock moved aside, left by a process killed mid-way.
+    .filter((f) => /\.(lock|slot)$/.test(f) || /\.(lock|slot)\.(.+\.tmp|stale\..+)$/.test(f))
     .map((f) => path.join(dir, f))
     .map((file) => ({ file, holder: readHolder(file) }))
-    .filter(({ holder }) => !holder || !isHolderAlive(holder));
+    .filter(({ file, holder }) => (holder ? !isHolderAlive(holder) : /\.(lock|slot)$/.test(file) || Date.now() - fs.statSync(file).mtimeMs > 5_000));
 }

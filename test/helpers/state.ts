@@ -32,3 +32,8 @@ export function lockFiles(dataDir: string): string[] {
   const dir = path.join(dataDir, 'locks');
   return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
 }
+
+/** Operation log rows still marked running (a process that died mid-operation leaves them). */
+export function runningOperationLogs(dataDir: string, project: string): { id: number; operation: string }[] {
+  return query(dataDir, "SELECT o.id, o.operation FROM operation_logs o JOIN projects p ON p.id = o.project_id WHERE p.name = ? AND o.status = 'running'", project);
+}

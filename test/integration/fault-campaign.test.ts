@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult, type RunningCli } from '../helpers/cli.js';
 import { docker, freePort, httpGet, purgeProject } from '../helpers/engine.js';
 import { createHealthyRepo, git, type FixtureRepo } from '../helpers/fixture-repo.js';
-import { deployments, lockFiles } from '../helpers/state.js';
+import { deployments, lockFiles, runningOperationLogs } from '../helpers/state.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -194,8 +194,9 @@ async function expectConsistent(context: string): Promise<string[]> {
     .filter((p) => path.basename(path.dirname(p)) === project && !good.has(path.basename(p)));
   expect(registered, `git worktrees of no kept release: ${summary}`).toEqual([]);
 
-  // A killed lock attempt may leave its temp file (<lock>.<token>.tmp); it locks nothing.
-  expect(lockFiles(dataDir).filter((f) => !f.endsWith('.tmp')), `locks: ${summary}`).toEqual([]);
+  // Also a killed lock attempt's temp file (<lock>.<token>.tmp): cleanup removes it once its holder is dead.
+  expect(lockFiles(dataDir), `locks: ${summary}`).toEqual([]);
+  expect(runningOperationLogs(dataDir, project), `operation logs still running: ${summary}`).toEqual([]);
   expect(docker(['exec', mine[0]!.id, 'cat', '/data/marker']), `volume marker: ${summary}`).toBe(marker);
   return orphanNetworks(good);
 }

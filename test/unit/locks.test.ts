@@ -19,6 +19,18 @@ describe('file locks', () => {
     expect(tryAcquire(file, 'x').ok).toBe(true);
   });
 
+  it("lists a dead taker's temp file and a lock moved aside as stale, never a live one's or a fresh unreadable one", () => {
+    const dir = tmp();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const holder = (pid: number) => JSON.stringify({ pid, procStart: null, host: os.hostname(), operation: 'deploy', acquiredAt: 0, token: 't' });
+    fs.writeFileSync(path.join(dir, 'p.lock.t1.tmp'), holder(dead));
+    fs.writeFileSync(path.join(dir, 'p.lock.stale.t2'), holder(dead));
+    fs.writeFileSync(path.join(dir, 'q.lock.t3.tmp'), holder(process.pid));
+    fs.writeFileSync(path.join(dir, 'r.lock.t4.tmp'), '');
+    fs.writeFileSync(path.join(dir, 'notes.tmp'), holder(dead));
+    expect(staleLocks(dir).map((s) => path.basename(s.file)).sort()).toEqual(['p.lock.stale.t2', 'p.lock.t1.tmp']);
+  });
+
   it('takes over a lock whose holder died', () => {
     const file = path.join(tmp(), 'p.lock');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
