@@ -158,3 +158,16 @@ export function ensureManagedDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: MANAGED_DIR_MODE });
   fs.chmodSync(dir, MANAGED_DIR_MODE);
 }
+
+/** Inside `root` after resolving symlinks; a path that does not exist yet is judged as written. */
+export function staysInside(file: string, root: string): boolean {
+  return fs.existsSync(file) || isLink(file) ? resolvesInside(file, root) : isInside(file, root);
+}
+
+export function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
