@@ -69,7 +69,8 @@ export async function preflightConfig(ctx: ServiceContext, project: Project, sha
 }
 
 /**
- * The services `up` starts: those without `profiles`, or with one of COMPOSE_PROFILES. Compose v2's
+ * The services `up` starts: those without `profiles`, or with one of COMPOSE_PROFILES (a project
+ * variable, like every other input of compose: `otterstack env set web COMPOSE_PROFILES=workers`). Compose v2's
  * `config` already leaves the others out; v1's lists them all, and waiting for a service that never
  * starts would fail every deploy.
  */

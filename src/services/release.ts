@@ -114,7 +114,7 @@ export async function prepareRelease(
   }
   // From here on, the values of its secret-named variables are masked wherever they would appear.
   rememberSecretValues(secretValuesInConfig(parsed));
-  const services = activeServices(parsed, process.env.COMPOSE_PROFILES);
+  const services = activeServices(parsed, vars.COMPOSE_PROFILES);
   if (services.length === 0) throw new OtterError('usage', `compose file at ${refLabel} defines no services: add at least one service`);
 
   const oneshots = oneshotServices(parsed, raw?.['x-otterstack']);

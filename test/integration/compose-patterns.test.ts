@@ -78,7 +78,7 @@ function makeRepo(files: Record<string, string>): string {
 
 describe('real-world compose patterns', () => {
   const suffix = crypto.randomBytes(3).toString('hex');
-  const names = { stack: `t-pat-stack-${suffix}`, data: `t-pat-data-${suffix}`, include: `t-pat-inc-${suffix}` };
+  const names = { stack: `t-pat-stack-${suffix}`, data: `t-pat-data-${suffix}`, include: `t-pat-inc-${suffix}`, profiles: `t-pat-prof-${suffix}` };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
   const cli = (args: string[]) => runCli(dataDir, args, { OTTERSTACK_STARTUP_GRACE_SECONDS: '1' });
   let port: number;
@@ -141,6 +141,18 @@ describe('real-world compose patterns', () => {
     const ok = await cli(['validate', names.data, '--ref', 'main']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`service app mounts ./uploads, which is not in the release: kept as persistent data in ${dataDir}/shared/${names.data}/uploads \\(--auto-persist\\)`));
+  });
+
+  it("profiles are enabled by the project's COMPOSE_PROFILES variable, never the caller's shell", async () => {
+    const prof = makeRepo({
+      'compose.yaml': `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: ["sleep", "60"]\n  extra:\n    image: ${TEST_IMAGE}\n    profiles: [extra]\n    command: ["sleep", "60"]\n`,
+    });
+    expect((await cli(['project', 'add', '--name', names.profiles, '--repo', prof])).code).toBe(0);
+    const plain = await runCli(dataDir, ['validate', names.profiles, '--ref', 'main'], { COMPOSE_PROFILES: 'extra' });
+    expect(plain.stdout).toMatch(/is valid: services app$/m);
+    expect((await cli(['env', 'set', names.profiles, 'COMPOSE_PROFILES=extra'])).code).toBe(0);
+    const enabled = await cli(['validate', names.profiles, '--ref', 'main']);
+    expect(enabled.stdout).toMatch(/is valid: services app, extra$/m);
   });
 
   it('include: works on Compose v2; Compose v1 says it needs v2', async () => {
