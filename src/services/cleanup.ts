@@ -10,7 +10,7 @@ import { parseComposeProjectName, recreateRelease, removeRelease, startRelease, 
 import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface CleanupAction {
-  kind: 'interrupt_row' | 'interrupt_log' | 'remove_release' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process';
+  kind: 'interrupt_row' | 'interrupt_log' | 'remove_release' | 'remove_network' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process';
   target: string;
   reason: string;
 }
@@ -164,6 +164,14 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
           if (fs.statSync(full).isDirectory()) await ctx.git.removeWorktree(project.repo_path, full);
           else fs.rmSync(full, { force: true });
         });
+      }
+      // A `compose up` killed after creating its network but before any container leaves the
+      // network alone. Removed only when no container at all (of any installation) uses that compose
+      // project: another installation's release of the same name is never touched.
+      const inUse = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject));
+      for (const net of await ctx.engine.composeNetworks()) {
+        if (parseComposeProjectName(net.composeProject)?.project !== project.name || keepRelease.has(net.composeProject) || inUse.has(net.composeProject)) continue;
+        await act({ kind: 'remove_network', target: net.composeProject, reason: 'left by a compose up that died before starting a container' }, () => ctx.engine.removeNetworks([net.id]));
       }
       const active = rows.find((r) => r.status === 'active');
       if (active) {

@@ -96,6 +96,24 @@ describe('cleanup', () => {
     expect((await runCli(dataDir, ['status', project, '--check'])).code).toBe(0);
   });
 
+  it("removes a network a killed compose up left without containers, never one a container uses", async () => {
+    const orphan = `otterstack-${project}-0badc0d`;
+    const used = `otterstack-${project}-0c0ffee`;
+    for (const cp of [orphan, used]) execFileSync('docker', ['network', 'create', '--label', `com.docker.compose.project=${cp}`, `${cp}_default`], { stdio: 'ignore' });
+    // A container of another installation (no instance label of ours) on the second network.
+    execFileSync('docker', ['run', '-d', '--name', `${used}-other`, '--label', `com.docker.compose.project=${used}`, '--network', `${used}_default`, 'otterstack/busybox:local', 'sleep', '300'], { stdio: 'ignore' });
+    try {
+      const res = await runJson<Cleanup>(dataDir, ['cleanup', project]);
+      expect(res.actions.filter((a) => a.kind === 'remove_network').map((a) => a.target)).toEqual([orphan]);
+      const left = execFileSync('docker', ['network', 'ls', '--format', '{{.Name}}'], { encoding: 'utf8' });
+      expect(left).not.toContain(`${orphan}_default`);
+      expect(left).toContain(`${used}_default`);
+    } finally {
+      spawnSync('docker', ['rm', '-f', `${used}-other`], { stdio: 'ignore' });
+      spawnSync('docker', ['network', 'rm', `${orphan}_default`, `${used}_default`], { stdio: 'ignore' });
+    }
+  });
+
   it('a busy project does not stop a global cleanup: everything else is reconciled, the busy one reported, exit 4', async () => {
     const busy = `t-busy-${suffix}`;
     expect((await runCli(dataDir, ['project', 'add', '--name', busy, '--repo', createFixtureRepo(await freePort()).dir])).code).toBe(0);

@@ -97,6 +97,17 @@ export class DockerEngine {
     return res.exitCode === 0 ? res.stdout.split('\n').filter(Boolean) : [];
   }
 
+  /** Every compose-made network, with the compose project it belongs to. */
+  async composeNetworks(): Promise<{ id: string; composeProject: string }[]> {
+    const res = await this.run(['docker', 'network', 'ls', '--no-trunc', '--filter', `label=${COMPOSE_PROJECT_LABEL}`, '--format', `{{.ID}}\t{{.Label "${COMPOSE_PROJECT_LABEL}"}}`]);
+    if (res.exitCode !== 0) return [];
+    return res.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'))
+      .map(([id, composeProject]) => ({ id: id!, composeProject: composeProject ?? '' }));
+  }
+
   async removeNetworks(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.checked(['docker', 'network', 'rm', ...ids], 'docker network rm');
