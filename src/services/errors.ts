@@ -43,12 +43,20 @@ export function toOtterError(err: unknown): OtterError {
  * A failure of the disk or the state database, said as a sentence with what to do (exit 5), or
  * null for anything else. SQLite reports these by message (both drivers), the file system by code.
  */
+/** SQLite's "another connection holds the lock" (SQLITE_BUSY), from either driver. */
+export function isDatabaseLocked(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return /database is locked|SQLITE_BUSY|database table is locked/i.test(message) || code.startsWith('SQLITE_BUSY');
+}
+
 export function storageProblem(err: unknown): string | null {
   const e = err as { code?: unknown; path?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const where = typeof e?.path === 'string' ? ` (${e.path})` : '';
   const message = typeof e?.message === 'string' ? e.message : '';
-  if (/database is locked|SQLITE_BUSY|database table is locked/i.test(message) || code.startsWith('SQLITE_BUSY')) {
+  if (isDatabaseLocked(err)) {
     return 'the state database is locked by another process (waited 10 s): let the other otterstack or sqlite3 session finish (see `fuser <data dir>/otterstack.db`), then retry';
   }
   if (code === 'ENOSPC' || code === 'SQLITE_FULL' || /database or disk is full|no space left/i.test(message)) {

@@ -147,11 +147,16 @@ export function ensurePersistentDir(dir: string, owner?: { uidGid: string; owned
 
 /** chown `dir` and its parents up to and including `top`. */
 function chownCreated(dir: string, top: string, uidGid: string): void {
-  const [uid, gid] = uidGid.split(':').map(Number) as [number, number];
   for (let d = dir; isInside(d, top); d = path.dirname(d)) {
-    fs.chownSync(d, uid, gid);
+    chownTo(d, uidGid);
     if (d === top) break;
   }
+}
+
+/** chown one path to a validated "uid:gid" (validation.ts validateOwner). */
+export function chownTo(file: string, uidGid: string): void {
+  const [uid, gid] = uidGid.split(':').map(Number) as [number, number];
+  fs.chownSync(file, uid, gid);
 }
 
 export function ensureManagedDir(dir: string): void {

@@ -29,6 +29,11 @@ export interface LoadedConfig {
 
 const EMPTY: LoadedConfig = { version: 0, config: { vars: {} } };
 
+/** NAME -> value, as compose receives them. */
+export function configValues(config: LoadedConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(config.config.vars).map(([k, v]) => [k, v.value]));
+}
+
 /** Values at least this long are masked wherever they appear; shorter ones only when their name says secret. */
 const MASK_MIN_LENGTH = 6;
 

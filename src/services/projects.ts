@@ -11,6 +11,7 @@ import { parseComposeProjectName, removeRelease } from './release.js';
 import { validateComposeFile, validateOwner, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
 import { addTarget } from './notify/manage.js';
 import { isRemoteUrl, parseRemoteUrl, withPassword } from './remote.js';
+import { chownTo } from './paths.js';
 import { addRemoteProject } from './remote-projects.js';
 import { insertProject, type ProjectFields } from './project-insert.js';
 import { TrackedPaths } from './tracked-paths.js';
@@ -114,8 +115,8 @@ export async function updateProject(
   const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
   if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
   if (req.autoPersist !== undefined) patch.auto_persist = req.autoPersist ? 1 : 0;
-  if (req.persistentPaths !== undefined) {
-    const paths = req.persistentPaths.map(validatePersistentPath);
+  const paths = req.persistentPaths?.map(validatePersistentPath);
+  if (paths !== undefined) {
     await refuseTrackedPersistent(ctx, project.repo_path, paths, req.force ?? false);
     const before = JSON.parse(project.persistent_owners) as Record<string, string>;
     // A path listed again keeps the owner it had unless a new one is given; a path dropped loses it.
@@ -127,7 +128,7 @@ export async function updateProject(
     throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --auto-persist, --notify or --follow-branch');
   }
   await ctx.store.projects.update(project.id, patch);
-  if (owner && req.persistentPaths) chownPersistentNow(ctx.paths.projectShared(project.name), req.persistentPaths.map(validatePersistentPath), owner);
+  if (owner && paths) chownPersistentNow(ctx.paths.projectShared(project.name), paths, owner);
   return (await ctx.store.projects.byName(name))!;
 }
 
@@ -136,10 +137,9 @@ export async function updateProject(
  * files already inside keep theirs, as `chown` without -R would). Missing ones get it on creation.
  */
 function chownPersistentNow(sharedRoot: string, paths: string[], owner: string): void {
-  const [uid, gid] = owner.split(':').map(Number) as [number, number];
   for (const p of paths) {
     const dir = path.join(sharedRoot, p);
-    if (fs.existsSync(dir)) fs.chownSync(dir, uid, gid);
+    if (fs.existsSync(dir)) chownTo(dir, owner);
   }
 }
 

@@ -7,7 +7,7 @@ import { OtterError } from './errors.js';
 import { requiredVariables } from './interpolation.js';
 import { parseMount } from './override.js';
 import { isInside, staysInside } from './paths.js';
-import type { LoadedConfig, ProjectConfig } from './project-env.js';
+import { configValues, type LoadedConfig, type ProjectConfig } from './project-env.js';
 import type { TrackedPaths } from './tracked-paths.js';
 
 /*
@@ -58,7 +58,7 @@ export function requireVariables(project: Project, composeText: string, vars: Re
  * and its .env read straight from git at the release's commit. prepareRelease checks again.
  */
 export async function preflightConfig(ctx: ServiceContext, project: Project, sha: string, config: LoadedConfig): Promise<void> {
-  const vars = Object.fromEntries(Object.entries(config.config.vars).map(([k, v]) => [k, v.value]));
+  const vars = configValues(config);
   for (const file of project.compose_file ? [project.compose_file] : COMPOSE_FILE_CANDIDATES) {
     const text = await ctx.git.readFile(project.repo_path, sha, file);
     if (text === null) continue;

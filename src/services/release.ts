@@ -11,21 +11,17 @@ import { outputSummary } from './commands/exec.js';
 import { buildOverride } from './override.js';
 import { TrackedPaths } from './tracked-paths.js';
 import { v2OnlySyntax } from './compose-syntax.js';
-import type { LoadedConfig } from './project-env.js';
+import { configValues, type LoadedConfig } from './project-env.js';
 import { oneshotServices } from './oneshots.js';
 import { referencedFiles, riskWarnings } from './compose-risks.js';
 import { rememberSecretValues, secretValuesInConfig } from './redact.js';
 import { ensurePersistentDir, isInside, isLink, staysInside, writeGeneratedFile } from './paths.js';
 import { findComposeFile } from './compose-file.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
-
 import { checkBlueGreen } from './traefik.js';
 
 export { COMPOSE_FILE_CANDIDATES, findComposeFile } from './compose-file.js';
 export { activeServices, preflightConfig } from './release-checks.js';
-
-/** A project without variables. */
-export const NO_CONFIG: LoadedConfig = { version: 0, config: { vars: {} } };
 
 /**
  * A release's compose project: `otterstack-<project>-<sha7>` for the first release of a commit;
@@ -36,9 +32,9 @@ export function composeProjectName(project: string, sha: string, configVersion?:
   return `otterstack-${project}-${sha.slice(0, 7)}${configVersion ? `-c${configVersion}` : ''}`;
 }
 
-/** The release's key (sha7, or sha7-c<N>): names its generated files. */
+/** The release's key (sha7, or sha7-c<N>): names its generated files. Any other name is its own key. */
 export function releaseKey(composeProject: string): string {
-  return /-([0-9a-f]{7}(?:-c\d+)?)$/.exec(composeProject)?.[1] ?? composeProject;
+  return parseComposeProjectName(composeProject)?.key ?? composeProject;
 }
 
 /** Inverse of composeProjectName for names the engine reports. */
@@ -69,13 +65,13 @@ export async function prepareRelease(
   sha: string,
   worktree: string,
   refLabel: string,
-  blueGreen: { priority: number } | null = null,
-  config: LoadedConfig = NO_CONFIG,
-  composeProject: string = composeProjectName(project.name, sha),
+  blueGreen: { priority: number } | null,
+  config: LoadedConfig,
+  composeProject: string,
 ): Promise<PreparedRelease> {
   const compose = await ctx.compose();
   const composeFile = findComposeFile(worktree, project.compose_file, refLabel);
-  const vars = Object.fromEntries(Object.entries(config.config.vars).map(([k, v]) => [k, v.value]));
+  const vars = configValues(config);
   const base: ComposeTarget = {
     project: composeProject,
     files: [composeFile],

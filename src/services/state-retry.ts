@@ -1,13 +1,8 @@
-import { OtterError, storageProblem } from './errors.js';
+import { OtterError, isDatabaseLocked, storageProblem } from './errors.js';
 import type { Progress } from './events.js';
 
 /** SQLite already waits `busy_timeout` (10 s) inside each attempt, so 12 attempts bound this at ~2 minutes. */
 const ATTEMPTS = 12;
-
-function isLocked(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : String(err);
-  return /database is locked|SQLITE_BUSY|database table is locked/i.test(message);
-}
 
 /**
  * DESIGN: once the new release serves and the old one is retired, undoing it because the state
@@ -20,7 +15,7 @@ export async function writeAfterSwitch<T>(what: string, progress: Progress, writ
     try {
       return await write();
     } catch (err) {
-      if (!isLocked(err)) throw err;
+      if (!isDatabaseLocked(err)) throw err;
       if (attempt >= ATTEMPTS) {
         throw new OtterError('environment', `${what}: the release is serving, but ${storageProblem(err)}; then run otterstack cleanup to reconcile the record`);
       }

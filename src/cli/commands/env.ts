@@ -5,6 +5,7 @@ import { exportVars, importVars, listVars, setVars, unsetVars, type ConfigChange
 import { redeployWithConfig } from '../../services/config-deploy.js';
 import { progressPrinter } from '../progress-printer.js';
 import type { CliKit } from '../context.js';
+import type { ServiceContext } from '../../services/context.js';
 import { readSecretFromStdin } from '../stdin.js';
 
 function parsePairs(args: string[]): [string, string][] {
@@ -15,9 +16,9 @@ function parsePairs(args: string[]): [string, string][] {
   });
 }
 
-export function registerEnvCommands(program: Command, { io, withContext, json }: CliKit): void {
+export function registerEnvCommands(program: Command, { io, withContext }: CliKit): void {
   const env = program.command('env').description("a project's configuration: variables for compose, encrypted at rest");
-  const applied = async (change: ConfigChange, opts: { deploy?: boolean }, ctx: Parameters<Parameters<CliKit['withContext']>[0]>[0]) => {
+  const applied = async (change: ConfigChange, opts: { deploy?: boolean }, ctx: ServiceContext) => {
     io.out(change.changes ? `${change.project}: config v${change.version}: ${change.changes}` : `${change.project}: nothing changed (config v${change.version})`);
     if (opts.deploy && change.changes) {
       const res = await redeployWithConfig(ctx, { project: change.project, signal: io.signal, onProgress: progressPrinter(io.out) });
@@ -97,5 +98,4 @@ export function registerEnvCommands(program: Command, { io, withContext, json }:
         io.revealed((await exportVars(ctx, name)).replace(/\n$/, ''));
       }),
     );
-  void json;
 }
