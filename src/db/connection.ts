@@ -20,7 +20,9 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
   fs.chmodSync(file, STATE_FILE_MODE);
   const sqlite = openSqlite(file);
   // Several otterstack processes (TUI, CI deploys) share the file; wait for a writer instead of failing.
-  sqlite.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;');
+  // busy_timeout comes first: switching a fresh file to WAL needs an exclusive lock, and without a
+  // timeout a second process opening it at the same moment fails at once.
+  sqlite.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrate(db);
   // WAL side files are created by SQLite with the umask; keep them private too.

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, Deployment, DeploymentStatus, NewDeployment } from './schema.js';
+import { writeTransaction } from './write-transaction.js';
 
 export class DeploymentQueries {
   constructor(private readonly db: Kysely<Database>) {}
@@ -52,7 +53,7 @@ export class DeploymentQueries {
     errorMessage: string | null = null,
     demoteTo: 'inactive' | 'rolled_back' = 'inactive',
   ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
       if (status === 'active') {
         const row = await trx.selectFrom('deployments').select('project_id').where('id', '=', id).executeTakeFirstOrThrow();
         await trx

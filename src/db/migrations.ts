@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
- * Migrations live in code, applied in order inside one transaction each; `schema_version`
+ * Migrations live in code, applied in order inside one write transaction; `schema_version`
  * records what ran. Append new entries, never edit old ones.
  */
 export interface Migration {
@@ -151,18 +152,26 @@ export const MIGRATIONS: Migration[] = [
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {
+  const latest = Math.max(...migrations.map((m) => m.version));
   await sql`CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   )`.execute(db);
-  const row = await sql<{ v: number | null }>`SELECT max(version) AS v FROM schema_version`.execute(db);
-  const current = row.rows[0]?.v ?? 0;
-  for (const m of migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
-    await db.transaction().execute(async (trx) => {
+  if ((await appliedVersion(db)) >= latest) return latest;
+  // Several processes may open a fresh (or older) state file at once: the first takes the write
+  // lock and migrates; the others wait for it, then find nothing left to apply.
+  await writeTransaction(db, async (trx) => {
+    const current = await appliedVersion(trx);
+    for (const m of migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
       await m.up(trx);
       await sql`INSERT INTO schema_version (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`.execute(trx);
-    });
-  }
-  return Math.max(current, ...migrations.map((m) => m.version));
+    }
+  });
+  return latest;
+}
+
+async function appliedVersion(db: Kysely<Database>): Promise<number> {
+  const row = await sql<{ v: number | null }>`SELECT max(version) AS v FROM schema_version`.execute(db);
+  return row.rows[0]?.v ?? 0;
 }

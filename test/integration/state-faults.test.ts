@@ -114,4 +114,17 @@ describe('state faults', () => {
     expect(await httpGet(port)).toBe('v2');
     expect(lockFiles(dataDir)).toEqual([]);
   });
+
+  it('many processes opening a fresh state file at once all succeed: one migrates, the others wait for it', async () => {
+    // A few rounds: whether processes collide depends on start-up timing (it failed 1 round in 2 before the fix).
+    for (let round = 0; round < 4; round++) {
+      const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
+      const names = Array.from({ length: 12 }, (_, i) => `${project}-first-${i}`);
+      const results = await Promise.all(names.map((name) => runCli(fresh, ['project', 'add', '--name', name, '--repo', repo.dir])));
+      for (const res of results) expect(res.code, res.stderr).toBe(0);
+      const listed = await runCli(fresh, ['project', 'list', '--json']);
+      expect((JSON.parse(listed.stdout) as { name: string }[]).map((p) => p.name).sort()).toEqual([...names].sort());
+      fs.rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });
