@@ -72,6 +72,10 @@ export class DeploymentQueries {
     });
   }
 
+  async setNotes(id: number, notes: string | null): Promise<void> {
+    await this.db.updateTable('deployments').set({ notes }).where('id', '=', id).execute();
+  }
+
   async setStatus(id: number, status: DeploymentStatus, errorMessage?: string): Promise<void> {
     await this.db
       .updateTable('deployments')

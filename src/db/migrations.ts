@@ -149,6 +149,17 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE deployments ADD COLUMN config_version INTEGER`.execute(db);
     },
   },
+  {
+    version: 7,
+    name: 'shared services and release notes',
+    async up(db) {
+      // Services run once per project outside releases (`project set --shared`); the compose file's
+      // x-otterstack.shared wins when it says anything.
+      await sql`ALTER TABLE projects ADD COLUMN shared_services TEXT NOT NULL DEFAULT '[]'`.execute(db);
+      // What happened beside the release itself, for history: shared services replaced, hooks skipped or failed.
+      await sql`ALTER TABLE deployments ADD COLUMN notes TEXT`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

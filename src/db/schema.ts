@@ -25,6 +25,8 @@ export interface ProjectsTable {
   persistent_owners: string;
   /** 1: writable bind mounts of paths not in the release are mapped to persistent folders automatically. */
   auto_persist: number;
+  /** JSON array of services run once per project outside releases (x-otterstack.shared wins). */
+  shared_services: Generated<string>;
   status: ProjectStatus;
   status_message: string | null;
   last_fetch_at: EpochMs | null;
@@ -59,6 +61,8 @@ export interface DeploymentsTable {
   finished_at: EpochMs | null;
   /** The project configuration version the release ran with (null: none, or before versions existed). */
   config_version: number | null;
+  /** Beside the release itself, for history: "shared db replaced; post_deploy failed: …" (null: nothing). */
+  notes: Generated<string | null>;
 }
 
 /**

@@ -34,6 +34,11 @@ export function statusTable(statuses: ProjectStatus[], now: number, unicode = tr
   return renderTable(statuses, cols);
 }
 
+/** The release's containers, then the project's shared services as their own rows ("db (shared)"). */
+export function containersWithShared(s: Pick<ProjectStatus, 'containers' | 'shared'>): ContainerInfo[] {
+  return [...s.containers, ...(s.shared ?? []).map((c) => ({ ...c, service: `${c.service} (shared)` }))];
+}
+
 export function containerTable(containers: ContainerInfo[], unicode = true): string {
   const cols: Column<ContainerInfo>[] = [
     { header: 'SERVICE', value: (c) => c.service },
@@ -59,6 +64,8 @@ export function historyTable(rows: (Deployment & { configChange?: string | null 
   ];
   // Configuration changes, by name only, where a release ran with other variables than the one before.
   if (rows.some((d) => d.configChange)) cols.splice(5, 0, { header: 'CONFIG', value: (d) => d.configChange ?? '', max: 60 });
+  // Shared services changed, hooks skipped or failed: beside the release, never hidden in ERROR.
+  if (rows.some((d) => d.notes)) cols.push({ header: 'NOTES', value: (d) => d.notes ?? '', max: 80 });
   return renderTable(rows, cols);
 }
 

@@ -61,6 +61,7 @@ export function historyRows(rows: (Deployment & { configChange?: string | null }
   ];
   // Configuration changes by name, where a release ran with other variables than the one before it.
   if (rows.some((d) => d.configChange)) cols.splice(5, 0, { header: 'CONFIG', value: (d) => d.configChange ?? '', max: 40 });
+  if (rows.some((d) => d.notes)) cols.push({ header: 'NOTES', value: (d) => d.notes ?? '', max: 50 });
   return split(tableLines(rows, cols, tagSafe));
 }
 
@@ -96,6 +97,8 @@ export function progressLines(events: ProgressEvent[], startedAt: number, now: n
     const t = formatDuration(e.at - startedAt).padStart(6);
     if (e.type === 'stage') lines.push(`${t}  ${e.stage.padEnd(8)} ${tagSafe(e.message)}`);
     else if (e.type === 'warning') lines.push(`${t}  ${tone('warn', 'warning')}  ${tagSafe(e.message)}`);
+    // A hook's output, live (compose's own chatter stays in the operation log).
+    else if (e.type === 'output' && e.source === 'hook') lines.push(`${t}  ${''.padEnd(8)} ${tagSafe(e.text)}`);
     else if (e.type === 'container') {
       const state = e.health === 'none' ? e.state : `${e.state}/${e.health}`;
       containers.set(e.service, tone(toneOf(e.health === 'none' ? e.state : e.health), tagSafe(state)));

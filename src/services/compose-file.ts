@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OtterError } from './errors.js';
 import { isLink, resolvesInside } from './paths.js';
+import type { Project } from '../db/schema.js';
+import type { ServiceContext } from './context.js';
 
 export const COMPOSE_FILE_CANDIDATES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
@@ -21,4 +23,24 @@ export function findComposeFile(worktree: string, configured: string | null, ref
     throw new OtterError('usage', `compose file ${name} at ${refLabel} resolves outside the repository checkout (a symlink?): refusing to read it; commit the file itself`);
   }
   return file;
+}
+
+/**
+ * The service names of the project's compose file at the repository's HEAD, read from git (no
+ * checkout), for checking names an operator gives (`project set --shared`); null when unreadable.
+ * Only the file itself: services that `include:` or `extends:` bring in are checked at deploy.
+ */
+export async function serviceNamesAtHead(ctx: ServiceContext, project: Project): Promise<string[] | null> {
+  const { parse } = await import('./yaml.js');
+  for (const file of project.compose_file ? [project.compose_file] : COMPOSE_FILE_CANDIDATES) {
+    const text = await ctx.git.readFile(project.repo_path, 'HEAD', file);
+    if (text === null) continue;
+    try {
+      const services = (parse(text) as { services?: unknown } | null)?.services;
+      return services && typeof services === 'object' ? Object.keys(services) : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }

@@ -29,6 +29,12 @@ export interface DeployRequest {
   onProgress?: ProgressListener;
   /** Deploy even when the managed clone has local edits. */
   force?: boolean;
+  /** Emergencies: run no release hooks (recorded in history). */
+  skipHooks?: boolean;
+  /** Rollback: run the target's hooks too (by default a rollback runs none). */
+  runHooks?: boolean;
+  /** Refuse instead of replacing a shared service whose definition changed. */
+  noSharedUpdate?: boolean;
 }
 
 /** What rollback hands to the shared path: the release to bring back, already chosen. */

@@ -8,6 +8,8 @@ export type Stage =
   | 'resolve'
   | 'worktree'
   | 'validate'
+  | 'shared'
+  | 'hook'
   | 'start'
   | 'health'
   | 'retire'
@@ -19,7 +21,7 @@ export type Stage =
 export type ProgressEvent =
   | { type: 'stage'; stage: Stage; message: string; at: number }
   | { type: 'container'; service: string; container: string; state: string; health: ContainerHealth; at: number }
-  | { type: 'output'; text: string; at: number }
+  | { type: 'output'; text: string; at: number; /** 'hook': a release hook's own output (the TUI shows it live) */ source?: 'hook' }
   | { type: 'warning'; message: string; at: number };
 
 export type ProgressListener = (event: ProgressEvent) => void;
@@ -46,8 +48,8 @@ export class Progress {
   container(service: string, container: string, state: string, health: ContainerHealth): void {
     this.emit({ type: 'container', service, container, state, health, at: Date.now() });
   }
-  output(text: string): void {
-    this.emit({ type: 'output', text: redact(text), at: Date.now() });
+  output(text: string, source?: 'hook'): void {
+    this.emit({ type: 'output', text: redact(text), at: Date.now(), ...(source ? { source } : {}) });
   }
   warning(message: string): void {
     this.emit({ type: 'warning', message: redact(message), at: Date.now() });

@@ -93,6 +93,8 @@ export interface UpdateProjectRequest {
   autoPersist?: boolean;
   /** Accept a tracked path as persistent. */
   force?: boolean;
+  /** Services run once per project outside releases ([] = none); x-otterstack.shared wins. */
+  sharedServices?: string[];
 }
 
 /** `project set`: changes apply from the next deploy on. */
@@ -115,6 +117,7 @@ export async function updateProject(
   const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
   if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
   if (req.autoPersist !== undefined) patch.auto_persist = req.autoPersist ? 1 : 0;
+  if (req.sharedServices !== undefined) patch.shared_services = JSON.stringify(await validateSharedServices(ctx, project, req.sharedServices));
   const paths = req.persistentPaths?.map(validatePersistentPath);
   if (paths !== undefined) {
     await refuseTrackedPersistent(ctx, project.repo_path, paths, req.force ?? false);
@@ -125,11 +128,29 @@ export async function updateProject(
     patch.persistent_owners = JSON.stringify(owners);
   }
   if (Object.keys(patch).length === 0 && !targets.notify?.length) {
-    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --auto-persist, --notify or --follow-branch');
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --auto-persist, --shared, --notify or --follow-branch');
   }
   await ctx.store.projects.update(project.id, patch);
   if (owner && paths) chownPersistentNow(ctx.paths.projectShared(project.name), paths, owner);
   return (await ctx.store.projects.byName(name))!;
+}
+
+/**
+ * Shared service names: well-formed, and services of the compose file at the repository's HEAD
+ * when it can be read (each deploy checks them against its own commit again).
+ */
+async function validateSharedServices(ctx: ServiceContext, project: Project, names: string[]): Promise<string[]> {
+  const list = [...new Set(names.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean))];
+  const bad = list.find((n) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(n));
+  if (bad !== undefined) throw new OtterError('usage', `--shared: ${JSON.stringify(bad)} is not a compose service name: give names such as db,redis ('' for none)`);
+  if (list.length === 0) return list;
+  const { serviceNamesAtHead } = await import('./compose-file.js');
+  const known = await serviceNamesAtHead(ctx, project);
+  const missing = known ? list.filter((n) => !known.includes(n)) : [];
+  if (known && missing.length > 0) {
+    throw new OtterError('usage', `--shared: ${missing.join(', ')} ${missing.length > 1 ? 'are not services' : 'is not a service'} of the compose file at HEAD (services: ${known.join(', ')}): give existing service names`);
+  }
+  return list;
 }
 
 /**
@@ -222,6 +243,13 @@ async function removeLocked(ctx: ServiceContext, project: Project, cleanup: Remo
       await removeRelease(ctx, cp);
       out.removedReleases.push(cp);
     }
+    const { removeSharedServices } = await import('./shared-services.js');
+    const { sharedComposeProject } = await import('./shared-names.js');
+    if ((await ctx.engine.listContainers(sharedComposeProject(project.name))).length > 0) {
+      progress.stage('cleanup', `removing shared services ${sharedComposeProject(project.name)}`);
+      out.removedReleases.push(sharedComposeProject(project.name));
+    }
+    await removeSharedServices(ctx, project.name);
     const history = await ctx.store.deployments.all(project.id);
     for (const wt of new Set(history.map((d) => d.worktree_path))) {
       if (fs.existsSync(wt)) {

@@ -10,6 +10,8 @@ import { redact } from './redact.js';
 import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { findTraefik } from './traefik.js';
 import { writeAfterSwitch } from './state-retry.js';
+import { runHook } from './hooks.js';
+import { ensureSharedServices, sharedNote } from './shared-services.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
 
@@ -23,6 +25,10 @@ export class ReleaseRun {
   private preexisting = false;
   /** Blue-green (Traefik running and the project opted in) rather than recreate. */
   private blueGreen = false;
+  /** Stateful containers of the previous release stopped before this one started its copies. */
+  private stoppedStateful: string[] = [];
+  /** For history: shared services changed, hooks skipped or failed. */
+  private readonly notes: string[] = [];
   private readonly priority = Date.now();
 
   constructor(
@@ -74,7 +80,51 @@ export class ReleaseRun {
       await this.undo(e);
       throw e;
     }
-    return this.recordSwitch(this.deployment);
+    const recorded = await this.recordSwitch(this.deployment);
+    await this.postDeploy(recorded);
+    return (await ctx.store.deployments.byId(recorded.id)) ?? recorded;
+  }
+
+  /** Whether this run runs the release's hooks; says why not when it does not. */
+  private hooksWanted(): boolean {
+    const hooks = this.prepared?.hooks ?? {};
+    if (Object.keys(hooks).length === 0) return false;
+    if (this.req.skipHooks) {
+      this.progress.warning(`--skip-hooks: not running ${Object.keys(hooks).join(', ')}`);
+      if (!this.notes.includes('hooks skipped (--skip-hooks)')) this.notes.push('hooks skipped (--skip-hooks)');
+      return false;
+    }
+    if (this.req.action === 'rollback' && !this.req.runHooks) {
+      this.progress.stage('hook', `a rollback runs no hooks (not running ${Object.keys(hooks).join(', ')}): pass --run-hooks to run them`);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * post_deploy runs after the switch: the release already serves, so a failure is reported (a
+   * warning, a notification, a note in history) and never undoes the deploy.
+   */
+  private async postDeploy(deployment: Deployment): Promise<void> {
+    const hook = this.prepared?.hooks.post_deploy;
+    if (!hook || !this.prepared || !this.hooksWanted()) return;
+    try {
+      await runHook(this.ctx, this.prepared.target, hook, this.progress, this.req.signal);
+    } catch (err) {
+      const message = toOtterError(err).message;
+      this.progress.warning(`the release serves, but ${message}`);
+      this.notes.push(`post_deploy failed: ${message}`);
+      await writeAfterSwitch(`${this.cp} notes`, this.progress, () => this.ctx.store.deployments.setNotes(deployment.id, redact(this.notes.join('; '))));
+      const { notify } = await import('./notify/notifier.js');
+      await notify(this.ctx, this.project.id, {
+        event: 'post_deploy_failed',
+        project: this.project.name,
+        severity: 'warning',
+        message: `${this.ref} (${this.sha.slice(0, 7)}) serves, but ${message}`,
+        ref: this.ref,
+        sha: this.sha,
+      }).catch(() => undefined);
+    }
   }
 
   /** The new release serves and the old one is retired: record it, never undo it (state-retry.ts). */
@@ -83,6 +133,7 @@ export class ReleaseRun {
     const what = `${this.cp} as active`;
     // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
     await writeAfterSwitch(what, progress, () => ctx.store.deployments.finish(deployment.id, 'active', null, this.req.action === 'rollback' ? 'rolled_back' : 'inactive'));
+    if (this.notes.length > 0) await writeAfterSwitch(what, progress, () => ctx.store.deployments.setNotes(deployment.id, redact(this.notes.join('; '))));
     const message = `${this.cp} is active (${this.ref})`;
     progress.stage('done', message);
     await writeAfterSwitch(what, progress, () => this.log.finish('success', message, deployment.id));
@@ -105,12 +156,15 @@ export class ReleaseRun {
    */
   private async startKeptContainers(): Promise<string[] | null> {
     if (this.previous?.compose_project === this.cp) return null;
+    // Hooks need the release's files: --run-hooks takes the full path.
+    if (this.req.runHooks) return null;
     const kept = await this.ctx.engine.listContainers(this.cp);
     if (kept.length === 0) return null;
     // Kept containers carry the configuration they were created with; another one needs compose.
     const keptRow = (await this.ctx.store.deployments.all(this.project.id)).find((d) => d.compose_project === this.cp && d.status !== 'failed' && d.status !== 'interrupted');
     if (!(await sameConfig(this.ctx, this.project, keptRow?.config_version ?? null, this.config.version))) return null;
     this.preexisting = true;
+    await this.stopStatefulOfPrevious();
     this.progress.stage('start', `starting the kept containers of ${this.cp}`);
     await this.startWithPortRetry('start', async () => {
       try {
@@ -144,6 +198,19 @@ export class ReleaseRun {
     for (const w of this.prepared.warnings) progress.warning(w);
     this.checkAbort();
     await ensurePinnedVolumes(ctx, project, this.prepared);
+    if (this.prepared.shared) {
+      const outcome = await ensureSharedServices(ctx, project, this.prepared.shared, progress, { allowUpdate: !this.req.noSharedUpdate, signal: this.req.signal });
+      const note = sharedNote(outcome);
+      if (note) this.notes.push(note);
+      this.checkAbort();
+    }
+    // Before the release starts and before the old one is touched: a failure leaves it serving.
+    const preDeploy = this.prepared.hooks.pre_deploy;
+    if (preDeploy && this.hooksWanted()) {
+      await runHook(ctx, this.prepared.target, preDeploy, progress, this.req.signal);
+      this.checkAbort();
+    }
+    if (!this.blueGreen) await this.stopStatefulOfPrevious();
     const compose = await ctx.compose();
     const target = this.prepared.target;
     progress.stage('start', `starting ${this.cp} (${compose.cli.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.cli.version})`);
@@ -156,6 +223,25 @@ export class ReleaseRun {
       return res.exitCode === 0 ? null : `${res.stdout}\n${res.stderr}`;
     });
     return this.prepared.services;
+  }
+
+  /**
+   * DESIGN (docs/stateful-services.md): a service of the previous release that keeps data (a named
+   * volume, a persistent folder) is stopped before the new release starts its own copy, so two
+   * writers never share that data; stateless services still overlap. undo() starts them again.
+   * Judged from the engine (the containers' mounts), so a kept release being brought back is too.
+   */
+  private async stopStatefulOfPrevious(): Promise<void> {
+    const prev = this.previous && this.previous.compose_project !== this.cp ? this.previous : null;
+    if (!prev) return;
+    const running = (await this.ctx.engine.listContainers(prev.compose_project)).filter((c) => c.state === 'running' || c.state === 'restarting');
+    const mounts = await this.ctx.engine.lastingMounts(running.map((c) => c.id), this.ctx.paths.projectShared(this.project.name));
+    const stateful = running.filter((c) => (mounts.get(c.id) ?? []).length > 0);
+    if (stateful.length === 0) return;
+    const what = stateful.map((c) => `${c.service} (${mounts.get(c.id)!.join(', ')})`).join(', ');
+    this.progress.stage('start', `stopping stateful ${what} of ${prev.compose_project} before the new release starts its copy (never two at once; list it under x-otterstack.shared to keep it running across releases)`);
+    await this.ctx.engine.stop(stateful.map((c) => c.id));
+    this.stoppedStateful = stateful.map((c) => c.id);
   }
 
   /**
@@ -214,10 +300,11 @@ export class ReleaseRun {
       removeGeneratedFiles(ctx, project.name, releaseKey(this.cp));
       if (this.createdWorktree) await attempt('remove worktree', () => ctx.git.removeWorktree(project.repo_path, this.worktree));
     }
-    if (this.stoppedPrevious && this.previous) {
+    if ((this.stoppedPrevious || this.stoppedStateful.length > 0) && this.previous) {
       progress.stage('restore', `starting previous release ${this.previous.compose_project} again`);
       await attempt('restart previous release', async () => {
-        await startRelease(ctx, this.previous!.compose_project);
+        if (this.stoppedPrevious) await startRelease(ctx, this.previous!.compose_project);
+        else await ctx.engine.start(this.stoppedStateful);
         const services = [...new Set((await ctx.engine.listContainers(this.previous!.compose_project)).map((c) => c.service))];
         await waitHealthy(ctx, this.previous!.compose_project, services, {
           timeoutMs: ctx.settings.get('healthTimeoutSeconds') * 1000,
@@ -229,6 +316,7 @@ export class ReleaseRun {
     const status = cause.kind === 'interrupted' ? 'interrupted' : 'failed';
     const message = problems.length > 0 ? `${cause.message} (cleanup: ${problems.join('; ')})` : cause.message;
     if (this.deployment) await attempt('record status', () => ctx.store.deployments.finish(this.deployment!.id, status, redact(message)));
+    if (this.deployment && this.notes.length > 0) await attempt('record notes', () => ctx.store.deployments.setNotes(this.deployment!.id, redact(this.notes.join('; '))));
     await this.log.finish(status, message, this.deployment?.id);
   }
 }

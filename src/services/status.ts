@@ -4,6 +4,7 @@ import type { ServiceContext } from './context.js';
 import { summarizeHealth, type ProjectHealth } from './health.js';
 import { requireProject } from './projects.js';
 import { parseComposeProjectName } from './release.js';
+import { sharedComposeProject } from './shared-names.js';
 
 export interface ProjectStatus {
   project: Project;
@@ -11,6 +12,8 @@ export interface ProjectStatus {
   health: ProjectHealth;
   /** Containers of the active release. */
   containers: ContainerInfo[];
+  /** Containers of the project's shared services (otterstack-<project>-shared), outside releases. */
+  shared: ContainerInfo[];
   /** Other releases of this project that still have containers (stopped for rollback, or stray). */
   otherReleases: { composeProject: string; running: number; total: number }[];
 }
@@ -38,7 +41,7 @@ function combine(projects: Project[], active: Map<number, Deployment>, container
   if (containers === null) {
     return projects.map((project) => {
       const deployment = active.get(project.id) ?? null;
-      return { project, active: deployment, health: deployment ? 'checking' : 'not_deployed', containers: [], otherReleases: [] };
+      return { project, active: deployment, health: deployment ? 'checking' : 'not_deployed', containers: [], shared: [], otherReleases: [] };
     });
   }
   const byRelease = new Map<string, ContainerInfo[]>();
@@ -50,14 +53,18 @@ function combine(projects: Project[], active: Map<number, Deployment>, container
   return projects.map((project) => {
     const deployment = active.get(project.id) ?? null;
     const mine = deployment ? (byRelease.get(deployment.compose_project) ?? []) : [];
+    const shared = byRelease.get(sharedComposeProject(project.name)) ?? [];
+    const order = (a: ContainerInfo, b: ContainerInfo) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name);
     const otherReleases = [...byRelease.entries()]
       .filter(([cp]) => cp !== deployment?.compose_project && parseComposeProjectName(cp)?.project === project.name)
       .map(([cp, list]) => ({ composeProject: cp, running: list.filter((c) => c.state === 'running').length, total: list.length }));
     return {
       project,
       active: deployment,
-      health: summarizeHealth(mine, deployment !== null),
-      containers: mine.sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name)),
+      // A shared database that is down makes the project unhealthy too.
+      health: summarizeHealth([...mine, ...(deployment ? shared : [])], deployment !== null),
+      containers: mine.sort(order),
+      shared: shared.sort(order),
       otherReleases,
     };
   });

@@ -3,7 +3,7 @@ import { OtterError } from '../../services/errors.js';
 import { getHistory } from '../../services/history.js';
 import { readOperationLog, streamContainerLogs } from '../../services/logs.js';
 import { getStatus } from '../../services/status.js';
-import { containerTable, historyTable, statusTable } from '../../render/rows.js';
+import { containerTable, containersWithShared, historyTable, statusTable } from '../../render/rows.js';
 import { parseIntOption, type CliKit } from '../context.js';
 
 export function registerInspectCommands(program: Command, { io, withContext, json }: CliKit): void {
@@ -19,7 +19,7 @@ export function registerInspectCommands(program: Command, { io, withContext, jso
         else if (statuses.length === 0) io.out('no projects yet');
         else {
           io.out(statusTable(statuses, Date.now()));
-          if (name && statuses[0]!.containers.length) io.out('\n' + containerTable(statuses[0]!.containers));
+          if (name && containersWithShared(statuses[0]!).length) io.out('\n' + containerTable(containersWithShared(statuses[0]!)));
         }
         const bad = statuses.filter((s) => !['healthy', 'starting', 'not_deployed'].includes(s.health));
         if (opts.check && bad.length > 0) {

@@ -43,6 +43,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
     .option('--no-auto-persist', 'such mounts are refused with the command to run (default)')
     .option('--force', 'with --persistent: accept a path that git tracks (it would stop following new releases)')
+    .option('--shared <services>', "services run once per project outside releases, e.g. db,redis ('' = none; x-otterstack.shared in the compose file wins)")
     .option('--owner <uid:gid>', "with --persistent: owner of those folders, for a container that runs as that user (set now if they exist, else on creation)")
     .option('--notify <kind=target...>', 'add notification targets for this project (see notify add)')
     .option('--secret-env <NAME>', 'with --notify: env var holding the HMAC key / SMTP password')
@@ -60,6 +61,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
           owner: opts.owner,
           autoPersist: opts.autoPersist,
           force: opts.force,
+          sharedServices: opts.shared === undefined ? undefined : [opts.shared],
         }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
         else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}`);

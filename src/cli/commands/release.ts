@@ -29,10 +29,12 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .option('--timeout <duration>', 'how long to wait for containers to become healthy (e.g. 90s, 5m)')
     .option('--dry-run', 'resolve and validate only; start nothing')
     .option('--force', 'deploy even if the managed clone has local edits')
+    .option('--skip-hooks', 'emergencies: run no pre_deploy/post_deploy hook (recorded in history)')
+    .option('--no-shared-update', 'refuse, instead of replacing, a shared service whose definition changed')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const res = await deploy(ctx, { project: name, ref: opts.ref, force: opts.force, dryRun: opts.dryRun, ...common(opts) });
+        const res = await deploy(ctx, { project: name, ref: opts.ref, force: opts.force, dryRun: opts.dryRun, skipHooks: opts.skipHooks, noSharedUpdate: opts.sharedUpdate === false, ...common(opts) });
         report(res, 'deployed', opts.json);
       }),
     );
@@ -42,11 +44,12 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .description('bring back the previous good release (or --to an earlier one)')
     .option('--to <sha>', 'SHA or SHA prefix of an earlier release (see history)')
     .option('--current-config', "keep today's configuration (default: the target release's comes back with its code)")
+    .option('--run-hooks', "run the target release's pre_deploy/post_deploy hooks (a rollback runs none by default)")
     .option('--timeout <duration>', 'how long to wait for containers to become healthy')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const res = await rollback(ctx, { project: name, to: opts.to, currentConfig: opts.currentConfig, ...common(opts) });
+        const res = await rollback(ctx, { project: name, to: opts.to, currentConfig: opts.currentConfig, runHooks: opts.runHooks, ...common(opts) });
         report(res, 'rolled back', opts.json);
       }),
     );

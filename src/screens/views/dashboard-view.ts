@@ -3,6 +3,7 @@ import type { Widgets } from 'blessed';
 // Only the grid: the package index would also load every chart, map and markdown widget.
 import Grid from 'blessed-contrib/lib/layout/grid.js';
 import { containerRows, historyRows, progressLines, projectRows } from '../../render/tui-rows.js';
+import { containersWithShared } from '../../render/rows.js';
 import { badge, formatAge, inert, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
 import { hintLine } from '../keys.js';
@@ -59,7 +60,7 @@ export class DashboardView {
     const p = projectRows(visible, now, this.theme.unicode, tone, busy);
     this.projects.setRows(p.header, p.rows.length ? p.rows : ["no projects: press 'a' to add one"], model.selectedIndex());
 
-    const c = containerRows(sel?.containers ?? [], this.theme.unicode, tone);
+    const c = containerRows(sel ? containersWithShared(sel) : [], this.theme.unicode, tone);
     this.containers.box.setLabel(` Containers${sel ? ` — ${sel.project.name}${sel.active ? ` ${sel.active.compose_project}` : ''}` : ''} `);
     this.containers.setRows(c.header, c.rows.length ? c.rows : [sel?.active ? 'no containers (stopped?)' : 'nothing deployed']);
 

@@ -166,6 +166,23 @@ export class Compose {
     return this.exec(target, ['up', '--detach', '--no-color'], opts);
   }
 
+  /**
+   * Starts only the named services, without their dependencies (shared services): `mode` decides
+   * what happens to an existing container, so compose never recreates one on its own judgement.
+   */
+  upServices(target: ComposeTarget, services: string[], mode: 'no-recreate' | 'force-recreate', opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(target, ['up', '--detach', '--no-color', '--no-deps', `--${mode}`, '--', ...services], opts);
+  }
+
+  /**
+   * A one-off container of a service (release hooks): removed when it exits, no dependencies, no
+   * TTY, named so it can be removed if we kill the client. The command follows the service name, so
+   * neither v1 (docopt) nor v2 (cobra, no interspersed flags) reads it as options.
+   */
+  runOnce(target: ComposeTarget, service: string, command: string[], name: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(target, ['run', '--rm', '--no-deps', '-T', '--name', name, service, ...command], opts);
+  }
+
   logs(target: ComposeTarget, opts: { follow: boolean; tail: number } & ExecOptions): Promise<ExecResult> {
     const args = ['logs', '--no-color', '--timestamps', '--tail', String(opts.tail)];
     if (opts.follow) args.push('--follow');

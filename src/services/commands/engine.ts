@@ -1,5 +1,6 @@
 import { OtterError } from '../errors.js';
 import { exec as defaultExec, type Exec, outputSummary } from './exec.js';
+import { SHARED_HASH_LABEL } from '../shared-names.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 /** Set on every release container through the override; value = the installation's instance id. */
@@ -27,6 +28,8 @@ export interface ContainerInfo {
   createdAt: string;
   /** A one-shot service (migrations, seeds): exited 0 means done. */
   oneshot: boolean;
+  /** A shared service's definition hash (shared-release.ts); '' for anything else. */
+  sharedHash: string;
 }
 
 // One JSON object per line; labels are read individually so commas in label values cannot confuse parsing.
@@ -34,7 +37,7 @@ const PS_FORMAT =
   '{"id":{{json .ID}},"name":{{json .Names}},"image":{{json .Image}},"state":{{json .State}},' +
   '"status":{{json .Status}},"ports":{{json .Ports}},"createdAt":{{json .CreatedAt}},' +
   `"composeProject":{{json (.Label "${COMPOSE_PROJECT_LABEL}")}},"service":{{json (.Label "${SERVICE_LABEL}")}},` +
-  `"oneshot":{{json (.Label "${ONESHOT_LABEL}")}}}`;
+  `"oneshot":{{json (.Label "${ONESHOT_LABEL}")}},"sharedHash":{{json (.Label "${SHARED_HASH_LABEL}")}}}`;
 
 export function healthFromStatus(status: string): ContainerHealth {
   if (/\(healthy\)/.test(status)) return 'healthy';
@@ -48,8 +51,8 @@ export function parsePsOutput(stdout: string): ContainerInfo[] {
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))
     .map((line) => {
-      const raw = JSON.parse(line) as Omit<ContainerInfo, 'health' | 'oneshot'> & { oneshot?: string };
-      return { ...raw, oneshot: raw.oneshot === 'true', health: healthFromStatus(raw.status) };
+      const raw = JSON.parse(line) as Omit<ContainerInfo, 'health' | 'oneshot' | 'sharedHash'> & { oneshot?: string; sharedHash?: string };
+      return { ...raw, oneshot: raw.oneshot === 'true', sharedHash: raw.sharedHash ?? '', health: healthFromStatus(raw.status) };
     });
 }
 
@@ -158,6 +161,45 @@ export class DockerEngine {
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
     await this.checked(['docker', 'volume', 'create', ...labelArgs, '--', name], 'docker volume create');
+  }
+
+  /** Creates a network OtterStack owns (not compose: no compose project removes it) unless it exists. */
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const found = await this.run(['docker', 'network', 'inspect', '--format', '{{.Name}}', '--', name]);
+    if (found.exitCode === 0) return;
+    const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+    const res = await this.run(['docker', 'network', 'create', ...labelArgs, '--', name], { timeoutMs: 60_000 });
+    // Another process may have created it meanwhile: that is as good.
+    if (res.exitCode !== 0 && !/already exists/i.test(res.stderr)) throw new OtterError('environment', `docker network create failed: ${outputSummary(res)}`);
+  }
+
+  /** Removes a network by name; false when it is absent or still in use. */
+  async removeNetworkByName(name: string): Promise<boolean> {
+    const res = await this.run(['docker', 'network', 'rm', '--', name]);
+    return res.exitCode === 0;
+  }
+
+  /**
+   * What each container keeps beyond its own life: named volumes (not anonymous ones, whose names
+   * are 64 hex digits) and bind mounts under `under`. Keyed by container ID.
+   */
+  async lastingMounts(ids: string[], under: string): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (ids.length === 0) return out;
+    const res = await this.run(['docker', 'inspect', '--format', '{{.Id}} {{json .Mounts}}', ...ids]);
+    for (const line of res.stdout.split('\n').filter(Boolean)) {
+      const space = line.indexOf(' ');
+      try {
+        const mounts = JSON.parse(line.slice(space + 1)) as { Type?: string; Name?: string; Source?: string }[] | null;
+        const lasting = (mounts ?? []).flatMap((m) =>
+          m.Type === 'volume' && m.Name && !/^[0-9a-f]{64}$/.test(m.Name) ? [`volume ${m.Name}`] : m.Type === 'bind' && m.Source && (m.Source === under || m.Source.startsWith(under + '/')) ? [`persistent ${m.Source}`] : [],
+        );
+        out.set(line.slice(0, space), lasting);
+      } catch {
+        /* a container removed meanwhile: nothing of it lasts */
+      }
+    }
+    return out;
   }
 
   async volumeExists(name: string): Promise<boolean> {

@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import type { ComposeTarget } from './commands/compose.js';
+import type { ServiceContext } from './context.js';
+import { OtterError } from './errors.js';
+import type { Progress } from './events.js';
+import type { Hook } from './extension.js';
+import { redact } from './redact.js';
+
+/** How many of a failed hook's last output lines its error carries. */
+const TAIL_LINES = 5;
+
+/**
+ * Lines compose itself prints around a one-off container (networks and containers being created),
+ * as opposed to what the hook printed: v1 ("Creating x_web_run ... done") and v2 (" Network x  Created").
+ */
+export function isComposeChatter(line: string): boolean {
+  return (
+    /^\s*(Creating|Starting|Recreating|Removing|Stopping|Pulling)\s.*\.\.\.(\s*done)?\s*$/.test(line) ||
+    /^\s*Creating (network|volume) ".*"( with (the default|\S+) driver)?\s*$/.test(line) ||
+    /^\s*(Container|Network|Volume)\s+\S+\s+(Creating|Created|Starting|Started|Running|Waiting|Healthy|Stopping|Stopped|Removing|Removed|Recreate|Recreated)\s*$/.test(line)
+  );
+}
+
+export function describeHook(hook: Hook): string {
+  const command = hook.command[0] === 'sh' && hook.command[1] === '-c' ? hook.command[2]! : hook.command.join(' ');
+  return `${hook.name} (${hook.service}: ${command})`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/**
+ * Runs a release hook as a one-off container of the release's service, with the release's files
+ * and the project's configuration (the compose target), streaming its output into progress (and so
+ * the operation log and the TUI). Throws `deploy_failed` (exit 6) with its last lines when it exits
+ * non-zero or outlives its timeout; the container is removed either way.
+ */
+export async function runHook(ctx: ServiceContext, target: ComposeTarget, hook: Hook, progress: Progress, signal?: AbortSignal): Promise<void> {
+  const compose = await ctx.compose();
+  const name = `${target.project}-${hook.name.replace('_', '-')}-${crypto.randomBytes(3).toString('hex')}`;
+  const tail: string[] = [];
+  let partial = '';
+  const onLine = (line: string) => {
+    const text = line.replace(/\r$/, '');
+    if (!text.trim() || isComposeChatter(text)) return;
+    progress.output(`[${hook.name}] ${text}`, 'hook');
+    tail.push(text);
+    if (tail.length > TAIL_LINES) tail.shift();
+  };
+  progress.stage('hook', `running ${describeHook(hook)}, timeout ${formatDuration(hook.timeoutSeconds)}`);
+  const started = Date.now();
+  // Our own timer: a compose client killed on timeout may exit with any code (v1 exits 1), so the
+  // exit code cannot tell a timeout from a failure.
+  const timer = new AbortController();
+  let timedOut = false;
+  const t = setTimeout(() => {
+    timedOut = true;
+    timer.abort();
+  }, hook.timeoutSeconds * 1000);
+  let res;
+  try {
+    res = await compose.runOnce(target, hook.service, hook.command, name, {
+      signal: signal ? AbortSignal.any([signal, timer.signal]) : timer.signal,
+      onOutput: (chunk) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        lines.forEach(onLine);
+      },
+    });
+  } finally {
+    clearTimeout(t);
+    // Killing the compose client leaves its container running: remove it (a no-op after --rm).
+    await ctx.engine.remove([name]).catch(() => undefined);
+  }
+  if (partial) onLine(partial);
+  // Compose v1 prints the container's exit code as a last line of its own.
+  if (res.exitCode !== null && tail.at(-1) === String(res.exitCode)) tail.pop();
+  const last = tail.length > 0 ? `; last output: ${redact(tail.join(' | '))}` : '';
+  if (timedOut) {
+    throw new OtterError('deploy_failed', `${describeHook(hook)} did not finish within ${formatDuration(hook.timeoutSeconds)} and was killed: fix the command or raise its timeout${last}`);
+  }
+  if (res.killed) throw new OtterError('interrupted', `${describeHook(hook)} interrupted by signal`);
+  if (res.exitCode !== 0) throw new OtterError('deploy_failed', `${describeHook(hook)} failed with exit ${res.exitCode ?? 'unknown'}${last}`);
+  progress.stage('hook', `${hook.name} succeeded in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
