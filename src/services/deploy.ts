@@ -244,7 +244,11 @@ async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: s
     const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`, null, config, scratchCp);
     for (const n of prepared.notes) progress.stage('validate', n);
     for (const w of prepared.warnings) progress.warning(w);
-    progress.stage('done', `dry run: would start ${composeProjectName(project.name, sha)} with services ${prepared.services.join(', ')}`);
+    const beside = [
+      ...(prepared.shared ? [`shared ${prepared.shared.services.join(', ')}`] : []),
+      ...(Object.keys(prepared.hooks).length ? [`hooks ${Object.keys(prepared.hooks).join(', ')}`] : []),
+    ];
+    progress.stage('done', `dry run: would start ${composeProjectName(project.name, sha)} with services ${prepared.services.join(', ')}${beside.length ? ` (${beside.join('; ')})` : ''}`);
     return result('dry_run', project, ref, sha, null, null, prepared, started, null);
   } finally {
     removeGeneratedFiles(ctx, project.name, releaseKey(scratchCp));

@@ -52,18 +52,26 @@ export async function runHook(ctx: ServiceContext, target: ComposeTarget, hook: 
   };
   progress.stage('hook', `running ${describeHook(hook)}, timeout ${formatDuration(hook.timeoutSeconds)}`);
   const started = Date.now();
-  // Our own timer: a compose client killed on timeout may exit with any code (v1 exits 1), so the
-  // exit code cannot tell a timeout from a failure.
-  const timer = new AbortController();
+  // Our own timer, and we end a hook by removing its container: the compose client is not reliably
+  // stopped by a signal (the docker CLI does not pass SIGTERM on to the compose v2 plugin, so the
+  // plugin would wait for the container), and a killed client's exit code cannot tell a timeout
+  // from a failure (v1 exits 1). With its container gone, `compose run` returns by itself.
   let timedOut = false;
+  const client = new AbortController();
+  const endContainer = () => {
+    void ctx.engine.remove([name]).catch(() => undefined);
+    // Should the client still not return, stop waiting for it.
+    setTimeout(() => client.abort(), 15_000).unref();
+  };
   const t = setTimeout(() => {
     timedOut = true;
-    timer.abort();
+    endContainer();
   }, hook.timeoutSeconds * 1000);
+  signal?.addEventListener('abort', endContainer, { once: true });
   let res;
   try {
     res = await compose.runOnce(target, hook.service, hook.command, name, {
-      signal: signal ? AbortSignal.any([signal, timer.signal]) : timer.signal,
+      signal: client.signal,
       onOutput: (chunk) => {
         const lines = (partial + chunk).split('\n');
         partial = lines.pop() ?? '';
@@ -72,7 +80,8 @@ export async function runHook(ctx: ServiceContext, target: ComposeTarget, hook: 
     });
   } finally {
     clearTimeout(t);
-    // Killing the compose client leaves its container running: remove it (a no-op after --rm).
+    signal?.removeEventListener('abort', endContainer);
+    // A client that ended some other way may leave its container: remove it (a no-op after --rm).
     await ctx.engine.remove([name]).catch(() => undefined);
   }
   if (partial) onLine(partial);
@@ -82,7 +91,7 @@ export async function runHook(ctx: ServiceContext, target: ComposeTarget, hook: 
   if (timedOut) {
     throw new OtterError('deploy_failed', `${describeHook(hook)} did not finish within ${formatDuration(hook.timeoutSeconds)} and was killed: fix the command or raise its timeout${last}`);
   }
-  if (res.killed) throw new OtterError('interrupted', `${describeHook(hook)} interrupted by signal`);
+  if (signal?.aborted) throw new OtterError('interrupted', `${describeHook(hook)} interrupted by signal`);
   if (res.exitCode !== 0) throw new OtterError('deploy_failed', `${describeHook(hook)} failed with exit ${res.exitCode ?? 'unknown'}${last}`);
   progress.stage('hook', `${hook.name} succeeded in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Deployment, Project } from '../db/schema.js';
 import { mostUsefulLine } from './commands/exec.js';
 import type { ServiceContext } from './context.js';
@@ -101,6 +102,20 @@ export class ReleaseRun {
     return true;
   }
 
+  /** A rollback of a kept release reads no compose file; its hooks are looked up only to say they do not run. */
+  private async sayHooksNotRun(): Promise<void> {
+    try {
+      const { findComposeFile } = await import('./compose-file.js');
+      const { parse } = await import('./yaml.js');
+      const file = findComposeFile(this.worktree, this.project.compose_file, this.ref);
+      const ext = (parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null)?.['x-otterstack'] as { hooks?: Record<string, unknown> } | undefined;
+      const hooks = Object.keys(ext?.hooks ?? {});
+      if (hooks.length > 0) this.progress.stage('hook', `a rollback runs no hooks (not running ${hooks.join(', ')}): pass --run-hooks to run them`);
+    } catch {
+      /* no readable file: nothing to say */
+    }
+  }
+
   /**
    * post_deploy runs after the switch: the release already serves, so a failure is reported (a
    * warning, a notification, a note in history) and never undoes the deploy.
@@ -164,6 +179,7 @@ export class ReleaseRun {
     const keptRow = (await this.ctx.store.deployments.all(this.project.id)).find((d) => d.compose_project === this.cp && d.status !== 'failed' && d.status !== 'interrupted');
     if (!(await sameConfig(this.ctx, this.project, keptRow?.config_version ?? null, this.config.version))) return null;
     this.preexisting = true;
+    if (this.req.action === 'rollback') await this.sayHooksNotRun();
     await this.stopStatefulOfPrevious();
     this.progress.stage('start', `starting the kept containers of ${this.cp}`);
     await this.startWithPortRetry('start', async () => {
