@@ -92,7 +92,7 @@ function parseHook(name: HookName, spec: unknown, serviceNames: string[], servic
   if (typeof s.service !== 'string' || !serviceNames.includes(s.service)) {
     return `${where}.service must name a service of this file (${services}), got ${JSON.stringify(s.service ?? null)}`;
   }
-  if (shared.includes(s.service)) return `${where}.service ${s.service} is shared: a hook runs in the new release, so name one of its own services`;
+  if (shared.includes(s.service)) return sharedHookError(name, s.service);
   let command: string[];
   if (typeof s.command === 'string' && s.command.trim()) command = ['sh', '-c', s.command];
   else if (Array.isArray(s.command) && s.command.length > 0 && s.command.every((c) => typeof c === 'string' || typeof c === 'number')) command = s.command.map(String);
@@ -100,6 +100,19 @@ function parseHook(name: HookName, spec: unknown, serviceNames: string[], servic
   const timeoutSeconds = s.timeout === undefined ? DEFAULT_HOOK_TIMEOUT_SECONDS : parseDuration(s.timeout);
   if (timeoutSeconds === null) return `${where}.timeout must be a duration such as 90s, 10m or 1h, got ${JSON.stringify(s.timeout)}`;
   return { name, service: s.service, command, timeoutSeconds };
+}
+
+function sharedHookError(name: HookName, service: string): string {
+  return `x-otterstack.hooks.${name}.service ${service} is shared: a hook runs in the new release, so name one of its own services`;
+}
+
+/**
+ * A hook naming a service that is shared by the project's setting (`project set --shared`), which
+ * parseExtension cannot see: the release's file has no such service to run it in.
+ */
+export function hookOnSharedError(hooks: Extension['hooks'], shared: string[]): string | null {
+  const hook = HOOK_NAMES.map((n) => hooks[n]).find((h) => h !== undefined && shared.includes(h.service));
+  return hook ? sharedHookError(hook.name, hook.service) : null;
 }
 
 /**

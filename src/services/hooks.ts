@@ -15,7 +15,8 @@ const TAIL_LINES = 5;
  */
 export function isComposeChatter(line: string): boolean {
   return (
-    /^\s*(Creating|Starting|Recreating|Removing|Stopping|Pulling)\s.*\.\.\.(\s*done)?\s*$/.test(line) ||
+    // v1 pads the name and writes " ... " (compose/parallel.py): "Creating tables..." is the hook's own.
+    /^\s*(Creating|Starting|Recreating|Removing|Stopping|Pulling)\s.*\s\.\.\.(\s*done)?\s*$/.test(line) ||
     /^\s*Creating (network|volume) ".*"( with (the default|\S+) driver)?\s*$/.test(line) ||
     /^\s*(Container|Network|Volume)\s+\S+\s+(Creating|Created|Starting|Started|Running|Waiting|Healthy|Stopping|Stopped|Removing|Removed|Recreate|Recreated)\s*$/.test(line)
   );

@@ -19,7 +19,7 @@ import { ensurePersistentDir, isInside, isLink, staysInside, writeGeneratedFile 
 import { findComposeFile } from './compose-file.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
 import { checkBlueGreen } from './traefik.js';
-import { parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
+import { hookOnSharedError, parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
 import { SHARED_HASH_LABEL, sharedComposeProject } from './shared-names.js';
 import type { SharedPlan } from './shared-services.js';
 import { blueGreenStatefulError, statefulServices, type StatefulService } from './stateful.js';
@@ -147,7 +147,7 @@ export async function prepareRelease(
   const serviceNames = Object.keys((parsed.services ?? {}) as object);
   const ext = parseExtension(raw?.['x-otterstack'], serviceNames);
   const chosen = resolveShared(ext.shared, JSON.parse(project.shared_services) as string[], serviceNames);
-  const extError = ext.errors[0] ?? chosen.errors[0];
+  const extError = ext.errors[0] ?? chosen.errors[0] ?? hookOnSharedError(ext.hooks, chosen.shared);
   if (extError) throw new OtterError('usage', `${rel} at ${refLabel}: ${extError.replace('<project>', project.name)}`);
   const shared = chosen.shared;
   const stateful = statefulServices(parsed, built.override, { exclude: [...shared, ...oneshots.services], sharedRoot });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import { parseMount } from './override.js';
 import { SHARED_NETWORK_KEY, sharedNetworkName } from './shared-names.js';
 
@@ -20,6 +20,19 @@ export function withoutSharedServices(raw: string, shared: string[]): { text: st
   const errors: string[] = [];
   if (!isMap(services)) return { text: raw, errors };
   const name = (key: unknown) => String(isScalar(key) ? key.value : key);
+  // An anchor set inside a shared service may be used by the others (`environment: *db-env`): the
+  // anchor leaves with the service, so each such alias becomes a copy of what it pointed at.
+  const leaving = new Set<unknown>();
+  for (const s of shared) visit((services.get(s, true) ?? null) as Node | null, (_k, node) => void leaving.add(node));
+  visit(doc, {
+    Alias(_k, alias) {
+      const target = alias.resolve(doc);
+      if (!target || !leaving.has(target)) return undefined;
+      const copy = target.clone() as Node;
+      visit(copy, (_k2, n) => void (isNode(n) && !isAlias(n) && (n.anchor = undefined)));
+      return copy;
+    },
+  });
   for (const s of shared) {
     if (!services.has(s)) errors.push(`shared service ${s} is not defined in the compose file itself (include:/extends: from another file): define it there to share it`);
     services.delete(s);

@@ -14,6 +14,7 @@ const c = (service: string, state: string, health: ContainerInfo['health'] = 'no
   ports: '',
   createdAt: '',
   oneshot: false,
+  sharedHash: '',
 });
 
 describe('evaluateRelease', () => {
