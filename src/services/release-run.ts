@@ -13,6 +13,7 @@ import { findTraefik } from './traefik.js';
 import { writeAfterSwitch } from './state-retry.js';
 import { runHook } from './hooks.js';
 import { ensureSharedServices, sharedNote } from './shared-services.js';
+import { sharedComposeProject } from './shared-names.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
 
@@ -28,6 +29,8 @@ export class ReleaseRun {
   private blueGreen = false;
   /** Stateful containers of the previous release stopped before this one started its copies. */
   private stoppedStateful: string[] = [];
+  /** Services that became shared in this run while the previous release ran its own copy: undo removes the shared one first. */
+  private sharedTakingOver: string[] = [];
   /** For history: shared services changed, hooks skipped or failed. */
   private readonly notes: string[] = [];
   private readonly priority = Date.now();
@@ -215,7 +218,13 @@ export class ReleaseRun {
     this.checkAbort();
     await ensurePinnedVolumes(ctx, project, this.prepared);
     if (this.prepared.shared) {
-      const outcome = await ensureSharedServices(ctx, project, this.prepared.shared, progress, { allowUpdate: !this.req.noSharedUpdate, signal: this.req.signal });
+      const outcome = await ensureSharedServices(ctx, project, this.prepared.shared, progress, {
+        allowUpdate: !this.req.noSharedUpdate,
+        signal: this.req.signal,
+        previousRelease: this.previous?.compose_project !== this.cp ? this.previous?.compose_project : null,
+      });
+      this.stoppedStateful.push(...outcome.stoppedInPrevious);
+      if (outcome.stoppedInPrevious.length > 0) this.sharedTakingOver = outcome.created;
       const note = sharedNote(outcome);
       if (note) this.notes.push(note);
       this.checkAbort();
@@ -257,7 +266,7 @@ export class ReleaseRun {
     const what = stateful.map((c) => `${c.service} (${mounts.get(c.id)!.join(', ')})`).join(', ');
     this.progress.stage('start', `stopping stateful ${what} of ${prev.compose_project} before the new release starts its copy (never two at once; list it under x-otterstack.shared to keep it running across releases)`);
     await this.ctx.engine.stop(stateful.map((c) => c.id));
-    this.stoppedStateful = stateful.map((c) => c.id);
+    this.stoppedStateful.push(...stateful.map((c) => c.id));
   }
 
   /**
@@ -315,6 +324,17 @@ export class ReleaseRun {
       await attempt('remove release', () => removeRelease(ctx, this.cp));
       removeGeneratedFiles(ctx, project.name, releaseKey(this.cp));
       if (this.createdWorktree) await attempt('remove worktree', () => ctx.git.removeWorktree(project.repo_path, this.worktree));
+    }
+    if (this.sharedTakingOver.length > 0) {
+      // The previous release's own copy comes back below: the new shared one must be gone first.
+      progress.stage('cleanup', `removing shared ${this.sharedTakingOver.join(', ')} again (the previous release runs its own)`);
+      await attempt('remove new shared services', async () => {
+        const containers = await ctx.engine.listContainers(sharedComposeProject(project.name));
+        const ids = containers.filter((c) => this.sharedTakingOver.includes(c.service)).map((c) => c.id);
+        // Stopped first: a database gets its SIGTERM and time to shut down cleanly.
+        await ctx.engine.stop(ids, 30);
+        await ctx.engine.remove(ids);
+      });
     }
     if ((this.stoppedPrevious || this.stoppedStateful.length > 0) && this.previous) {
       progress.stage('restore', `starting previous release ${this.previous.compose_project} again`);

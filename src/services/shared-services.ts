@@ -21,6 +21,8 @@ export interface SharedPlan {
 export interface SharedOutcome {
   created: string[];
   replaced: string[];
+  /** Containers of the previous release stopped because the service became shared (undo starts them). */
+  stoppedInPrevious: string[];
 }
 
 /** The note history shows for a deploy that changed shared services ('' when none). */
@@ -41,12 +43,12 @@ export async function ensureSharedServices(
   project: Project,
   plan: SharedPlan,
   progress: Progress,
-  opts: { allowUpdate: boolean; signal?: AbortSignal },
+  opts: { allowUpdate: boolean; signal?: AbortSignal; previousRelease?: string | null },
 ): Promise<SharedOutcome> {
   const cp = sharedComposeProject(project.name);
   await ctx.engine.ensureNetwork(sharedNetworkName(project.name), { [PROJECT_LABEL]: project.name, [INSTANCE_LABEL]: ctx.instanceId });
   const containers = await ctx.engine.listContainers(cp);
-  const outcome: SharedOutcome = { created: [], replaced: [] };
+  const outcome: SharedOutcome = { created: [], replaced: [], stoppedInPrevious: [] };
   const keep: string[] = [];
   for (const service of plan.services) {
     const own = containers.filter((c) => c.service === service);
@@ -64,6 +66,16 @@ export async function ensureSharedServices(
     const old = containers.filter((c) => c.service === service);
     progress.stage('shared', `shared ${service} changed: stopping ${old.map((c) => c.name).join(', ')} before its new container starts (${service} is unavailable until then)`);
     await ctx.engine.stop(old.filter((c) => c.state === 'running' || c.state === 'restarting').map((c) => c.id), 30);
+  }
+  // A service that just became shared may still run inside the previous release, on the same
+  // volume: that copy stops before the shared one starts.
+  if (outcome.created.length > 0 && opts.previousRelease) {
+    const inRelease = (await ctx.engine.listContainers(opts.previousRelease)).filter((c) => outcome.created.includes(c.service) && (c.state === 'running' || c.state === 'restarting'));
+    if (inRelease.length > 0) {
+      progress.stage('shared', `${[...new Set(inRelease.map((c) => c.service))].join(', ')} becomes shared: stopping its copy in ${opts.previousRelease} first`);
+      await ctx.engine.stop(inRelease.map((c) => c.id), 30);
+      outcome.stoppedInPrevious = inRelease.map((c) => c.id);
+    }
   }
   if (keep.length + outcome.created.length > 0) {
     if (outcome.created.length > 0) progress.stage('shared', `creating shared ${outcome.created.join(', ')} (${cp})`);

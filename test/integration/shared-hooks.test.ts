@@ -277,7 +277,7 @@ describe('stateful services without shared:', () => {
     expect(checkData(volumeFile(`otterstack-${project}_dbdata`, 'data'), '')).toHaveLength(2);
   }, 300_000);
 
-  it('blue-green refuses it with the reason and what to do, and changes nothing', async () => {
+  it('blue-green refuses it with the reason and what to do, and changes nothing; project set --shared then takes it over', async () => {
     const release = await holdExclusive('traefik');
     const traefik = `traefik-stand-in-${suffix}-b`;
     try {
@@ -289,6 +289,18 @@ describe('stateful services without shared:', () => {
       expect(res.stderr).toMatch(/service db mounts volume dbdata and would run twice during the switch: list it under x-otterstack.shared/);
       expect(deployments(dataDir, project).filter((d) => d.status === 'active')).toEqual(before);
       expect(docker(['ps', '-a', '--filter', `label=com.docker.compose.project=otterstack-${project}-${repo.shas.b3!.slice(0, 7)}`, '-q'])).toBe('');
+
+      // What the refusal says to do, done with the project setting: the release's own db stops
+      // before the shared one starts on the same volume.
+      const typo = await runCli(dataDir, ['project', 'set', project, '--shared', 'dbx']);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toMatch(/--shared: dbx is not a service of the compose file at HEAD \(services: web, db\): give existing service names/);
+      await ok(['project', 'set', project, '--shared', 'db']);
+      const shared = await ok(['deploy', project, '--ref', 'b3']);
+      expect(shared.stdout).toMatch(/db becomes shared: stopping its copy in otterstack-\S+ first/);
+      expect(sharedDbIds(project)).toHaveLength(1);
+      expect(volumeFile(`otterstack-${project}_dbdata`, 'contention')).toBe('');
+      expect(checkData(volumeFile(`otterstack-${project}_dbdata`, 'data'), '')).toHaveLength(3);
     } finally {
       docker(['rm', '-f', traefik]);
       release();

@@ -64,6 +64,21 @@ describe('TUI rows', () => {
     );
     expect(lines).toEqual(['   0ms  start    starting', '', '        web: running/healthy', '', 'elapsed 3.0s']);
   });
+
+  it("shows a hook's output live, escaped, and leaves compose's own output to the operation log", () => {
+    const lines = progressLines(
+      [
+        { type: 'stage', stage: 'hook', message: 'running pre_deploy (web: ./manage.py migrate), timeout 10m', at: 1_000 },
+        { type: 'output', text: 'Container x-web-1  Creating', at: 1_100 },
+        { type: 'output', text: '[pre_deploy] Applying shop.0003 {red}\x1b[31m... OK', at: 1_200, source: 'hook' },
+      ],
+      1_000,
+      2_000,
+      plain,
+    );
+    expect(lines.slice(0, 2)).toEqual(['   0ms  hook     running pre_deploy (web: ./manage.py migrate), timeout 10m', ' 200ms           [pre_deploy] Applying shop.0003 {open}red{close}[31m... OK']);
+    expect(lines.join('\n')).not.toMatch(/Creating/);
+  });
 });
 
 describe('keymap', () => {
