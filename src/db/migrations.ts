@@ -160,6 +160,15 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE deployments ADD COLUMN notes TEXT`.execute(db);
     },
   },
+  {
+    version: 8,
+    name: 'who started each operation',
+    async up(db) {
+      // "alice from 203.0.113.7" (services/invoker.ts): several operators share a server.
+      await sql`ALTER TABLE deployments ADD COLUMN invoked_by TEXT`.execute(db);
+      await sql`ALTER TABLE operation_logs ADD COLUMN invoked_by TEXT`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

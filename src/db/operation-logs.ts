@@ -4,7 +4,7 @@ import type { Database, OperationKind, OperationLog, OperationStatus } from './s
 export class OperationLogQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
-  start(row: { project_id: number | null; deployment_id: number | null; operation: OperationKind; log_path: string }): Promise<OperationLog> {
+  start(row: { project_id: number | null; deployment_id: number | null; operation: OperationKind; log_path: string; invoked_by?: string | null }): Promise<OperationLog> {
     return this.db
       .insertInto('operation_logs')
       .values({ ...row, status: 'running', started_at: Date.now() })

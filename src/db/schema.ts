@@ -63,6 +63,8 @@ export interface DeploymentsTable {
   config_version: number | null;
   /** Beside the release itself, for history: "shared db replaced; post_deploy failed: …" (null: nothing). */
   notes: Generated<string | null>;
+  /** Who started it ("alice from 203.0.113.7"); null before this was recorded. */
+  invoked_by: Generated<string | null>;
 }
 
 /**
@@ -93,6 +95,8 @@ export interface OperationLogsTable {
   status: OperationStatus;
   log_path: string;
   message: string | null;
+  /** Who started it; null before this was recorded. */
+  invoked_by: Generated<string | null>;
   started_at: EpochMs;
   finished_at: EpochMs | null;
 }

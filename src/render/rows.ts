@@ -60,6 +60,7 @@ export function historyTable(rows: (Deployment & { configChange?: string | null 
     { header: 'STATUS', value: (d) => d.status },
     { header: 'STARTED', value: (d) => formatTimestamp(d.started_at) },
     { header: 'DURATION', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
+    { header: 'BY', value: (d) => d.invoked_by ?? '-', max: 30 },
     { header: 'ERROR', value: (d) => d.error_message ?? '', max: 80 },
   ];
   // Configuration changes, by name only, where a release ran with other variables than the one before.

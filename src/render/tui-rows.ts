@@ -57,6 +57,8 @@ export function historyRows(rows: (Deployment & { configChange?: string | null }
     { header: 'STATUS', value: (d) => d.status, decorate: (t, d) => tone(toneOf(d.status), t) },
     { header: 'WHEN', value: (d) => formatAge(d.started_at, now) },
     { header: 'TOOK', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
+    // Who deployed, without the address: the pane is narrow (history --json and the CLI have it all).
+    { header: 'BY', value: (d) => (d.invoked_by ?? '-').split(' from ')[0]!, max: 12 },
     { header: 'ERROR', value: (d) => d.error_message ?? '', max: 60 },
   ];
   // Configuration changes by name, where a release ran with other variables than the one before it.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import { invokerOf } from './invoker.js';
 import { openDatabase, openReadOnlySnapshot } from '../db/connection.js';
 import { createStore, readMeta, type Store } from '../db/index.js';
 import { Compose, detectCompose } from './commands/compose.js';
@@ -24,6 +25,8 @@ export interface ServiceContext {
   secrets: SecretBox;
   /** This installation's id, labelled on every release it starts. */
   instanceId: string;
+  /** Who runs this process ("alice from 203.0.113.7"): recorded on every operation (invoker.ts). */
+  invokedBy: string;
   /** Every release container of this installation, in one engine call. */
   ownContainers(): Promise<ContainerInfo[]>;
   /** Detected lazily (and once): not every command needs compose. */
@@ -67,6 +70,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
     git: new Git(run),
     engine,
     instanceId,
+    invokedBy: invokerOf(opts.env ?? process.env),
     ownContainers: () => engine.listContainers(undefined, instanceId),
     compose() {
       compose ??= detectCompose(run, settings.get('composeCommand'), opts.exec ? null : path.join(paths.root, 'compose-cli.json')).then((cli) => new Compose(cli, run));

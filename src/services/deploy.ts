@@ -116,9 +116,9 @@ export async function runLocked(
       return result('unchanged', project, ref, sha, previous, previous, null, started, null, previous.compose_project);
     }
 
-    log = await OperationLogger.open(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: action });
+    log = await OperationLogger.open(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: action, invokedBy: ctx.invokedBy });
     listeners.push(log.onProgress);
-    log.line(`${action} ${project.name} ref=${ref} sha=${sha} pid=${process.pid}`);
+    log.line(`${action} ${project.name} ref=${ref} sha=${sha} pid=${process.pid} by=${ctx.invokedBy}`);
     await preflightConfig(ctx, project, sha, config);
     if (config.version > 0) progress.stage('resolve', `with config v${config.version}`);
     const run = new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log, config);

@@ -23,7 +23,7 @@ export class OperationLogger {
   static async open(
     store: Store,
     logsDir: string,
-    op: { projectId: number | null; projectName: string; operation: OperationKind; deploymentId?: number | null },
+    op: { projectId: number | null; projectName: string; operation: OperationKind; deploymentId?: number | null; invokedBy?: string },
   ): Promise<OperationLogger> {
     const dir = path.join(logsDir, op.projectName);
     ensureManagedDir(dir);
@@ -35,6 +35,7 @@ export class OperationLogger {
       deployment_id: op.deploymentId ?? null,
       operation: op.operation,
       log_path: file,
+      invoked_by: op.invokedBy ?? null,
     });
     return new OperationLogger(store, row.id, file);
   }
@@ -78,7 +79,7 @@ export class OperationLogger {
 export async function withOperationLog<T>(
   store: Store,
   logsDir: string,
-  op: { projectId: number | null; projectName: string; operation: OperationKind },
+  op: { projectId: number | null; projectName: string; operation: OperationKind; invokedBy?: string },
   listeners: ((e: ProgressEvent) => void)[],
   fn: () => Promise<T>,
 ): Promise<T> {

@@ -224,7 +224,7 @@ export async function removeProject(
     const run = () => removeLocked(ctx, project, cleanup, new Progress(listeners));
     // --cleanup all deletes the project's logs too, so only the other modes keep a log of the removal.
     if (cleanup === 'all') return await run();
-    return await withOperationLog(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: 'remove' }, listeners, run);
+    return await withOperationLog(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: 'remove', invokedBy: ctx.invokedBy }, listeners, run);
   } finally {
     lock.release();
   }

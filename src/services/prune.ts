@@ -25,7 +25,7 @@ export async function prune(ctx: ServiceContext, name: string, keep: number | un
   const lock = lockProject(ctx, project.name, 'prune');
   const listeners = onProgress ? [onProgress] : [];
   try {
-    return await withOperationLog(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: 'prune' }, listeners, () =>
+    return await withOperationLog(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: 'prune', invokedBy: ctx.invokedBy }, listeners, () =>
       pruneLocked(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'), new Progress(listeners)),
     );
   } finally {

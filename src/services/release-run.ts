@@ -70,6 +70,7 @@ export class ReleaseRun {
       previous_deployment_id: this.previous?.id ?? null,
       started_at: Date.now(),
       config_version: this.config.version || null,
+      invoked_by: ctx.invokedBy,
     });
     try {
       await this.chooseStrategy();

@@ -56,7 +56,7 @@ export async function addRemoteProject(
         last_fetch_at: Date.now(),
         last_fetch_result: 'ok (clone)',
       });
-      const log = await OperationLogger.open(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: name, operation: 'clone' });
+      const log = await OperationLogger.open(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: name, operation: 'clone', invokedBy: ctx.invokedBy });
       log.line(`cloned ${remote.sanitized} into ${target} in ${Date.now() - started} ms`);
       await log.finish('success', `cloned ${remote.sanitized}`);
       progress.stage('done', `cloned ${remote.sanitized}`);

@@ -60,19 +60,25 @@ describe('notifications (real local peers)', () => {
 
   it('a deploy notifies every backend; a backend that is down does not block it', async () => {
     const t0 = Date.now();
-    const res = await runCli(dataDir, ['deploy', project, '--ref', 'v1'], env);
+    // Who deployed (an operator behind sudo, over SSH) travels with every notification and into history.
+    const operator = { SUDO_USER: 'alice', SSH_CONNECTION: '203.0.113.7 51234 10.0.0.1 22' };
+    const res = await runCli(dataDir, ['deploy', project, '--ref', 'v1'], { ...env, ...operator });
     expect(res.code, res.stderr).toBe(0);
     expect(Date.now() - t0).toBeLessThan(60_000);
+    const history = await runJson<{ git_ref: string; invoked_by: string | null }[]>(dataDir, ['history', project]);
+    expect(history[0]).toMatchObject({ git_ref: 'v1', invoked_by: 'alice from 203.0.113.7' });
+    expect((await runCli(dataDir, ['history', project])).stdout).toMatch(/alice from 203\.0\.113\.7/);
     const [hook] = await waitFor(() => (webhookEvents('deploy_succeeded').length ? webhookEvents('deploy_succeeded') : null), 'webhook');
-    expect(hook).toMatchObject({ project, severity: 'info', ref: 'v1', sha: repo.shas.v1 });
+    expect(hook).toMatchObject({ project, severity: 'info', ref: 'v1', sha: repo.shas.v1, by: 'alice from 203.0.113.7' });
     const raw = http.received.find((r) => r.path === '/webhook')!;
     expect(raw.headers['x-otterstack-signature']).toBe(hmacSignature(HMAC_KEY, raw.body));
-    expect(JSON.parse(http.received.find((r) => r.path === '/slack')!.body).text).toMatch(new RegExp(`^\\[otterstack\\] ${project}: deploy of v1 \\(\\w{7}\\) succeeded$`));
+    expect(JSON.parse(http.received.find((r) => r.path === '/slack')!.body).text).toMatch(new RegExp(`^\\[otterstack\\] ${project}: deploy of v1 \\(\\w{7}\\) succeeded \\(by alice from 203\\.0\\.113\\.7\\)$`));
     expect(JSON.parse(http.received.find((r) => r.path === '/discord')!.body).content).toMatch(/deploy of v1 .* succeeded/);
     const mail = await waitFor(() => smtp.mails[0], 'email');
     expect(mail.to).toEqual(['ops@example.test']);
     expect(mail.secure).toBe(true); // STARTTLS was offered and used
     expect(mail.data).toMatch(new RegExp(`Subject: \\[otterstack\\] ${project}: deploy_succeeded`));
+    expect(mail.data).toMatch(/by: alice from 203\.0\.113\.7/);
     const log = await runJson<{ event: string; status: string; attempts: number }[]>(dataDir, ['notify', 'log']);
     expect(log.filter((l) => l.status === 'pending')).toEqual([expect.objectContaining({ event: 'deploy_succeeded', attempts: 1 })]);
   });

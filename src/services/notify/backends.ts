@@ -12,6 +12,8 @@ export interface NotificationPayload {
   sha?: string | null;
   service?: string;
   container?: string;
+  /** Who started the operation ("alice from 203.0.113.7"). */
+  by?: string;
 }
 
 export const SIGNATURE_HEADER = 'X-OtterStack-Signature';
@@ -21,7 +23,7 @@ export function hmacSignature(secret: string, body: string): string {
 }
 
 export function summaryLine(p: NotificationPayload): string {
-  return `[otterstack] ${p.project}: ${p.message}`;
+  return `[otterstack] ${p.project}: ${p.message}${p.by ? ` (by ${p.by})` : ''}`;
 }
 
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<void> {
@@ -67,7 +69,7 @@ async function sendEmail(target: NotificationTarget, payload: NotificationPayloa
       from: target.email_from ?? 'otterstack@localhost',
       to,
       subject: `[otterstack] ${payload.project}: ${payload.event}`,
-      text: `${payload.message}\n\nproject: ${payload.project}\nevent: ${payload.event}\nat: ${payload.at}${payload.ref ? `\nref: ${payload.ref}` : ''}${payload.sha ? `\nsha: ${payload.sha}` : ''}\n`,
+      text: `${payload.message}\n\nproject: ${payload.project}\nevent: ${payload.event}\nat: ${payload.at}${payload.ref ? `\nref: ${payload.ref}` : ''}${payload.sha ? `\nsha: ${payload.sha}` : ''}${payload.by ? `\nby: ${payload.by}` : ''}\n`,
     });
   } finally {
     transport.close();

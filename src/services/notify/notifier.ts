@@ -19,7 +19,7 @@ export function nextAttemptDelay(attempts: number, baseMs: number): number | nul
 export async function notify(ctx: ServiceContext, projectId: number | null, payload: Omit<NotificationPayload, 'at'>): Promise<void> {
   const targets = await ctx.store.notifications.targetsFor(projectId);
   if (targets.length === 0) return;
-  const full: NotificationPayload = { ...payload, message: redact(payload.message), at: new Date().toISOString() };
+  const full: NotificationPayload = { ...payload, message: redact(payload.message), at: new Date().toISOString(), by: ctx.invokedBy };
   await ctx.store.notifications.enqueue(targets.map((t) => ({ project_id: projectId, target_id: t.id, event: payload.event, payload: JSON.stringify(full) })));
   ctx.background(deliverDue(ctx));
 }
