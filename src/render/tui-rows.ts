@@ -21,7 +21,9 @@ function split(lines: string[]): PaneRows {
   return { header: lines[0] ?? '', rows: lines.slice(1) };
 }
 
-export function projectRows(statuses: ProjectStatus[], now: number, unicode: boolean, tone: ToneFn, busy: Set<string> = new Set()): PaneRows {
+export function projectRows(statuses: ProjectStatus[], now: number, unicode: boolean, tone: ToneFn, ownBusy: Set<string> = new Set()): PaneRows {
+  // Busy: an operation of this TUI, or a deploy/rollback another process runs (its `deploying` row).
+  const busy = new Set([...ownBusy, ...statuses.filter((s) => s.deploying).map((s) => s.project.name)]);
   const cols: Column<ProjectStatus>[] = [
     { header: 'PROJECT', value: (s) => s.project.name, max: 24 },
     {
@@ -29,12 +31,18 @@ export function projectRows(statuses: ProjectStatus[], now: number, unicode: boo
       value: (s) => (busy.has(s.project.name) ? badge('deploying', unicode) : badge(s.health, unicode)),
       decorate: (text, s) => tone(toneOf(busy.has(s.project.name) ? 'deploying' : s.health), text),
     },
-    { header: 'REF', value: (s) => s.active?.git_ref ?? '-', max: 18 },
+    { header: 'REF', value: (s) => (s.deploying ? deployingLabel(s.deploying, unicode) : (s.active?.git_ref ?? '-')), max: 40 },
     { header: 'SHA', value: (s) => shortSha(s.active?.git_sha) },
     { header: 'DEPLOYED', value: (s) => formatAge(s.active?.finished_at, now) },
     { header: 'SOURCE', value: (s) => projectSource(s.project), max: 40 },
   ];
   return split(tableLines(statuses, cols, tagSafe));
+}
+
+/** "→ v2 (pid 4242, by alice)": what is being deployed and who started it (the address is in history). */
+export function deployingLabel(d: NonNullable<ProjectStatus['deploying']>, unicode: boolean): string {
+  const who = [d.pid ? `pid ${d.pid}` : '', d.by ? `by ${d.by.split(' from ')[0]}` : ''].filter(Boolean).join(', ');
+  return `${unicode ? '→' : '->'} ${d.ref}${who ? ` (${who})` : ''}`;
 }
 
 export function containerRows(containers: ContainerInfo[], unicode: boolean, tone: ToneFn): PaneRows {

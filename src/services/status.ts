@@ -14,6 +14,8 @@ export interface ProjectStatus {
   containers: ContainerInfo[];
   /** Containers of the project's shared services (otterstack-<project>-shared), outside releases. */
   shared: ContainerInfo[];
+  /** A deploy or rollback running now, from any process (its `deploying` row): what, by whom. */
+  deploying: { ref: string; sha: string; pid: number | null; by: string | null; startedAt: number } | null;
   /** Other releases of this project that still have containers (stopped for rollback, or stray). */
   otherReleases: { composeProject: string; running: number; total: number }[];
 }
@@ -24,8 +26,8 @@ export interface ProjectStatus {
  */
 export async function getStatus(ctx: ServiceContext, name?: string): Promise<ProjectStatus[]> {
   const projects = name ? [await requireProject(ctx, name)] : await ctx.store.projects.all();
-  const [active, containers] = await Promise.all([ctx.store.deployments.allActive(), ctx.ownContainers()]);
-  return combine(projects, active, containers);
+  const [active, containers, running] = await Promise.all([ctx.store.deployments.allActive(), ctx.ownContainers(), ctx.store.deployments.byStatus('deploying')]);
+  return combine(projects, active, containers, running);
 }
 
 /**
@@ -33,15 +35,18 @@ export async function getStatus(ctx: ServiceContext, name?: string): Promise<Pro
  * lets the TUI paint before the first engine call answers.
  */
 export async function getRecordedStatus(ctx: ServiceContext): Promise<ProjectStatus[]> {
-  const [projects, active] = await Promise.all([ctx.store.projects.all(), ctx.store.deployments.allActive()]);
-  return combine(projects, active, null);
+  const [projects, active, running] = await Promise.all([ctx.store.projects.all(), ctx.store.deployments.allActive(), ctx.store.deployments.byStatus('deploying')]);
+  return combine(projects, active, null, running);
 }
 
-function combine(projects: Project[], active: Map<number, Deployment>, containers: ContainerInfo[] | null): ProjectStatus[] {
+function combine(projects: Project[], active: Map<number, Deployment>, containers: ContainerInfo[] | null, running: Deployment[]): ProjectStatus[] {
+  const deploying = new Map(
+    running.map((d) => [d.project_id, { ref: d.git_ref ?? d.git_sha.slice(0, 7), sha: d.git_sha, pid: d.pid, by: d.invoked_by, startedAt: d.started_at }]),
+  );
   if (containers === null) {
     return projects.map((project) => {
       const deployment = active.get(project.id) ?? null;
-      return { project, active: deployment, health: deployment ? 'checking' : 'not_deployed', containers: [], shared: [], otherReleases: [] };
+      return { project, active: deployment, health: deployment ? 'checking' : 'not_deployed', containers: [], shared: [], deploying: deploying.get(project.id) ?? null, otherReleases: [] };
     });
   }
   const byRelease = new Map<string, ContainerInfo[]>();
@@ -65,6 +70,7 @@ function combine(projects: Project[], active: Map<number, Deployment>, container
       health: summarizeHealth([...mine, ...(deployment ? shared : [])], deployment !== null),
       containers: mine.sort(order),
       shared: shared.sort(order),
+      deploying: deploying.get(project.id) ?? null,
       otherReleases,
     };
   });

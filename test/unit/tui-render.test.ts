@@ -40,6 +40,13 @@ describe('TUI rows', () => {
     expect(projectRows([status('web', 'healthy', 'v1')], 0, false, plain, new Set(['web'])).rows[0]).toMatch(/^web\s+~ deploying/);
   });
 
+  it('shows a deploy another process runs as deploying, with its ref, pid and who started it', () => {
+    const other = { ...status('web', 'stopped' as ProjectStatus['health'], 'v1'), deploying: { ref: 'v2', sha: 'f'.repeat(40), pid: 4242, by: 'alice from 203.0.113.7', startedAt: 0 } };
+    const row = projectRows([other], 0, true, plain).rows[0]!;
+    expect(row).toMatch(/^web\s+◐ deploying\s+→ v2 \(pid 4242, by alice\)/);
+    expect(projectRows([other], 0, false, plain).rows[0]).toMatch(/-> v2 \(pid 4242, by alice\)/);
+  });
+
   it('formats containers with uptime and compact ports', () => {
     const rows = containerRows(
       [{ id: '1', name: 'n', composeProject: 'p', service: 'web', image: 'i', state: 'running', health: 'healthy', status: 'Up 3 minutes (healthy)', ports: '0.0.0.0:8080->80/tcp, [::]:8080->80/tcp', createdAt: '' }],
