@@ -6,7 +6,7 @@ import { toOtterError } from './errors.js';
 import { isProcessAlive, staleLocks } from './locks.js';
 import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
-import { parseComposeProjectName, recreateRelease, removeRelease, startRelease, stopRelease } from './release.js';
+import { parseComposeProjectName, recreateRelease, removeRelease, startRelease, stopRelease, unusedReleaseNetworks } from './release.js';
 import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface CleanupAction {
@@ -168,9 +168,7 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       // A `compose up` killed after creating its network but before any container leaves the
       // network alone. Removed only when no container at all (of any installation) uses that compose
       // project: another installation's release of the same name is never touched.
-      const inUse = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject));
-      for (const net of await ctx.engine.composeNetworks()) {
-        if (parseComposeProjectName(net.composeProject)?.project !== project.name || keepRelease.has(net.composeProject) || inUse.has(net.composeProject)) continue;
+      for (const net of await unusedReleaseNetworks(ctx, project.name, keepRelease)) {
         await act({ kind: 'remove_network', target: net.composeProject, reason: 'left by a compose up that died before starting a container' }, () => ctx.engine.removeNetworks([net.id]));
       }
       const active = rows.find((r) => r.status === 'active');

@@ -5,7 +5,7 @@ import type { ServiceContext } from './context.js';
 import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
-import { parseComposeProjectName, removeRelease } from './release.js';
+import { parseComposeProjectName, removeRelease, unusedReleaseNetworks } from './release.js';
 import { OtterError } from './errors.js';
 import { withOperationLog } from './oplog.js';
 import { releaseOfWorktreeEntry } from './paths.js';
@@ -66,6 +66,12 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
     progress.stage('prune', `removing release ${cp}`);
     await removeRelease(ctx, cp);
     out.removedReleases.push(cp);
+  }
+
+  // Networks left without containers (a killed compose up) go with the releases prune removes.
+  for (const net of await unusedReleaseNetworks(ctx, project.name, kept)) {
+    progress.stage('prune', `removing network of ${net.composeProject} (no container uses it)`);
+    await ctx.engine.removeNetworks([net.id]).catch(() => undefined);
   }
 
   const dir = ctx.paths.projectWorktrees(project.name);

@@ -267,6 +267,17 @@ export async function removeRelease(ctx: ServiceContext, composeProject: string)
   await ctx.engine.removeNetworks(await ctx.engine.listNetworks(composeProject));
 }
 
+/**
+ * Networks of this project's releases that no container at all uses (of any installation: another
+ * installation's release of the same name is never touched), except those of `keep`. A `compose up`
+ * killed after creating its network, or whose network request the engine finished after the client
+ * died, leaves one behind.
+ */
+export async function unusedReleaseNetworks(ctx: ServiceContext, project: string, keep: Set<string>): Promise<{ id: string; composeProject: string }[]> {
+  const inUse = new Set((await ctx.engine.listContainers()).map((c) => c.composeProject));
+  return (await ctx.engine.composeNetworks()).filter((n) => parseComposeProjectName(n.composeProject)?.project === project && !keep.has(n.composeProject) && !inUse.has(n.composeProject));
+}
+
 export async function stopRelease(ctx: ServiceContext, composeProject: string): Promise<void> {
   const containers = await ctx.engine.listContainers(composeProject);
   await ctx.engine.stop(containers.filter((c) => c.state === 'running' || c.state === 'restarting').map((c) => c.id));

@@ -73,11 +73,15 @@ describe('rollback, history, prune, logs', () => {
   });
 
   it('prune keeps only the active release but never volumes; rollback then recreates the pruned release', async () => {
+    // A network a killed `compose up` left (no container uses it) goes with the pruned releases.
+    const stray = `otterstack-${project}-0badc0d`;
+    docker(['network', 'create', '--label', `com.docker.compose.project=${stray}`, `${stray}_default`]);
     const res = await runJson<{ removedReleases: string[]; keptReleases: string[] }>(dataDir, ['prune', project, '--keep', '1']);
     expect(res.removedReleases).toEqual([cp(repo.shas.v1!)]);
     expect(releasesOf(project)).toEqual([cp(repo.shas.feature!)]);
     expect(worktreeDirs(dataDir, project)).toEqual([repo.shas.feature!.slice(0, 7)]);
     expect(docker(['volume', 'ls', '-q', '--filter', `name=otterstack-${project}_data`])).toBe(`otterstack-${project}_data`);
+    expect(docker(['network', 'ls', '-q', '--filter', `name=${stray}_default`])).toBe('');
 
     const back = await runCli(dataDir, ['rollback', project, '--to', repo.shas.v1!.slice(0, 7)]);
     expect(back.code, back.stderr).toBe(0);

@@ -68,11 +68,16 @@ describe('state faults', () => {
 
   it('a database locked after the switch is waited for: the healthy release is recorded, never undone', async () => {
     const run = startCli(dataDir, ['deploy', project, '--ref', 'v2']);
-    // From the health wait until the end, a deploy writes the database only to record the switch.
-    await run.waitForLine(/health\s+waiting up to/);
+    // From validation until the end, a deploy writes the database only to record the switch (it
+    // reads, which a WAL database allows under another's write lock). Locking at validation, not at
+    // the health wait, leaves the lock holder time to start even on a loaded machine.
+    await run.waitForLine(/validate\s+validating compose file/);
     const lock = await holdExclusiveLock(dataDir);
-    await run.waitForLine(/state database is locked by another process; retrying/, 90_000);
-    await lock.release();
+    try {
+      await run.waitForLine(/state database is locked by another process; retrying/, 90_000);
+    } finally {
+      await lock.release();
+    }
     const res = await run.done;
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(await httpGet(port)).toBe('v2');
