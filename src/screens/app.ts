@@ -68,6 +68,29 @@ export async function runTui(args: string[]): Promise<number> {
   const dialogs = new DialogHost(screen, theme);
   const controller = new Controller(model, view, dialogs);
 
+  // For the TUI tests only (OTTERSTACK_TUI_DEBUG_FILE): keys read, dialogs open now and the fewest
+  // ever open (a close that runs twice shows as a negative count), the selected project.
+  const debugFile = process.env.OTTERSTACK_TUI_DEBUG_FILE;
+  let keysRead = 0;
+  let minOpen = 0;
+  const writeDebug = () => {
+    if (!debugFile) return;
+    minOpen = Math.min(minOpen, dialogs.open);
+    const state = { keys: keysRead, open: dialogs.open, minOpen, selected: model.selected()?.project.name ?? null };
+    fs.writeFileSync(`${debugFile}.tmp`, JSON.stringify(state));
+    fs.renameSync(`${debugFile}.tmp`, debugFile);
+  };
+  if (debugFile) {
+    dialogs.onChange = writeDebug;
+    model.on('change', writeDebug);
+    // After every handler of the key has run (setImmediate): the test waits for this count.
+    screen.program.on('keypress', () => {
+      keysRead++;
+      setImmediate(writeDebug);
+    });
+    writeDebug();
+  }
+
   let scheduled = false;
   const render = () => {
     if (scheduled) return;

@@ -9,6 +9,8 @@ import type { Theme } from '../theme.js';
  */
 export class DialogHost {
   open = 0;
+  /** Called after a dialog opens or closes (the TUI's debug file, see app.ts). */
+  onChange: () => void = () => {};
   constructor(
     readonly screen: Widgets.Screen,
     private readonly theme: Theme,
@@ -16,6 +18,7 @@ export class DialogHost {
 
   private frame(title: string, height: number | string, width: number | string = '70%'): Widgets.BoxElement {
     this.open++;
+    this.onChange();
     return blessed.box({
       parent: this.screen,
       top: 'center',
@@ -32,6 +35,7 @@ export class DialogHost {
   private close(box: Widgets.BoxElement): void {
     box.destroy();
     this.open--;
+    this.onChange();
     this.screen.render();
   }
 
