@@ -103,12 +103,18 @@ export async function runTui(args: string[]): Promise<number> {
   model.on('change', render);
   model.on('progress', render);
   model.on('logs', render);
-  model.on('operation-error', (op) => void dialogs.error(`${op.label} of ${op.project} failed: ${op.error}`));
+  model.on('operation-error', (op) => dialogs.background(`${op.label} of ${op.project} failed: ${op.error}`));
   screen.on('resize', () => view.render(model));
 
   return new Promise<number>((resolve) => {
+    let asking = false;
     const quit = async () => {
-      if (!(await controller.confirmQuit())) return;
+      // Ctrl-C while "Quit?" is already asked: that dialog answers it.
+      if (asking) return;
+      asking = true;
+      const confirmed = await controller.confirmQuit().finally(() => (asking = false));
+      if (!confirmed) return;
+      dialogs.stop();
       clearInterval(timer);
       await model.shutdown();
       restore();
@@ -117,21 +123,27 @@ export async function runTui(args: string[]): Promise<number> {
     };
     const byKey = new Map<string, Action>();
     for (const b of KEYMAP) for (const k of b.keys) byKey.set(k, b.action);
+    // The dashboard's keys. blessed gives every key to the screen first, then to the focused
+    // element: while dialogs hold the keyboard (one is open, or a flow of them runs) the screen
+    // ignores the key and only the dialog on top sees it (views/dialogs.ts).
     screen.on('keypress', (_ch: string, key: { full: string }) => {
-      if (!key || dialogs.open > 0) return;
+      if (!key) return;
+      // Ctrl-C quits from anywhere, a dialog included (asking first while an operation runs).
+      if (key.full === 'C-c') return void dialogs.session(quit);
+      if (dialogs.busy) return;
       const action = byKey.get(key.full);
       if (!action) return;
-      if (action === 'quit') void quit();
+      if (action === 'quit') void dialogs.session(quit);
+      else if (controller.asks(action)) void dialogs.session(() => controller.handle(action));
+      // Moves and redraws open no dialog: keys repeated fast (j held down) all count, and the
+      // dashboard keeps its keys while a refresh waits for the engine.
       else void controller.handle(action);
     });
-    // Ctrl-C while a dialog holds the keyboard still quits.
     (screen as unknown as { ignoreLocked: string[] }).ignoreLocked = ['C-c'];
-    screen.key(['C-c'], () => {
-      if (dialogs.open > 0) void quit();
-    });
     for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
       process.removeAllListeners(sig);
       process.once(sig, () => {
+        dialogs.stop();
         void model.shutdown().then(() => {
           restore();
           resolve(sig === 'SIGTERM' ? 143 : 129);

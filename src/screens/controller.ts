@@ -7,6 +7,9 @@ import { helpLines, type Action } from './keys.js';
 import { PANE_ORDER, type DashboardView } from './views/dashboard-view.js';
 import type { DialogHost } from './views/dialogs.js';
 
+/** Actions that may ask through dialogs; the others only move or redraw (and may be repeated fast). */
+const ASKING: ReadonlySet<Action> = new Set<Action>(['enter', 'filter', 'help', 'notifications', 'add', 'deploy', 'rollback', 'env', 'prune', 'remove', 'quit']);
+
 /** Keys → actions (k9s "view" behaviour): asks the operator through dialogs, then calls the model. */
 export class Controller {
   constructor(
@@ -18,6 +21,11 @@ export class Controller {
   private say(message: string): void {
     this.view.say(message);
     this.view.render(this.model);
+  }
+
+  /** Whether `action` may open dialogs: app.ts then runs it as one dialog session (DialogHost.session). */
+  asks(action: Action): boolean {
+    return ASKING.has(action);
   }
 
   async handle(action: Action): Promise<void> {

@@ -126,6 +126,16 @@ describe('dialogs own the keyboard', () => {
     expect(await t.app.exitCode()).toBe(0);
   });
 
+  it('Ctrl-C inside a dialog still quits (nothing runs: without asking)', async () => {
+    const t = new DebuggedApp();
+    await t.ready();
+    await t.press('/');
+    await t.app.waitForScreen(/Show projects whose name or ref contains:/, 'filter prompt');
+    t.app.keys('C-c');
+    expect(await t.app.exitCode()).toBe(0);
+    expect(t.app.terminalState()).toEqual({ alternate: false, cursorVisible: true });
+  });
+
   it('Esc pressed three times closes each kind of dialog once (the open count never goes below zero)', async () => {
     const t = new DebuggedApp();
     await t.ready();
