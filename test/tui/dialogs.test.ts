@@ -48,7 +48,10 @@ class DebuggedApp {
     for (const key of keys) {
       const before = this.state().keys;
       this.app.keys(key);
-      await waitFor(() => this.state().keys > before, `the TUI reads ${key}`, 10_000);
+      await waitFor(() => this.state().keys > before, `the TUI reads ${key}`, 10_000).catch((err: Error) => {
+        const exited = fs.existsSync(this.app.exitFile) ? `exited with ${fs.readFileSync(this.app.exitFile, 'utf8').trim()}` : 'still running';
+        throw new Error(`${err.message} (TUI ${exited}, ${JSON.stringify(this.state())})\n--- screen ---\n${this.app.screen()}`);
+      });
     }
   }
 
