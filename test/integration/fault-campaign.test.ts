@@ -19,7 +19,7 @@ const SEED = Number(process.env.OTTERSTACK_FAULT_SEED ?? 0x5eed0b) >>> 0;
 /** Kills that must land mid-operation (per compose version). */
 const KILLS = 20;
 /** No new fault is started after this; the test fails if the kills have not landed by then. */
-const BUDGET_MS = 240_000;
+const BUDGET_MS = 360_000;
 const TAGS = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
 /**
  * A short history retention makes prune (and the prune after each deploy) delete rows too; a
