@@ -57,6 +57,7 @@ const HEALTH_TONES: Record<string, BadgeTone> = {
   deploying: 'warn',
   unhealthy: 'bad',
   missing: 'bad',
+  down: 'bad',
   failed: 'bad',
   interrupted: 'bad',
   exited: 'bad',

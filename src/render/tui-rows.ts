@@ -99,10 +99,16 @@ export function compactPorts(ports: string): string {
   return [...seen].join(', ');
 }
 
-/** Progress view lines: stages with elapsed time, and each container's latest health. */
-export function progressLines(events: ProgressEvent[], startedAt: number, now: number, tone: ToneFn): string[] {
+/**
+ * Progress view lines, oldest first, the outcome last so a view that keeps its newest line in
+ * sight shows it: stages with elapsed time, then the failure (if any), each container's latest
+ * health, and the elapsed time. No blank lines: a small pane shows as much as it can.
+ */
+export function progressLines(events: ProgressEvent[], startedAt: number, now: number, tone: ToneFn, error: string | null = null): string[] {
   const lines: string[] = [];
-  const containers = new Map<string, string>();
+  // By container, in order of first appearance: a failed release's containers and those of the
+  // release brought back may share service names.
+  const containers = new Map<string, { service: string; state: string }>();
   for (const e of events) {
     const t = formatDuration(e.at - startedAt).padStart(6);
     if (e.type === 'stage') lines.push(`${t}  ${e.stage.padEnd(8)} ${tagSafe(e.message)}`);
@@ -111,13 +117,58 @@ export function progressLines(events: ProgressEvent[], startedAt: number, now: n
     else if (e.type === 'output' && e.source === 'hook') lines.push(`${t}  ${''.padEnd(8)} ${tagSafe(e.text)}`);
     else if (e.type === 'container') {
       const state = e.health === 'none' ? e.state : `${e.state}/${e.health}`;
-      containers.set(e.service, tone(toneOf(e.health === 'none' ? e.state : e.health), tagSafe(state)));
+      containers.set(e.container, { service: e.service, state: tone(toneOf(e.health === 'none' ? e.state : e.health), tagSafe(state)) });
     }
   }
-  if (containers.size > 0) {
-    lines.push('');
-    for (const [service, state] of containers) lines.push(`        ${tagSafe(service)}: ${state}`);
+  // The whole message: the pane wraps it, nothing is cut.
+  if (error) lines.push(tone('bad', `failed: ${tagSafe(error)}`));
+  const names = [...containers.keys()];
+  for (const [name, { service, state }] of containers) {
+    const same = names.filter((n) => containers.get(n)!.service === service);
+    const label = same.length > 1 ? `${service} ${distinctPart(name, same)}` : service;
+    lines.push(`        ${tagSafe(label)}: ${state}`);
   }
-  lines.push('', `elapsed ${formatDuration(now - startedAt)}`);
+  lines.push(`elapsed ${formatDuration(now - startedAt)}`);
   return lines;
+}
+
+/**
+ * Counts for the title bar, over every project (a filter never hides an outage): releases down
+ * (no container running, or none left), unhealthy and degraded ones. Projects with an operation
+ * of this session running are left out: their row says "deploying".
+ */
+export function healthCounts(statuses: ProjectStatus[], busy: Set<string> = new Set()): { down: number; unhealthy: number; degraded: number } {
+  const counts = { down: 0, unhealthy: 0, degraded: 0 };
+  for (const s of statuses) {
+    if (busy.has(s.project.name)) continue;
+    if (s.health === 'down' || s.health === 'missing') counts.down++;
+    else if (s.health === 'unhealthy') counts.unhealthy++;
+    else if (s.health === 'degraded') counts.degraded++;
+  }
+  return counts;
+}
+
+/** "1 down  2 unhealthy" in the title bar, coloured by meaning; empty when all is well. */
+export function healthSummary(statuses: ProjectStatus[], tone: ToneFn, busy: Set<string> = new Set()): string {
+  const n = healthCounts(statuses, busy);
+  const parts: string[] = [];
+  if (n.down) parts.push(tone('bad', `${n.down} down`));
+  if (n.unhealthy) parts.push(tone('bad', `${n.unhealthy} unhealthy`));
+  if (n.degraded) parts.push(tone('warn', `${n.degraded} degraded`));
+  return parts.join('  ');
+}
+
+/**
+ * What tells `name` apart from the other names: common prefix and suffix dropped, so
+ * "otterstack-shop-3d6640d-web-1" next to "otterstack-shop-a0c6c60-web-1" gives "3d6640d".
+ */
+export function distinctPart(name: string, all: string[]): string {
+  let pre = 0;
+  while (pre < name.length && all.every((n) => n[pre] === name[pre])) pre++;
+  let suf = 0;
+  while (suf < name.length - pre && all.every((n) => n.length - suf > pre && n[n.length - 1 - suf] === name[name.length - 1 - suf])) suf++;
+  // Whole "words" only: back off to a separator so "a0c6c60" is not shown as "0c6c6".
+  while (pre > 0 && !/[-_]/.test(name[pre - 1]!)) pre--;
+  while (suf > 0 && !/[-_]/.test(name[name.length - suf]!)) suf--;
+  return name.slice(pre, name.length - suf) || name;
 }

@@ -52,9 +52,10 @@ function isDone(c: ContainerInfo): boolean {
 
 /**
  * 'checking': state read from SQLite, the engine not asked yet (the TUI's first paint).
- * 'missing': the active release has no containers at all (removed by hand): nothing serves.
+ * 'down': the active release has containers but none runs (crashed, killed, stopped by hand):
+ * an outage, not an idle state. 'missing': it has no containers at all (removed by hand).
  */
-export type ProjectHealth = 'healthy' | 'starting' | 'unhealthy' | 'degraded' | 'stopped' | 'missing' | 'not_deployed' | 'checking';
+export type ProjectHealth = 'healthy' | 'starting' | 'unhealthy' | 'degraded' | 'down' | 'missing' | 'not_deployed' | 'checking';
 
 /** One badge per project for status/dashboard, from the active release's containers. */
 export function summarizeHealth(all: ContainerInfo[], deployed: boolean): ProjectHealth {
@@ -64,7 +65,7 @@ export function summarizeHealth(all: ContainerInfo[], deployed: boolean): Projec
   if (containers.length === 0) return 'healthy';
   if (containers.some((c) => c.health === 'unhealthy' || c.state === 'restarting' || c.state === 'dead')) return 'unhealthy';
   const running = containers.filter((c) => c.state === 'running');
-  if (running.length === 0) return 'stopped';
+  if (running.length === 0) return 'down';
   if (running.length < containers.length) return 'degraded';
   if (running.some((c) => c.health === 'starting')) return 'starting';
   return 'healthy';

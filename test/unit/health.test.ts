@@ -41,7 +41,8 @@ describe('summarizeHealth', () => {
   it.each([
     [[], false, 'not_deployed'],
     [[], true, 'missing'],
-    [[c('a', 'exited')], true, 'stopped'],
+    [[c('a', 'exited')], true, 'down'],
+    [[c('a', 'exited'), c('b', 'created')], true, 'down'],
     [[c('a', 'running', 'healthy'), c('b', 'exited')], true, 'degraded'],
     [[c('a', 'running', 'starting')], true, 'starting'],
     [[c('a', 'running', 'unhealthy')], true, 'unhealthy'],

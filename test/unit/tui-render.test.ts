@@ -69,7 +69,7 @@ describe('TUI rows', () => {
       4_000,
       plain,
     );
-    expect(lines).toEqual(['   0ms  start    starting', '', '        web: running/healthy', '', 'elapsed 3.0s']);
+    expect(lines).toEqual(['   0ms  start    starting', '        web: running/healthy', 'elapsed 3.0s']);
   });
 
   it("shows a hook's output live, escaped, and leaves compose's own output to the operation log", () => {

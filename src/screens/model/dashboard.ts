@@ -12,6 +12,7 @@ import { redeployWithConfig } from '../../services/config-deploy.js';
 import { rollback } from '../../services/rollback.js';
 import { getRecordedStatus, getStatus, type ProjectStatus } from '../../services/status.js';
 import type { OperationState } from './operations.js';
+import { SORT_MODES, sortStatuses, type SortMode } from './sort.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
 
 const MAX_LOG_LINES = 500;
@@ -23,6 +24,8 @@ const MAX_LOG_LINES = 500;
 export class DashboardModel extends EventEmitter {
   statuses: ProjectStatus[] = [];
   filter = '';
+  /** Unhealthy first by default: a release that is down sorts to the top. */
+  sortMode: SortMode = 'health';
   selectedName: string | null = null;
   history: HistoryEntry[] = [];
   logs: string[] = [];
@@ -45,7 +48,15 @@ export class DashboardModel extends EventEmitter {
 
   visible(): ProjectStatus[] {
     const f = this.filter.toLowerCase();
-    return f ? this.statuses.filter((s) => s.project.name.includes(f) || (s.active?.git_ref ?? '').toLowerCase().includes(f)) : this.statuses;
+    const shown = f ? this.statuses.filter((s) => s.project.name.includes(f) || (s.active?.git_ref ?? '').toLowerCase().includes(f)) : this.statuses;
+    return sortStatuses(shown, this.sortMode, this.busyProjects());
+  }
+
+  /** Next sort order (health → name → last deploy); the selection stays on its project. */
+  cycleSort(): SortMode {
+    this.sortMode = SORT_MODES[(SORT_MODES.indexOf(this.sortMode) + 1) % SORT_MODES.length]!;
+    this.changed();
+    return this.sortMode;
   }
 
   selected(): ProjectStatus | undefined {
@@ -92,7 +103,7 @@ export class DashboardModel extends EventEmitter {
     const recorded = await getRecordedStatus(this.ctx);
     if (this.lastRefresh !== 0) return;
     this.statuses = recorded;
-    if (!this.selectedName && this.statuses[0]) this.selectedName = this.statuses[0].project.name;
+    if (!this.selectedName && this.visible()[0]) this.selectedName = this.visible()[0]!.project.name;
   }
 
   /** One engine call for all projects (getStatus), plus the selected project's history. */
@@ -105,7 +116,7 @@ export class DashboardModel extends EventEmitter {
         this.refreshError = toOtterError(err).message;
       }
       this.lastRefresh = Date.now();
-      if (!this.selectedName && this.statuses[0]) this.selectedName = this.statuses[0].project.name;
+      if (!this.selectedName && this.visible()[0]) this.selectedName = this.visible()[0]!.project.name;
       await this.loadDetails();
       this.changed();
     })().finally(() => (this.refreshing = null));
@@ -167,8 +178,14 @@ export class DashboardModel extends EventEmitter {
         op.error = toOtterError(err).message;
         this.emit('operation-error', op);
       } finally {
-        op.finishedAt = Date.now();
+        const finishedAt = Date.now();
+        // Statuses read after the operation ended (not a read still in flight from while it ran)
+        // before its row stops saying "deploying": the containers a recreate deploy stopped, or a
+        // failed deploy's undo restarted, never show as a release that is down.
+        await this.refreshing;
         await this.refresh();
+        op.finishedAt = finishedAt;
+        this.changed();
         this.emit('operation-done', op);
       }
     })();

@@ -2,7 +2,7 @@ import * as blessed from '../widgets.js';
 import type { Widgets } from 'blessed';
 // Only the grid: the package index would also load every chart, map and markdown widget.
 import Grid from 'blessed-contrib/lib/layout/grid.js';
-import { containerRows, historyRows, progressLines, projectRows } from '../../render/tui-rows.js';
+import { containerRows, healthSummary, historyRows, progressLines, projectRows } from '../../render/tui-rows.js';
 import { containersWithShared } from '../../render/rows.js';
 import { badge, formatAge, inert, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
@@ -25,6 +25,8 @@ export class DashboardView {
   private message = '';
   private messageAt = 0;
   fullLogs: Widgets.Log | null = null;
+  /** The operation whose progress the bottom pane shows (null: it shows logs). */
+  private progressOf: number | null = null;
 
   constructor(
     readonly screen: Widgets.Screen,
@@ -38,7 +40,7 @@ export class DashboardView {
     this.projects = createPane(grid.set(0, 0, 4, 12, boxOf('Projects'), {}), theme);
     this.containers = createPane(grid.set(4, 0, 4, 6, boxOf('Containers'), {}), theme);
     this.history = createPane(grid.set(4, 6, 4, 6, boxOf('History'), {}), theme);
-    this.activity = grid.set(8, 0, 4, 12, (o) => blessed.box({ ...o, ...paneBoxOptions('Logs', theme), scrollable: true, alwaysScroll: true, tags: true }), {});
+    this.activity = grid.set(8, 0, 4, 12, (o) => blessed.box({ ...o, ...paneBoxOptions('Logs', theme), scrollable: true, alwaysScroll: true, tags: true, wrap: true }), {});
   }
 
   render(model: DashboardModel): void {
@@ -52,9 +54,10 @@ export class DashboardView {
     const filter = model.filter ? `  filter: ${model.filter}` : '';
     const undelivered = model.undelivered();
     const notices = undelivered ? `  ${tone('bad', `${undelivered} notification(s) undelivered (n)`)}` : model.notifications[0] ? `  last notice: ${model.notifications[0].event} ${model.notifications[0].project ?? ''}` : '';
+    const problems = healthSummary(model.statuses, tone, busy);
     const stale = model.refreshError ? `  {red-fg}engine: ${tagSafe(model.refreshError)}{/red-fg}` : '';
     this.title.setContent(
-      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
+      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
     );
 
     const p = projectRows(visible, now, this.theme.unicode, tone, busy);
@@ -71,8 +74,13 @@ export class DashboardView {
     if (op && (op.finishedAt === null || now - op.finishedAt < 15_000)) {
       const state = op.finishedAt === null ? 'running' : op.error ? tone('bad', 'failed') : tone('good', 'done');
       this.activity.setLabel(` ${op.label} — ${sel!.project.name} (${state}) `);
-      this.activity.setContent(progressLines(op.events, op.startedAt, op.finishedAt ?? now, tone).join('\n') + (op.error ? `\n${tone('bad', tagSafe(op.error))}` : ''));
+      // The newest line (the outcome) stays in sight, unless the operator scrolled back.
+      const follow = this.progressOf !== op.id || atBottom(this.activity);
+      this.progressOf = op.id;
+      this.activity.setContent(progressLines(op.events, op.startedAt, op.finishedAt ?? now, tone, op.error).join('\n'));
+      if (follow) this.activity.setScrollPerc(100);
     } else {
+      this.progressOf = null;
       this.activity.setLabel(` Logs${sel ? ` — ${sel.project.name}` : ''} (follow) `);
       this.activity.setContent(tagSafe(model.logs.slice(-200).join('\n')));
       this.activity.setScrollPerc(100);
@@ -118,4 +126,11 @@ export class DashboardView {
     this.fullLogs?.destroy();
     this.fullLogs = null;
   }
+}
+
+/** Whether a scrollable box shows its last line (or all its content fits). */
+function atBottom(box: Widgets.BoxElement): boolean {
+  const b = box as unknown as { getScrollPerc(s?: boolean): number };
+  const perc = b.getScrollPerc(true);
+  return perc < 0 || perc >= 100;
 }
