@@ -103,8 +103,9 @@ describe('health in the project list and the progress pane', () => {
     // The failed release's container, told apart from the previous release's brought back.
     expect(text).toMatch(/^\s+web \S+: running\/unhealthy$/m);
     expect(text).toMatch(/^elapsed \d/m);
-    // Wrapped, not cut: no line of the pane ends in an ellipsis or runs into the border.
-    for (const l of pane.lines) expect(l.length).toBeLessThanOrEqual(COLS - 2);
+    // Wrapped, not cut: the failure spans more than one line of the pane, and nothing is elided.
+    expect(pane.lines.findIndex((l) => l.startsWith('failed: '))).toBeLessThan(pane.lines.findIndex((l) => /^\s+web \S+: running\/unhealthy$/.test(l)) - 1);
+    expect(text).not.toContain('…');
     // The previous release keeps serving.
     expect(deployments(dataDir, up).filter((d) => d.status === 'active').map((d) => d.git_ref)).toEqual(['v1']);
   });
