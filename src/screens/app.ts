@@ -133,7 +133,8 @@ export async function runTui(args: string[]): Promise<number> {
       if (dialogs.busy) return;
       const action = byKey.get(key.full);
       if (!action) return;
-      if (action === 'quit') void dialogs.session(quit);
+      // q in the full-screen logs closes them (like less), handled by the controller; Ctrl-C always quits (above).
+      if (action === 'quit' && !view.fullLogs) void dialogs.session(quit);
       else if (controller.asks(action)) void dialogs.session(() => controller.handle(action));
       // Moves and redraws open no dialog: keys repeated fast (j held down) all count, and the
       // dashboard keeps its keys while a refresh waits for the engine.

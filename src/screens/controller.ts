@@ -38,11 +38,23 @@ export class Controller {
   }
 
   private async dispatch(action: Action): Promise<void> {
+    if (this.view.fullLogs) return this.inFullLogs(action);
     const sel = this.model.selected();
     switch (action) {
       case 'up':
       case 'down':
         return this.move(action === 'up' ? -1 : 1);
+      case 'pageUp':
+      case 'pageDown':
+      case 'top':
+      case 'bottom':
+        return this.jump(action);
+      case 'follow': {
+        const scroll = this.view.logScroll();
+        if (scroll) scroll.toggleFollow();
+        else this.say('f follows logs: in the Logs pane (Tab to it) or the full-screen logs (l)');
+        return;
+      }
       case 'nextPane':
       case 'prevPane': {
         const i = PANE_ORDER.indexOf(this.view.focus);
@@ -72,6 +84,8 @@ export class Controller {
       case 'logs':
         if (sel) this.view.openFullLogs(sel.project.name);
         return;
+      case 'quit':
+        return;
     }
     if (!sel) return this.say('no project selected');
     switch (action) {
@@ -88,8 +102,63 @@ export class Controller {
     }
   }
 
+  /**
+   * The full-screen logs keep the keyboard: the scroll keys move them (never the project list, so
+   * they stay the project they were opened for); l, Esc and q close them; other actions wait.
+   */
+  private async inFullLogs(action: Action): Promise<void> {
+    switch (action) {
+      case 'logs':
+      case 'back':
+      case 'quit':
+        this.view.closeFullLogs();
+        return;
+      case 'up':
+      case 'down':
+        return this.move(action === 'up' ? -1 : 1);
+      case 'pageUp':
+      case 'pageDown':
+      case 'top':
+      case 'bottom':
+        return this.jump(action);
+      case 'follow':
+        this.view.fullLogs!.scroll.toggleFollow();
+        return;
+      case 'help':
+        return this.dialogs.info('Keys', helpLines());
+      case 'refresh':
+        return this.model.refresh();
+      default:
+        this.view.say('close the logs first: l, Esc or q');
+    }
+  }
+
+  /** PgUp/PgDn/g/G/Home/End in the focused pane (or the full-screen logs). */
+  private jump(action: 'pageUp' | 'pageDown' | 'top' | 'bottom'): void {
+    const logs = this.view.logScroll();
+    if (logs) {
+      if (action === 'top') logs.top();
+      else if (action === 'bottom') logs.bottom();
+      else logs.scroll(action === 'pageUp' ? -logs.page() : logs.page());
+      return;
+    }
+    const box = this.view.focus === 'activity' ? this.view.activity : this.view[this.view.focus].list;
+    const page = Math.max(1, Number(box.height) - Number(box.iheight));
+    const delta = action === 'pageUp' ? -page : action === 'pageDown' ? page : action === 'top' ? -1e9 : 1e9;
+    if (this.view.focus === 'activity') this.view.activity.scroll(delta);
+    else if (this.view.focus === 'projects') this.model.move(delta);
+    else {
+      const list = this.view[this.view.focus].list;
+      // blessed clamps the selection to the list.
+      if (delta < 0) list.up(-delta);
+      else list.down(delta);
+    }
+  }
+
   private move(delta: number): void {
-    if (this.view.focus === 'projects') this.model.move(delta);
+    const logs = this.view.logScroll();
+    if (logs) logs.scroll(delta);
+    else if (this.view.focus === 'projects') this.model.move(delta);
     else if (this.view.focus === 'activity') this.view.activity.scroll(delta);
     else {
       const list = this.view[this.view.focus].list;

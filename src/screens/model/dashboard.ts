@@ -16,6 +16,8 @@ import { SORT_MODES, sortStatuses, type SortMode } from './sort.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
 
 const MAX_LOG_LINES = 500;
+/** Lines of each container's past output fetched when a project's logs open: enough to scroll back. */
+const LOG_TAIL = 200;
 
 /**
  * UI-free state of the dashboard (k9s "model"): what is shown and what is running. Screens
@@ -29,6 +31,10 @@ export class DashboardModel extends EventEmitter {
   selectedName: string | null = null;
   history: HistoryEntry[] = [];
   logs: string[] = [];
+  /** Lines dropped from the front of `logs` (kept at MAX_LOG_LINES): `logs[0]` is line `logsDropped` of the stream. */
+  logsDropped = 0;
+  /** Which log stream `logs` holds: a new number whenever it restarts (other project, other containers). */
+  logsStream = 0;
   operations = new Map<string, OperationState>();
   lastRefresh = 0;
   notifications: NotificationView[] = [];
@@ -81,7 +87,7 @@ export class DashboardModel extends EventEmitter {
     this.selectedName = name;
     // Nothing of the previous selection may linger while the new one loads.
     this.history = [];
-    this.logs = [];
+    this.resetLogs();
     this.logsAbort?.abort();
     this.logsFor = null;
     this.changed();
@@ -141,21 +147,27 @@ export class DashboardModel extends EventEmitter {
     if (this.logsFor === key) return;
     this.logsAbort?.abort();
     this.logsFor = key;
-    this.logs = [];
+    this.resetLogs();
     if (!sel.active || sel.containers.length === 0) return;
     const abort = new AbortController();
     this.logsAbort = abort;
     void streamContainerLogs(this.ctx, sel.project.name, {
       follow: true,
-      tail: 50,
+      tail: LOG_TAIL,
       signal: abort.signal,
       onLine: (line) => {
         if (abort.signal.aborted) return;
         this.logs.push(line);
-        if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);
+        if (this.logs.length > MAX_LOG_LINES) this.logsDropped += this.logs.splice(0, this.logs.length - MAX_LOG_LINES).length;
         this.emit('logs', line);
       },
     }).catch(() => undefined);
+  }
+
+  private resetLogs(): void {
+    this.logs = [];
+    this.logsDropped = 0;
+    this.logsStream++;
   }
 
   operationFor(project: string): OperationState | undefined {

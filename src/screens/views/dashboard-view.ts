@@ -6,9 +6,10 @@ import { containerRows, healthSummary, historyRows, progressLines, projectRows }
 import { containersWithShared } from '../../render/rows.js';
 import { badge, formatAge, inert, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
-import { hintLine } from '../keys.js';
+import { hintLine, logHintLine } from '../keys.js';
 import type { Theme } from '../theme.js';
 import { createPane, paneBoxOptions, type Pane } from './pane.js';
+import { LogScroll, type LogLines } from './log-scroll.js';
 
 export type PaneName = 'projects' | 'containers' | 'history' | 'activity';
 export const PANE_ORDER: PaneName[] = ['projects', 'containers', 'history', 'activity'];
@@ -24,9 +25,13 @@ export class DashboardView {
   focus: PaneName = 'projects';
   private message = '';
   private messageAt = 0;
-  fullLogs: Widgets.Log | null = null;
   /** The operation whose progress the bottom pane shows (null: it shows logs). */
   private progressOf: number | null = null;
+  /** The full-screen log view, the project it was opened for, and its follow/paused position. */
+  fullLogs: { box: Widgets.BoxElement; project: string; scroll: LogScroll } | null = null;
+  /** The Logs pane's follow/paused position; `activityShowsLogs` is false while it shows an operation's progress. */
+  readonly activityScroll: LogScroll;
+  activityShowsLogs = false;
 
   constructor(
     readonly screen: Widgets.Screen,
@@ -41,6 +46,7 @@ export class DashboardView {
     this.containers = createPane(grid.set(4, 0, 4, 6, boxOf('Containers'), {}), theme);
     this.history = createPane(grid.set(4, 6, 4, 6, boxOf('History'), {}), theme);
     this.activity = grid.set(8, 0, 4, 12, (o) => blessed.box({ ...o, ...paneBoxOptions('Logs', theme), scrollable: true, alwaysScroll: true, tags: true, wrap: true }), {});
+    this.activityScroll = new LogScroll(this.activity);
   }
 
   render(model: DashboardModel): void {
@@ -71,6 +77,7 @@ export class DashboardView {
     this.history.setRows(h.header, h.rows.length ? h.rows : ['no deployments yet']);
 
     const op = sel ? model.operationFor(sel.project.name) : undefined;
+    this.activityShowsLogs = false;
     if (op && (op.finishedAt === null || now - op.finishedAt < 15_000)) {
       const state = op.finishedAt === null ? 'running' : op.error ? tone('bad', 'failed') : tone('good', 'done');
       this.activity.setLabel(` ${op.label} — ${sel!.project.name} (${state}) `);
@@ -81,19 +88,17 @@ export class DashboardView {
       if (follow) this.activity.setScrollPerc(100);
     } else {
       this.progressOf = null;
-      this.activity.setLabel(` Logs${sel ? ` — ${sel.project.name}` : ''} (follow) `);
-      this.activity.setContent(tagSafe(model.logs.slice(-200).join('\n')));
-      this.activity.setScrollPerc(100);
+      // Strings from containers: tagSafe before this tagged box.
+      this.activityScroll.show(logLines(model), tagSafe(model.logs.join('\n')));
+      this.activityShowsLogs = true;
+      this.activity.setLabel(` Logs${sel ? ` — ${sel.project.name}` : ''} (${this.activityScroll.state()}${this.activityScroll.follow ? '' : ' — f follows'}) `);
     }
 
     for (const name of PANE_ORDER) this.paneBox(name).style.border = (name === this.focus ? this.theme.focusBorder : this.theme.border) as never;
     const health = sel ? `  ${sel.project.name}: ${badge(sel.health, this.theme.unicode)}` : '';
     const message = this.message && now - this.messageAt < 5_000 ? `${this.message}  |  ` : '';
-    this.status.setContent(` ${message}${hintLine()}${health}`);
-    if (this.fullLogs) {
-      this.fullLogs.setContent(inert(model.logs.join('\n')));
-      this.fullLogs.setScrollPerc(100);
-    }
+    this.status.setContent(` ${message}${this.fullLogs ? logHintLine() : hintLine()}${health}`);
+    if (this.fullLogs) this.renderFullLogs(model);
     this.screen.render();
   }
 
@@ -107,25 +112,54 @@ export class DashboardView {
     this.messageAt = Date.now();
   }
 
+  /** The full-screen logs of `project` (the selected one); at most one, so a second open is a no-op. */
   openFullLogs(project: string): void {
-    this.fullLogs = blessed.log({
+    if (this.fullLogs) return;
+    const box = blessed.box({
       parent: this.screen,
       top: 1,
       bottom: 1,
       left: 0,
       right: 0,
-      label: ` Logs — ${project} (follow; Esc back) `,
+      label: ` Logs — ${project} `,
       border: { type: 'line' },
-      scrollback: 2000,
+      scrollable: true,
+      alwaysScroll: true,
       tags: false,
       style: { border: this.theme.focusBorder as never },
     });
+    this.fullLogs = { box, project, scroll: new LogScroll(box) };
   }
 
   closeFullLogs(): void {
-    this.fullLogs?.destroy();
+    this.fullLogs?.box.destroy();
     this.fullLogs = null;
   }
+
+  private renderFullLogs(model: DashboardModel): void {
+    const full = this.fullLogs!;
+    // The model tails the selected project; if that is no longer the one this view was opened
+    // for (it was removed), close rather than show another project's logs under this title.
+    if (model.selected()?.project.name !== full.project) {
+      this.closeFullLogs();
+      this.say(`logs of ${full.project} closed: it is no longer listed`);
+      return;
+    }
+    // tags: false, so only made inert (no escape sequences from containers reach the terminal).
+    full.scroll.show(logLines(model), inert(model.logs.join('\n')));
+    const hint = full.scroll.follow ? 'f/↑ pause' : 'f/G follow';
+    full.box.setLabel(` Logs — ${full.project} (${full.scroll.state()}; ${hint}; l/Esc back) `);
+  }
+
+  /** The log position the scroll keys move: the full-screen view, else the Logs pane when it shows logs. */
+  logScroll(): LogScroll | null {
+    if (this.fullLogs) return this.fullLogs.scroll;
+    return this.focus === 'activity' && this.activityShowsLogs ? this.activityScroll : null;
+  }
+}
+
+function logLines(model: DashboardModel): LogLines {
+  return { lines: model.logs, first: model.logsDropped, stream: `${model.selected()?.project.name ?? ''}#${model.logsStream}` };
 }
 
 /** Whether a scrollable box shows its last line (or all its content fits). */
