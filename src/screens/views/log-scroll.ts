@@ -5,6 +5,8 @@ type ScrollBox = Widgets.BoxElement & {
   childBase: number;
   childOffset: number;
   iheight: number;
+  itop: number;
+  _label?: { rtop: number };
   _clines: { length: number; ftor: number[][]; rtof: number[] };
 };
 
@@ -111,13 +113,15 @@ export class LogScroll {
     return Math.max(0, (b._clines?.length ?? 0) - this.page());
   }
 
-  /** Puts a row at the top; the label (a child that scrolls with the content) moves on 'scroll'. */
+  /**
+   * Puts a row at the top. The label is a child that scrolls with the content: kept on the border
+   * as blessed's 'scroll' handler does, without the screen render that handler adds (the caller renders).
+   */
   private setTop(row: number): void {
     const b = this.box as ScrollBox;
     const top = clamp(row, 0, this.maxTop());
-    const changed = b.childBase !== top || b.childOffset !== 0;
     b.childBase = top;
     b.childOffset = 0;
-    if (changed) b.emit('scroll');
+    if (b._label) b._label.rtop = top - b.itop;
   }
 }
