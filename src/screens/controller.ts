@@ -40,15 +40,8 @@ export class Controller {
   private async dispatch(action: Action): Promise<void> {
     if (this.view.fullLogs) return this.inFullLogs(action);
     const sel = this.model.selected();
+    if (isScrollKey(action)) return this.scroll(action);
     switch (action) {
-      case 'up':
-      case 'down':
-        return this.move(action === 'up' ? -1 : 1);
-      case 'pageUp':
-      case 'pageDown':
-      case 'top':
-      case 'bottom':
-        return this.jump(action);
       case 'follow': {
         const scroll = this.view.logScroll();
         if (scroll) scroll.toggleFollow();
@@ -102,25 +95,24 @@ export class Controller {
     }
   }
 
+  /** Moves and jumps: the same keys on the dashboard and in the full-screen logs (whichever has the keyboard). */
+  private scroll(action: ScrollKey): void | Promise<void> {
+    if (action === 'up' || action === 'down') return this.move(action === 'up' ? -1 : 1);
+    return this.jump(action);
+  }
+
   /**
    * The full-screen logs keep the keyboard: the scroll keys move them (never the project list, so
    * they stay the project they were opened for); l, Esc and q close them; other actions wait.
    */
   private async inFullLogs(action: Action): Promise<void> {
+    if (isScrollKey(action)) return this.scroll(action);
     switch (action) {
       case 'logs':
       case 'back':
       case 'quit':
         this.view.closeFullLogs();
         return;
-      case 'up':
-      case 'down':
-        return this.move(action === 'up' ? -1 : 1);
-      case 'pageUp':
-      case 'pageDown':
-      case 'top':
-      case 'bottom':
-        return this.jump(action);
       case 'follow':
         this.view.fullLogs!.scroll.toggleFollow();
         return;
@@ -324,4 +316,10 @@ export class Controller {
       'Quitting interrupts them; each undoes itself and the previous release keeps serving.',
     ]);
   }
+}
+
+type ScrollKey = 'up' | 'down' | 'pageUp' | 'pageDown' | 'top' | 'bottom';
+const SCROLL_KEYS: readonly Action[] = ['up', 'down', 'pageUp', 'pageDown', 'top', 'bottom'];
+function isScrollKey(action: Action): action is ScrollKey {
+  return SCROLL_KEYS.includes(action);
 }

@@ -8,6 +8,7 @@ import { docker, freePort, httpGet, purgeProject } from '../helpers/engine.js';
 import { createHealthyRepo, git, type FixtureRepo } from '../helpers/fixture-repo.js';
 import { deployments, lockFiles, runningOperationLogs } from '../helpers/state.js';
 import { waitFor } from '../helpers/wait.js';
+import { mulberry32 } from '../helpers/random.js';
 
 /**
  * Fault campaign (issue #11): SIGKILL deploy, rollback and prune at seeded random points, run
@@ -29,17 +30,6 @@ const ENV = { OTTERSTACK_HISTORY_RETENTION: '6', OTTERSTACK_HEALTH_TIMEOUT_SECON
 /** Statuses of releases cleanup keeps (rollback targets); every other release must be gone. */
 const GOOD = new Set(['active', 'inactive', 'rolled_back']);
 
-/** mulberry32: tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kind = 'deploy' | 'redeploy' | 'rollback' | 'prune';
 

@@ -8,6 +8,7 @@ import { freePort, purgeProject } from '../helpers/engine.js';
 import { createHealthyRepo } from '../helpers/fixture-repo.js';
 import { TmuxApp } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
+import { mulberry32 as random } from '../helpers/random.js';
 
 /**
  * Keys inside a dialog belong to that dialog: they never reach the dashboard behind it, and
@@ -165,17 +166,6 @@ describe('dialogs own the keyboard', () => {
   });
 });
 
-/** A small seeded generator (mulberry32): the same seed replays the same keys. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('double-Esc property', () => {
   // OTTERSTACK_TEST_SEED=<n> replays a failing sequence.
