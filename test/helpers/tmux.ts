@@ -13,6 +13,7 @@ import { waitFor } from './wait.js';
 export class TmuxApp {
   readonly socket = `otter-${crypto.randomBytes(4).toString('hex')}`;
   readonly exitFile: string;
+  private debugFile = '';
 
   private constructor(dir: string) {
     this.exitFile = path.join(dir, 'exit-code');
@@ -21,6 +22,9 @@ export class TmuxApp {
   static start(dataDir: string, env: Record<string, string>, size = { cols: 140, rows: 40 }): TmuxApp {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-tmux-'));
     const app = new TmuxApp(dir);
+    // The TUI says how many keys it has read (app.ts, for tests only): keys() waits on it after an Escape.
+    env = { OTTERSTACK_TUI_DEBUG_FILE: path.join(dir, 'debug.json'), ...env };
+    app.debugFile = env.OTTERSTACK_TUI_DEBUG_FILE!;
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     // The shell stays after the app exits so the test can read the exit code and the screen.
     const cmd = `env ${envArgs} ${shellQuote(process.execPath)} ${shellQuote(MAIN)} --data-dir ${shellQuote(dataDir)}; echo $? > ${shellQuote(app.exitFile)}; exec sleep 600`;
@@ -36,9 +40,28 @@ export class TmuxApp {
     return this.tmux(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'app']);
   }
 
-  /** Keys by tmux name (Enter, Escape, Tab, C-c, j, …). */
+  /**
+   * Keys by tmux name (Enter, Escape, Tab, C-c, j, …). A lone Escape must be read before the next
+   * key is written: a terminal application that reads ESC and a key in one chunk sees Alt+key, and
+   * on a loaded machine two writes can coalesce. So after an Escape this waits (bounded) until the
+   * TUI's debug file counts the keys as read.
+   */
   keys(...keys: string[]): void {
+    const before = keys.at(-1) === 'Escape' ? this.keysRead() : null;
     this.tmux(['send-keys', '-t', 'app', ...keys]);
+    if (before === null) return;
+    const deadline = Date.now() + 5_000;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (Date.now() < deadline && this.keysRead() < before + keys.length) Atomics.wait(pause, 0, 0, 20);
+  }
+
+  /** Keys the TUI has read so far (-1 before it wrote its debug file). */
+  private keysRead(): number {
+    try {
+      return (JSON.parse(fs.readFileSync(this.debugFile, 'utf8')) as { keys: number }).keys;
+    } catch {
+      return -1;
+    }
   }
 
   type(text: string): void {
