@@ -61,6 +61,9 @@ export class Controller {
         else if (this.model.filter) this.model.setFilter('');
         else this.view.focus = 'projects';
         return;
+      case 'sort':
+        this.model.cycleSort();
+        return;
       case 'filter': {
         const text = await this.dialogs.ask('Filter projects', 'Show projects whose name or ref contains:', this.model.filter);
         if (text !== null) this.model.setFilter(text);

@@ -22,6 +22,7 @@ export type Action =
   | 'refresh'
   | 'notifications'
   | 'env'
+  | 'sort'
   | 'quit';
 
 export interface KeyBinding {
@@ -50,6 +51,7 @@ export const KEYMAP: KeyBinding[] = [
   { keys: ['x'], action: 'remove', label: 'x', help: 'remove the project (type its name to confirm)' },
   { keys: ['l'], action: 'logs', label: 'l', help: 'container logs of the project full screen; l, Esc or q closes them (↑↓/j/k scroll there)' },
   { keys: ['/'], action: 'filter', label: '/', help: 'filter projects' },
+  { keys: ['S-s'], action: 'sort', label: 'S', help: 'sort projects: health (down first, the default) → name → last deploy' },
   { keys: ['e'], action: 'env', label: 'e', help: "environment: the project's variables (masked); set, reveal, unset, redeploy" },
   { keys: ['n'], action: 'notifications', label: 'n', help: 'last notifications and delivery failures' },
   { keys: ['?'], action: 'help', label: '?', help: 'this help' },

@@ -110,9 +110,11 @@ export class ReleaseRun {
   private async sayHooksNotRun(): Promise<void> {
     try {
       const { findComposeFile } = await import('./compose-file.js');
+      const text = fs.readFileSync(findComposeFile(this.worktree, this.project.compose_file, this.ref), 'utf8');
+      // Most files have no extension: the YAML parser (a module load) only for those that do.
+      if (!text.includes('x-otterstack')) return;
       const { parse } = await import('./yaml.js');
-      const file = findComposeFile(this.worktree, this.project.compose_file, this.ref);
-      const ext = (parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null)?.['x-otterstack'] as { hooks?: Record<string, unknown> } | undefined;
+      const ext = (parse(text) as Record<string, unknown> | null)?.['x-otterstack'] as { hooks?: Record<string, unknown> } | undefined;
       const hooks = Object.keys(ext?.hooks ?? {});
       if (hooks.length > 0) this.progress.stage('hook', `a rollback runs no hooks (not running ${hooks.join(', ')}): pass --run-hooks to run them`);
     } catch {

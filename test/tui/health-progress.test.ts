@@ -75,6 +75,17 @@ describe('health in the project list and the progress pane', () => {
     expect(rowOf(app.screen(), up)).toMatch(/● healthy/);
   });
 
+  it('S cycles the sort: by name puts the down project back in name order and says so; health again puts it first', async () => {
+    app.keys('S');
+    const byName = await app.waitForScreen(/sorted by name/, 'sorted by name in the title');
+    expect(projectOrder(byName)).toEqual([up, crashed]);
+    app.keys('S');
+    await app.waitForScreen(/sorted by last deploy/, 'sorted by last deploy');
+    app.keys('S');
+    const byHealth = await app.waitForScreen(new RegExp(`│${crashed}[\\s\\S]*│${up}`), 'health order again');
+    expect(byHealth.split('\n')[0]).not.toMatch(/sorted by/);
+  });
+
   it('a failed deploy leaves the failure line, per-container health and elapsed visible, wrapped', async () => {
     // The selection stays on the healthy project (by name) while the list re-sorts.
     await app.waitForScreen(new RegExp(`Containers — ${up}`), `${up} selected`);

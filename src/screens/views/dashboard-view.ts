@@ -63,7 +63,7 @@ export class DashboardView {
     const problems = healthSummary(model.statuses, tone, busy);
     const stale = model.refreshError ? `  {red-fg}engine: ${tagSafe(model.refreshError)}{/red-fg}` : '';
     this.title.setContent(
-      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
+      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${model.sortMode === 'health' ? '' : `  sorted by ${model.sortMode === 'name' ? 'name' : 'last deploy'}`}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
     );
 
     const p = projectRows(visible, now, this.theme.unicode, tone, busy);
