@@ -25,16 +25,25 @@ export function containersOf(composeProject: string): { id: string; state: strin
     });
 }
 
+/** Teardown: what a still-running operation is removing or using already is not a failure of the test. */
+function tolerant(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!/already in progress|No such|active endpoints|in use/.test(String((err as { stderr?: unknown }).stderr ?? err))) throw err;
+  }
+}
+
 /** Removes every container, network and pinned volume of a test project. */
 export function purgeProject(project: string): void {
   for (const cp of releasesOf(project)) {
-    const ids = containersOf(cp).map((c) => c.id);
-    if (ids.length) docker(['rm', '-f', ...ids]);
+    // An operation the test left running (a TUI's prune or deploy) may be removing one already.
+    for (const { id } of containersOf(cp)) tolerant(() => docker(['rm', '-f', id]));
   }
   const nets = docker(['network', 'ls', '-q', '--filter', `name=otterstack-${project}-`]).split('\n').filter(Boolean);
-  if (nets.length) docker(['network', 'rm', ...nets]);
+  if (nets.length) tolerant(() => docker(['network', 'rm', ...nets]));
   const vols = docker(['volume', 'ls', '-q', '--filter', `name=otterstack-${project}_`]).split('\n').filter(Boolean);
-  if (vols.length) docker(['volume', 'rm', '-f', ...vols]);
+  if (vols.length) tolerant(() => docker(['volume', 'rm', '-f', ...vols]));
 }
 
 export function freePort(): Promise<number> {
