@@ -94,6 +94,10 @@ export interface Column<T> {
   max?: number;
   /** Applied after padding (e.g. colour tags that must not count towards the width). */
   decorate?: (padded: string, row: T) => string;
+  /** In a table given a width: columns with the lowest `drop` go first when it does not fit (none: always kept). */
+  drop?: number;
+  /** In a table given a width: this column is cut to what is left, after dropping (the error, the ports). */
+  fill?: boolean;
 }
 
 export function truncate(text: string, max: number): string {
@@ -110,9 +114,11 @@ export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
  * Aligned table lines. Cells are made inert; `escapeCell` (the TUI passes tagSafe) is applied after
  * padding, so escapes never shift the columns, and before `decorate` adds our own tags.
  */
-export function tableLines<T>(rows: T[], columns: Column<T>[], escapeCell: (text: string) => string = (t) => t): string[] {
-  const cells = rows.map((r) => columns.map((c) => (c.max ? truncate(inert(c.value(r)), c.max) : inert(c.value(r)))));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+export function tableLines<T>(rows: T[], allColumns: Column<T>[], escapeCell: (text: string) => string = (t) => t, width?: number): string[] {
+  let columns = allColumns;
+  let cells = rows.map((r) => columns.map((c) => (c.max ? truncate(inert(c.value(r)), c.max) : inert(c.value(r)))));
+  let widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+  if (width !== undefined) ({ columns, cells, widths } = fitColumns(columns, cells, widths, width));
   const pad = (v: string, i: number) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!));
   const header = columns.map((c, i) => pad(c.header, i)).join('  ').trimEnd();
   const body = cells.map((values, r) =>
@@ -126,4 +132,29 @@ export function tableLines<T>(rows: T[], columns: Column<T>[], escapeCell: (text
       .trimEnd(),
   );
   return [header, ...body];
+}
+
+/**
+ * A table narrowed to `width` columns (a pane): the columns with the lowest `drop` rank go first,
+ * then the `fill` column is cut to what is left, so what matters (status, error) stays in sight.
+ */
+function fitColumns<T>(columns: Column<T>[], cells: string[][], widths: number[], width: number): { columns: Column<T>[]; cells: string[][]; widths: number[] } {
+  const total = (w: number[]) => w.reduce((a, b) => a + b, 0) + 2 * Math.max(0, w.length - 1);
+  let keep = columns.map((_, i) => i);
+  const droppable = keep.filter((i) => columns[i]!.drop !== undefined).sort((a, b) => columns[a]!.drop! - columns[b]!.drop!);
+  const fill = columns.findIndex((c) => c.fill);
+  // Drop while even the fill column at its header's width would not fit.
+  const least = (i: number) => (i === fill ? Math.min(widths[i]!, Math.max(columns[i]!.header.length, 12)) : widths[i]!);
+  while (droppable.length && total(keep.map(least)) > width) {
+    const gone = droppable.shift()!;
+    keep = keep.filter((i) => i !== gone);
+  }
+  const w = keep.map((i) => widths[i]!);
+  const f = keep.indexOf(fill);
+  if (f >= 0 && total(w) > width) w[f] = Math.max(columns[fill]!.header.length, w[f]! - (total(w) - width));
+  return {
+    columns: keep.map((i) => columns[i]!),
+    widths: w,
+    cells: cells.map((row) => keep.map((i, k) => (i === fill ? truncate(row[i]!, w[k]!) : row[i]!))),
+  };
 }

@@ -21,7 +21,7 @@ function split(lines: string[]): PaneRows {
   return { header: lines[0] ?? '', rows: lines.slice(1) };
 }
 
-export function projectRows(statuses: ProjectStatus[], now: number, unicode: boolean, tone: ToneFn, ownBusy: Set<string> = new Set()): PaneRows {
+export function projectRows(statuses: ProjectStatus[], now: number, unicode: boolean, tone: ToneFn, ownBusy: Set<string> = new Set(), width?: number): PaneRows {
   // Busy: an operation of this TUI, or a deploy/rollback another process runs (its `deploying` row).
   const busy = new Set([...ownBusy, ...statuses.filter((s) => s.deploying).map((s) => s.project.name)]);
   const cols: Column<ProjectStatus>[] = [
@@ -32,11 +32,11 @@ export function projectRows(statuses: ProjectStatus[], now: number, unicode: boo
       decorate: (text, s) => tone(toneOf(busy.has(s.project.name) ? 'deploying' : s.health), text),
     },
     { header: 'REF', value: (s) => (s.deploying ? deployingLabel(s.deploying, unicode) : (s.active?.git_ref ?? '-')), max: 40 },
-    { header: 'SHA', value: (s) => shortSha(s.active?.git_sha) },
-    { header: 'DEPLOYED', value: (s) => formatAge(s.active?.finished_at, now) },
-    { header: 'SOURCE', value: (s) => projectSource(s.project), max: 40 },
+    { header: 'SHA', value: (s) => shortSha(s.active?.git_sha), drop: 2 },
+    { header: 'DEPLOYED', value: (s) => formatAge(s.active?.finished_at, now), drop: 3 },
+    { header: 'SOURCE', value: (s) => projectSource(s.project), max: 40, drop: 1, fill: true },
   ];
-  return split(tableLines(statuses, cols, tagSafe));
+  return split(tableLines(statuses, cols, tagSafe, width));
 }
 
 /** "→ v2 (pid 4242, by alice)": what is being deployed and who started it (the address is in history). */
@@ -45,34 +45,35 @@ export function deployingLabel(d: NonNullable<ProjectStatus['deploying']>, unico
   return `${unicode ? '→' : '->'} ${d.ref}${who ? ` (${who})` : ''}`;
 }
 
-export function containerRows(containers: ContainerInfo[], unicode: boolean, tone: ToneFn): PaneRows {
+export function containerRows(containers: ContainerInfo[], unicode: boolean, tone: ToneFn, width?: number): PaneRows {
   const cols: Column<ContainerInfo>[] = [
     { header: 'SERVICE', value: (c) => c.service, max: 20 },
     { header: 'STATE', value: (c) => badge(c.state, unicode), decorate: (t, c) => tone(toneOf(c.state), t) },
     { header: 'HEALTH', value: (c) => c.health, decorate: (t, c) => tone(toneOf(c.health), t) },
-    { header: 'UPTIME', value: (c) => uptimeOf(c.status) },
-    { header: 'PORTS', value: (c) => compactPorts(c.ports), max: 40 },
+    { header: 'UPTIME', value: (c) => uptimeOf(c.status), drop: 1 },
+    { header: 'PORTS', value: (c) => compactPorts(c.ports), max: 40, fill: true },
   ];
-  return split(tableLines(containers, cols, tagSafe));
+  return split(tableLines(containers, cols, tagSafe, width));
 }
 
-export function historyRows(rows: (Deployment & { configChange?: string | null })[], now: number, tone: ToneFn): PaneRows {
+export function historyRows(rows: (Deployment & { configChange?: string | null })[], now: number, tone: ToneFn, width?: number): PaneRows {
   const cols: Column<Deployment & { configChange?: string | null }>[] = [
     { header: 'ID', value: (d) => String(d.id), align: 'right' },
-    { header: 'SHA', value: (d) => shortSha(d.git_sha) },
+    { header: 'SHA', value: (d) => shortSha(d.git_sha), drop: 3 },
     { header: 'REF', value: (d) => d.git_ref ?? '-', max: 18 },
-    { header: 'ACTION', value: (d) => d.action },
+    { header: 'ACTION', value: (d) => d.action, drop: 6 },
     { header: 'STATUS', value: (d) => d.status, decorate: (t, d) => tone(toneOf(d.status), t) },
-    { header: 'WHEN', value: (d) => formatAge(d.started_at, now) },
-    { header: 'TOOK', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right' },
-    // Who deployed, without the address: the pane is narrow (history --json and the CLI have it all).
-    { header: 'BY', value: (d) => (d.invoked_by ?? '-').split(' from ')[0]!, max: 12 },
-    { header: 'ERROR', value: (d) => d.error_message ?? '', max: 60 },
+    { header: 'WHEN', value: (d) => formatAge(d.started_at, now), drop: 4 },
+    { header: 'TOOK', value: (d) => formatDuration(d.finished_at ? d.finished_at - d.started_at : null), align: 'right', drop: 2 },
+    // Who deployed, without the address: the pane is narrow (history --json, Enter and the CLI have it all).
+    { header: 'BY', value: (d) => (d.invoked_by ?? '-').split(' from ')[0]!, max: 12, drop: 1 },
+    // Always kept, cut to what is left in a narrow pane: Enter shows the whole row.
+    { header: 'ERROR', value: (d) => d.error_message ?? '', max: 60, fill: true },
   ];
   // Configuration changes by name, where a release ran with other variables than the one before it.
-  if (rows.some((d) => d.configChange)) cols.splice(5, 0, { header: 'CONFIG', value: (d) => d.configChange ?? '', max: 40 });
-  if (rows.some((d) => d.notes)) cols.push({ header: 'NOTES', value: (d) => d.notes ?? '', max: 50 });
-  return split(tableLines(rows, cols, tagSafe));
+  if (rows.some((d) => d.configChange)) cols.splice(5, 0, { header: 'CONFIG', value: (d) => d.configChange ?? '', max: 40, drop: 5 });
+  if (rows.some((d) => d.notes)) cols.push({ header: 'NOTES', value: (d) => d.notes ?? '', max: 50, drop: 0 });
+  return split(tableLines(rows, cols, tagSafe, width));
 }
 
 /** The notifications dialog: newest first, delivery state and the last error of failures. */

@@ -10,6 +10,8 @@ import { DashboardView } from './views/dashboard-view.js';
 import { DialogHost } from './views/dialogs.js';
 import { KEYMAP, type Action } from './keys.js';
 import { Controller } from './controller.js';
+import { bindMouse } from './mouse.js';
+import { installAsciiFallbacks } from './ascii.js';
 
 function dataDirFrom(args: string[]): string | undefined {
   const i = args.indexOf('--data-dir');
@@ -45,6 +47,8 @@ export async function runTui(args: string[]): Promise<number> {
   // With a UTF-8 locale draw Unicode lines directly: some multiplexers and SSH clients mangle
   // the ACS (alternate character set) line drawing blessed would otherwise use, like ncurses.
   if (setup.forceUnicode) (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
+  // Without UTF-8 (LANG=C), an ASCII stand-in for each glyph instead of `?`.
+  else installAsciiFallbacks((screen as unknown as { tput: { utoa: Record<string, string> } }).tput);
   // Whatever happens, give the operator their terminal back.
   const restore = () => {
     try {
@@ -67,6 +71,7 @@ export async function runTui(args: string[]): Promise<number> {
   const view = new DashboardView(screen, theme);
   const dialogs = new DialogHost(screen, theme);
   const controller = new Controller(model, view, dialogs);
+  bindMouse(view, controller, dialogs);
 
   // For the TUI tests only (OTTERSTACK_TUI_DEBUG_FILE): keys read, dialogs open now and the fewest
   // ever open (a close that runs twice shows as a negative count), the selected project.
@@ -76,7 +81,7 @@ export async function runTui(args: string[]): Promise<number> {
   const writeDebug = () => {
     if (!debugFile) return;
     minOpen = Math.min(minOpen, dialogs.open);
-    const state = { keys: keysRead, open: dialogs.open, minOpen, selected: model.selected()?.project.name ?? null };
+    const state = { keys: keysRead, open: dialogs.open, minOpen, selected: model.selected()?.project.name ?? null, focus: view.focus };
     fs.writeFileSync(`${debugFile}.tmp`, JSON.stringify(state));
     fs.renameSync(`${debugFile}.tmp`, debugFile);
   };
@@ -88,6 +93,7 @@ export async function runTui(args: string[]): Promise<number> {
       keysRead++;
       setImmediate(writeDebug);
     });
+    screen.program.on('mouse', () => setImmediate(writeDebug));
     writeDebug();
   }
 
@@ -106,6 +112,14 @@ export async function runTui(args: string[]): Promise<number> {
   model.on('operation-error', (op) => dialogs.background(`${op.label} of ${op.project} failed: ${op.error}`));
   screen.on('resize', () => view.render(model));
 
+  // Quitting while operations run takes as long as their undo: say so instead of a stale screen.
+  const interrupting = () => {
+    const running = model.runningOperations();
+    if (running.length === 0) return;
+    view.say(`interrupting ${running.map((o) => `${o.label} of ${o.project}`).join(', ')}; undoing, the previous release keeps serving…`);
+    view.render(model);
+  };
+
   return new Promise<number>((resolve) => {
     let asking = false;
     const quit = async () => {
@@ -116,6 +130,7 @@ export async function runTui(args: string[]): Promise<number> {
       if (!confirmed) return;
       dialogs.stop();
       clearInterval(timer);
+      interrupting();
       await model.shutdown();
       restore();
       await ctx.close();
@@ -145,6 +160,7 @@ export async function runTui(args: string[]): Promise<number> {
       process.removeAllListeners(sig);
       process.once(sig, () => {
         dialogs.stop();
+        interrupting();
         void model.shutdown().then(() => {
           restore();
           resolve(sig === 'SIGTERM' ? 143 : 129);

@@ -1,10 +1,11 @@
-import { readOperationLog } from '../services/logs.js';
 import { toOtterError } from '../services/errors.js';
 import { shortSha, formatAge, tagSafe } from '../render/format.js';
 import { notificationLines } from '../render/tui-rows.js';
+import { deploymentDetailLines, prunePlanLines, refChoices } from '../render/tui-dialogs.js';
+import type { OperationState } from './model/operations.js';
 import type { DashboardModel } from './model/dashboard.js';
 import { helpLines, type Action } from './keys.js';
-import { PANE_ORDER, type DashboardView } from './views/dashboard-view.js';
+import { PANE_ORDER, type DashboardView, type PaneName } from './views/dashboard-view.js';
 import type { DialogHost } from './views/dialogs.js';
 
 /** Actions that may ask through dialogs; the others only move or redraw (and may be repeated fast). */
@@ -54,6 +55,12 @@ export class Controller {
         this.view.focus = PANE_ORDER[(i + (action === 'nextPane' ? 1 : PANE_ORDER.length - 1)) % PANE_ORDER.length]!;
         return;
       }
+      case 'focus1':
+      case 'focus2':
+      case 'focus3':
+      case 'focus4':
+        this.view.focus = PANE_ORDER[Number(action.slice(-1)) - 1]!;
+        return;
       case 'enter':
         return this.enter();
       case 'back':
@@ -150,6 +157,27 @@ export class Controller {
     }
   }
 
+  /** A click `row` rows below the top border of `pane`: focus it; in a list, select the row clicked. */
+  click(pane: PaneName, row: number): void {
+    this.view.focus = pane;
+    // The border and the column header come before the first row.
+    if (pane !== 'activity' && row >= 2) {
+      const list = this.view[pane].list as unknown as { childBase: number; items: unknown[] };
+      const index = row - 2 + list.childBase;
+      if (pane === 'projects') {
+        if (index < this.model.visible().length) this.model.move(index - this.model.selectedIndex());
+      } else if (index < list.items.length) this.view[pane].list.select(index);
+    }
+    this.view.render(this.model);
+  }
+
+  /** The wheel over `pane`: it takes the focus and moves by `delta` rows (its logs scroll). */
+  wheel(pane: PaneName, delta: number): void {
+    this.view.focus = pane;
+    this.move(delta);
+    this.view.render(this.model);
+  }
+
   private move(delta: number): void {
     const logs = this.view.logScroll();
     if (logs) logs.scroll(delta);
@@ -157,8 +185,8 @@ export class Controller {
     else if (this.view.focus === 'activity') this.view.activity.scroll(delta);
     else {
       const list = this.view[this.view.focus].list;
-      if (delta < 0) list.up(1);
-      else list.down(1);
+      if (delta < 0) list.up(-delta);
+      else list.down(delta);
     }
   }
 
@@ -171,8 +199,12 @@ export class Controller {
     if (this.view.focus === 'history' && sel) {
       const row = this.model.history[(this.view.history.list as unknown as { selected: number }).selected];
       if (!row) return;
-      const log = await readOperationLog(this.model.ctx, sel.project.name, row.id);
-      await this.dialogs.info(`Deployment ${row.id} — ${log.operation} (${log.status})`, log.text.trimEnd().split('\n'));
+      // The whole row (the pane cuts columns), then its operation log, which may be gone (pruned).
+      const log = await this.model.operationLog(sel.project.name, row.id).then(
+        (l) => ['', `operation log (${l.operation}, ${l.status}): ${l.file}`, ...l.text.trimEnd().split('\n')],
+        (err: unknown) => ['', `operation log: ${toOtterError(err).message}`],
+      );
+      await this.dialogs.info(`Deployment ${row.id} of ${sel.project.name}`, [...deploymentDetailLines(row, Date.now()), ...log]);
     }
   }
 
@@ -186,18 +218,28 @@ export class Controller {
     return false;
   }
 
+  /** Another process's operation on `project` (its lock, or its deploying row): said before asking, since the lock would refuse. */
+  private heldElsewhere(project: string): string | null {
+    const holder = this.model.lockHolder(project);
+    if (holder) return `busy: ${holder}; a deploy now will be refused until it ends`;
+    const other = this.model.selected()?.deploying;
+    return other ? `busy: deploying ${other.ref}${other.pid ? ` (PID ${other.pid}` : ' ('}${other.by ? `, by ${other.by}` : ''}); a deploy now will be refused until it ends` : null;
+  }
+
   private async deploy(project: string): Promise<void> {
     if (this.refuseIfBusy(project)) return;
-    const refs = await this.model.refs(project);
+    const sel = this.model.selected();
+    const choices = refChoices(await this.model.refs(project), sel?.active, this.model.history, this.view.theme.unicode);
     const choice = await this.dialogs.pick(
       `Deploy ${project}`,
-      refs.map((r) => `${r.kind.padEnd(6)} ${r.name.padEnd(30)} ${shortSha(r.sha)}`),
-      { typeLabel: 'type a ref (tag, branch or SHA)…' },
+      choices.map((c) => c.label),
+      { typeLabel: 'type a ref (tag, branch or SHA)…', warning: this.heldElsewhere(project) ?? undefined },
     );
     if (!choice) return;
-    const ref = 'typed' in choice ? choice.typed : refs[choice.index]!.name;
+    const ref = 'typed' in choice ? choice.typed : choices[choice.index]!.ref.name;
     this.say(`checking ${ref}…`);
     const pv = await this.model.preview(project, ref);
+    const tone = this.view.theme.tone;
     const lines = [
       `Deploy {bold}${tagSafe(ref)}{/bold} (${shortSha(pv.sha)}) to ${project}`,
       pv.active ? `running now: ${tagSafe(pv.active.git_ref ?? '-')} (${shortSha(pv.active.git_sha)})` : 'nothing is running yet',
@@ -205,15 +247,16 @@ export class Controller {
     ];
     if (pv.active?.git_sha === pv.sha) lines.push('this is the running release');
     // Validation's findings come from the repository too: literal text only.
-    if (pv.problem) lines.push(`{red-fg}${pv.problem.willFail ? 'will fail' : 'could not check'}:{/red-fg} ${tagSafe(pv.problem.message)}`);
-    for (const w of pv.warnings) lines.push(`{yellow-fg}warning:{/yellow-fg} ${tagSafe(w)}`);
+    if (pv.problem) lines.push(`${tone('bad', `${pv.problem.willFail ? 'will fail' : 'could not check'}:`)} ${tagSafe(pv.problem.message)}`);
+    for (const w of pv.warnings) lines.push(`${tone('warn', 'warning:')} ${tagSafe(w)}`);
     if (pv.problem || pv.warnings.length > 0) lines.push('');
     // Commit subjects are written by whoever pushes: shown literally, never as tags or escapes.
-    for (const c of pv.ahead) lines.push(`{green-fg}+{/green-fg} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
-    for (const c of pv.behind) lines.push(`{red-fg}-{/red-fg} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
+    for (const c of pv.ahead) lines.push(`${tone('good', '+')} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
+    for (const c of pv.behind) lines.push(`${tone('bad', '-')} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
+    const held = this.heldElsewhere(project);
+    if (held) lines.push('', tone('warn', tagSafe(held)));
     if (!(await this.dialogs.confirm(`Deploy ${project}`, lines))) return;
-    this.model.deploy(project, ref);
-    this.say(`deploying ${ref} to ${project}…`);
+    this.started(this.model.deploy(project, ref), `deploying ${ref} to ${project}…`, `deployed ${ref} to ${project}`);
   }
 
   private async rollback(project: string): Promise<void> {
@@ -233,8 +276,7 @@ export class Controller {
     if (!choice || !('index' in choice)) return;
     const target = targets[choice.index]!;
     if (!(await this.dialogs.confirm(`Roll back ${project}`, [`Roll back to ${tagSafe(target.git_ref ?? '')} (${shortSha(target.git_sha)})?`]))) return;
-    this.model.rollback(project, target.git_sha);
-    this.say(`rolling back ${project}…`);
+    this.started(this.model.rollback(project, target.git_sha), `rolling back ${project}…`, `rolled ${project} back to ${shortSha(target.git_sha)}`);
   }
 
   /** The Environment view: masked variables; set (value typed hidden), reveal one, unset; then offer to redeploy. */
@@ -272,8 +314,7 @@ export class Controller {
     const lines = [`config v${change.version}: ${tagSafe(change.changes)}`, '', 'Redeploy the running release now to apply it?', 'It starts next to the current release, which keeps serving if it fails.'];
     if (!(await this.dialogs.confirm(`Redeploy ${project}?`, lines))) return this.say(`config v${change.version} applies from the next deploy`);
     if (this.refuseIfBusy(project)) return;
-    this.model.redeployConfig(project);
-    this.say(`redeploying ${project} with config v${change.version}…`);
+    this.started(this.model.redeployConfig(project), `redeploying ${project} with config v${change.version}…`, `${project} runs with config v${change.version}`);
   }
 
   private async prune(project: string): Promise<void> {
@@ -281,8 +322,13 @@ export class Controller {
     const keepText = await this.dialogs.ask(`Prune ${project}`, 'Releases to keep (the active one included):', String(this.model.ctx.settings.get('worktreeRetention')));
     if (keepText === null) return;
     const keep = Number(keepText);
-    if (!Number.isInteger(keep) || keep < 1) return this.dialogs.error(`invalid number of releases to keep: ${keepText}`);
-    this.model.prune(project, keep);
+    if (!Number.isInteger(keep) || keep < 1) return this.dialogs.error(`invalid number of releases to keep: ${keepText}: give a whole number, 1 or more`);
+    // What goes, before anything does: the operator confirms the list.
+    const plan = await this.model.prunePreview(project, keep);
+    const lines = prunePlanLines(plan, keep).map(tagSafe);
+    if (plan.releases.length + plan.networks.length + plan.worktrees.length + plan.historyRows.length + plan.logs.length === 0) return this.dialogs.info(`Prune ${project}`, prunePlanLines(plan, keep));
+    if (!(await this.dialogs.confirm(`Prune ${project}?`, lines))) return this.say('prune cancelled: nothing removed');
+    this.started(this.model.prune(project, keep), `pruning ${project}…`, `pruned ${project}: ${plan.releases.length} release(s), ${plan.worktrees.length} worktree(s) removed`);
   }
 
   private async remove(project: string): Promise<void> {
@@ -297,18 +343,45 @@ export class Controller {
       'none       — only forget the project, leave everything running',
     ]);
     if (!choice || !('index' in choice)) return;
-    this.model.remove(project, modes[choice.index]!);
+    const mode = modes[choice.index]!;
+    this.started(this.model.remove(project, mode), `removing ${project} (${mode})…`, `removed ${project} (${mode === 'none' ? 'forgotten only; its containers still run' : mode === 'all' ? 'with its volumes and data' : 'its volumes and data kept'})`);
+  }
+
+  /**
+   * Asks until `check` accepts the answer (or the operator cancels): each field of a form is checked
+   * as it is entered, and a rejected answer comes back to be corrected, not typed again.
+   */
+  private async askChecked(title: string, prompt: string, check: (value: string) => Promise<unknown>, initial = ''): Promise<string | null> {
+    let value = initial;
+    for (;;) {
+      const answer = await this.dialogs.ask(title, prompt, value);
+      if (answer === null) return null;
+      value = answer.trim();
+      try {
+        await check(value);
+        return value;
+      } catch (err) {
+        await this.dialogs.error(toOtterError(err).message);
+      }
+    }
   }
 
   private async add(): Promise<void> {
-    const name = await this.dialogs.ask('Add project', 'Name ([a-z0-9-]):');
-    if (!name) return;
-    const repo = await this.dialogs.ask('Add project', 'Git repository (local path):');
-    if (!repo) return;
+    const name = await this.askChecked('Add project', 'Name (lowercase letters, digits and -):', (v) => this.model.checkName(v));
+    if (name === null) return;
+    const repo = await this.askChecked('Add project', 'Git repository (local path, https:// or SSH URL):', (v) => this.model.checkRepository(v));
+    if (repo === null) return;
     const composeFile = await this.dialogs.ask('Add project', 'Compose file (empty = auto-detect):');
     if (composeFile === null) return;
-    await this.model.add({ name: name.trim(), repo: repo.trim(), composeFile: composeFile.trim() || undefined });
-    this.say(`added ${name}`);
+    this.say(`adding ${name}…`);
+    await this.model.add({ name, repo, composeFile: composeFile.trim() || undefined });
+    this.say(`added ${name}: press d to deploy it`);
+  }
+
+  /** A background operation started: says so now, and how it ended once it has (the start message would otherwise linger). */
+  private started(op: OperationState, now: string, success: string): void {
+    this.say(now);
+    void op.done.then(() => this.say(op.error ? `${op.label} of ${op.project} failed: ${op.error}` : success));
   }
 
   async confirmQuit(): Promise<boolean> {

@@ -1,4 +1,8 @@
-/** Every key of the dashboard, with its help text: one table drives both bindings and the `?` overlay. */
+/**
+ * Every key of the TUI, with its help text: one table drives the bindings (app.ts), the `?` help,
+ * the status-bar hints and the README's key table (scripts/gen-keys.mjs, checked by a unit test),
+ * as lazydocker generates its keybinding docs, so they cannot drift.
+ */
 export type Action =
   | 'up'
   | 'down'
@@ -9,6 +13,10 @@ export type Action =
   | 'follow'
   | 'nextPane'
   | 'prevPane'
+  | 'focus1'
+  | 'focus2'
+  | 'focus3'
+  | 'focus4'
   | 'enter'
   | 'back'
   | 'deploy'
@@ -25,51 +33,118 @@ export type Action =
   | 'sort'
   | 'quit';
 
+/** Where a key acts: the help and the README list keys by group. */
+export type KeyGroup = 'move' | 'project' | 'logs' | 'general';
+
 export interface KeyBinding {
   keys: string[];
   action: Action;
   label: string;
   help: string;
+  group: KeyGroup;
+  /** Status-bar hint ("d deploy"): shown in this order, highest first, as far as the width allows. */
+  hint?: { text: string; rank: number };
 }
 
 export const KEYMAP: KeyBinding[] = [
-  { keys: ['up', 'k'], action: 'up', label: '↑/k', help: 'move up' },
-  { keys: ['down', 'j'], action: 'down', label: '↓/j', help: 'move down' },
-  { keys: ['pageup'], action: 'pageUp', label: 'PgUp', help: 'page up (lists and logs; in logs it pauses following)' },
-  { keys: ['pagedown'], action: 'pageDown', label: 'PgDn', help: 'page down (lists and logs)' },
-  { keys: ['g', 'home'], action: 'top', label: 'g/Home', help: 'first row; in logs the first line (pauses following)' },
-  { keys: ['S-g', 'end'], action: 'bottom', label: 'G/End', help: 'last row; in logs the newest line (follows again)' },
-  { keys: ['f'], action: 'follow', label: 'f', help: 'logs: follow new lines on/off (scrolling up pauses; the label says which)' },
-  { keys: ['tab'], action: 'nextPane', label: 'Tab', help: 'next pane' },
-  { keys: ['S-tab'], action: 'prevPane', label: 'S-Tab', help: 'previous pane' },
-  { keys: ['enter'], action: 'enter', label: 'Enter', help: 'open: project → containers, history row → its log' },
-  { keys: ['escape'], action: 'back', label: 'Esc', help: 'back: close dialog, leave full-screen logs, clear filter' },
-  { keys: ['d'], action: 'deploy', label: 'd', help: 'deploy a tag, branch or SHA' },
-  { keys: ['r'], action: 'rollback', label: 'r', help: 'roll back to an earlier release' },
-  { keys: ['p'], action: 'prune', label: 'p', help: 'prune old releases' },
-  { keys: ['a'], action: 'add', label: 'a', help: 'add a project' },
-  { keys: ['x'], action: 'remove', label: 'x', help: 'remove the project (type its name to confirm)' },
-  { keys: ['l'], action: 'logs', label: 'l', help: 'container logs of the project full screen; l, Esc or q closes them (↑↓/j/k scroll there)' },
-  { keys: ['/'], action: 'filter', label: '/', help: 'filter projects' },
-  { keys: ['S-s'], action: 'sort', label: 'S', help: 'sort projects: health (down first, the default) → name → last deploy' },
-  { keys: ['e'], action: 'env', label: 'e', help: "environment: the project's variables (masked); set, reveal, unset, redeploy" },
-  { keys: ['n'], action: 'notifications', label: 'n', help: 'last notifications and delivery failures' },
-  { keys: ['?'], action: 'help', label: '?', help: 'this help' },
-  { keys: ['C-r'], action: 'refresh', label: 'C-r', help: 'refresh now' },
-  { keys: ['q', 'C-c'], action: 'quit', label: 'q', help: 'quit (Ctrl-C too); in full-screen logs q closes them' },
+  { keys: ['up', 'k'], action: 'up', label: '↑/k', help: 'move up', group: 'move' },
+  { keys: ['down', 'j'], action: 'down', label: '↓/j', help: 'move down', group: 'move' },
+  { keys: ['pageup'], action: 'pageUp', label: 'PgUp', help: 'page up (lists and logs; in logs it pauses following)', group: 'move' },
+  { keys: ['pagedown'], action: 'pageDown', label: 'PgDn', help: 'page down (lists and logs)', group: 'move' },
+  { keys: ['g', 'home'], action: 'top', label: 'g/Home', help: 'first row; in logs the first line (pauses following)', group: 'move' },
+  { keys: ['S-g', 'end'], action: 'bottom', label: 'G/End', help: 'last row; in logs the newest line (follows again)', group: 'move' },
+  { keys: ['tab'], action: 'nextPane', label: 'Tab', help: 'next pane', group: 'move', hint: { text: 'Tab pane', rank: 3 } },
+  { keys: ['S-tab'], action: 'prevPane', label: 'S-Tab', help: 'previous pane', group: 'move' },
+  { keys: ['1'], action: 'focus1', label: '1', help: 'focus Projects', group: 'move' },
+  { keys: ['2'], action: 'focus2', label: '2', help: 'focus Containers', group: 'move' },
+  { keys: ['3'], action: 'focus3', label: '3', help: 'focus History', group: 'move' },
+  { keys: ['4'], action: 'focus4', label: '4', help: 'focus Logs', group: 'move' },
+  { keys: ['enter'], action: 'enter', label: 'Enter', help: 'open: project → containers, history row → its details and operation log', group: 'move' },
+  { keys: ['escape'], action: 'back', label: 'Esc', help: 'back: close dialog, leave full-screen logs, clear filter', group: 'move' },
+  { keys: ['d'], action: 'deploy', label: 'd', help: 'deploy a tag, branch or SHA (shows the commits between the running release and it)', group: 'project', hint: { text: 'd deploy', rank: 10 } },
+  { keys: ['r'], action: 'rollback', label: 'r', help: 'roll back to an earlier release', group: 'project', hint: { text: 'r rollback', rank: 9 } },
+  { keys: ['e'], action: 'env', label: 'e', help: "environment: the project's variables (masked); set, reveal, unset, redeploy", group: 'project', hint: { text: 'e env', rank: 5 } },
+  { keys: ['p'], action: 'prune', label: 'p', help: 'prune old releases (shows what goes, then asks)', group: 'project', hint: { text: 'p prune', rank: 4 } },
+  { keys: ['a'], action: 'add', label: 'a', help: 'add a project (local path, https:// or SSH URL)', group: 'project', hint: { text: 'a add', rank: 4 } },
+  { keys: ['x'], action: 'remove', label: 'x', help: 'remove the project (type its name to confirm, then choose what to clean up)', group: 'project', hint: { text: 'x remove', rank: 3 } },
+  { keys: ['l'], action: 'logs', label: 'l', help: 'container logs of the project full screen; l, Esc or q closes them', group: 'logs', hint: { text: 'l logs', rank: 7 } },
+  { keys: ['f'], action: 'follow', label: 'f', help: 'logs: follow new lines on/off (scrolling up pauses; the label says which)', group: 'logs' },
+  { keys: ['/'], action: 'filter', label: '/', help: 'filter projects', group: 'general', hint: { text: '/ filter', rank: 6 } },
+  { keys: ['S-s'], action: 'sort', label: 'S', help: 'sort projects: health (down first, the default) → name → last deploy', group: 'general' },
+  { keys: ['n'], action: 'notifications', label: 'n', help: 'last notifications and delivery failures', group: 'general' },
+  { keys: ['?'], action: 'help', label: '?', help: 'this help', group: 'general', hint: { text: '? help', rank: 8 } },
+  { keys: ['C-r'], action: 'refresh', label: 'C-r', help: 'refresh now', group: 'general' },
+  { keys: ['q', 'C-c'], action: 'quit', label: 'q', help: 'quit (Ctrl-C too; asks only while an operation runs); in full-screen logs q closes them', group: 'general', hint: { text: 'q quit', rank: 8 } },
 ];
 
+/** Keys inside dialogs (views/dialogs.ts): not dashboard bindings, but listed with them. */
+export const DIALOG_KEYS: { label: string; help: string }[] = [
+  { label: '↑/↓, j/k', help: 'pickers: move; PgUp/PgDn, g/G page and jump' },
+  { label: 'Enter, y', help: 'select / confirm' },
+  { label: 'Esc, n, q', help: 'cancel and close only this dialog (a second Esc does nothing more)' },
+  { label: '↑/↓, PgUp/PgDn', help: 'text dialogs (help, logs, errors): scroll' },
+];
+
+/** In the order the help and the README list them: what operators look up most first. */
+const GROUP_TITLES: Record<KeyGroup, string> = { project: 'The selected project', general: 'General', logs: 'Logs', move: 'Moving around' };
+
 export function helpLines(): string[] {
-  const width = Math.max(...KEYMAP.map((k) => k.label.length));
-  return KEYMAP.map((k) => `${k.label.padEnd(width)}  ${k.help}`);
+  const width = Math.max(...KEYMAP.map((k) => k.label.length), ...DIALOG_KEYS.map((k) => k.label.length));
+  const lines: string[] = [];
+  for (const group of Object.keys(GROUP_TITLES) as KeyGroup[]) {
+    lines.push(`${GROUP_TITLES[group]}:`);
+    for (const k of KEYMAP.filter((b) => b.group === group)) lines.push(`  ${k.label.padEnd(width)}  ${k.help}`);
+  }
+  lines.push('In dialogs:');
+  for (const k of DIALOG_KEYS) lines.push(`  ${k.label.padEnd(width)}  ${k.help}`);
+  return lines;
 }
 
-/** Short hints for the status bar while the full-screen logs are open. */
-export function logHintLine(): string {
-  return ['j/k scroll', 'PgUp/PgDn page', 'g/G first/newest', 'f follow', 'l/Esc/q back'].join('  ');
+/** The README's key table (markdown), generated from KEYMAP and DIALOG_KEYS. */
+export function keyTableMarkdown(): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = ['| key | action |', '| --- | --- |'];
+  for (const group of Object.keys(GROUP_TITLES) as KeyGroup[]) {
+    lines.push(`| **${GROUP_TITLES[group]}** | |`);
+    for (const k of KEYMAP.filter((b) => b.group === group)) lines.push(`| ${cell(k.label)} | ${cell(k.help)} |`);
+  }
+  lines.push('| **In dialogs** | |');
+  for (const k of DIALOG_KEYS) lines.push(`| ${cell(k.label)} | ${cell(k.help)} |`);
+  return lines.join('\n');
 }
 
-/** Short hints for the status bar. */
-export function hintLine(): string {
-  return ['d deploy', 'r rollback', 'e env', 'p prune', 'a add', 'x remove', 'l logs', '/ filter', '? help', 'q quit'].join('  ');
+export interface Hint {
+  text: string;
+  rank: number;
+}
+
+/** Status-bar hints while the full-screen logs are open. */
+export const LOG_HINTS: Hint[] = [
+  { text: 'j/k scroll', rank: 8 },
+  { text: 'PgUp/PgDn page', rank: 5 },
+  { text: 'g/G first/newest', rank: 4 },
+  { text: 'f follow', rank: 7 },
+  { text: 'l/Esc/q back', rank: 10 },
+];
+
+/** The dashboard's status-bar hints, from the key table. */
+export function dashboardHints(): Hint[] {
+  return KEYMAP.filter((k) => k.hint).map((k) => k.hint!);
+}
+
+/**
+ * The hints that fit in `width` columns (two spaces apart): chosen by rank, most important first,
+ * then shown in their table order, so a narrow terminal drops the least used ones whole.
+ */
+export function fitHints(hints: Hint[], width: number): string {
+  const all = hints.map((h, order) => ({ ...h, order }));
+  const chosen: typeof all = [];
+  let used = 0;
+  for (const h of [...all].sort((a, b) => b.rank - a.rank || a.order - b.order)) {
+    const need = (chosen.length ? 2 : 0) + h.text.length;
+    if (used + need > width) continue;
+    chosen.push(h);
+    used += need;
+  }
+  return chosen.sort((a, b) => a.order - b.order).map((h) => h.text).join('  ');
 }

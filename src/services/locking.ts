@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import type { Progress } from './events.js';
-import { describeHolder, tryAcquire, type FileLock } from './locks.js';
+import { describeHolder, isHolderAlive, readHolder, tryAcquire, type FileLock } from './locks.js';
 
 /** Takes the per-project lock or fails at once, naming the holder. */
 export function lockProject(ctx: ServiceContext, project: string, operation: string): FileLock {
@@ -11,6 +11,15 @@ export function lockProject(ctx: ServiceContext, project: string, operation: str
     throw new OtterError('conflict', `project ${project} is busy: ${describeHolder(res.holder)}; wait for it to finish (or run cleanup if that process is gone)`);
   }
   return res.lock;
+}
+
+/**
+ * Who holds the project's lock now (a live process), described, or null: the TUI warns before
+ * the operator picks a ref the lock would refuse. Read-only; the lock itself still decides.
+ */
+export function projectLockHolder(ctx: ServiceContext, project: string): string | null {
+  const holder = readHolder(ctx.paths.projectLock(project));
+  return holder && isHolderAlive(holder) ? describeHolder(holder) : null;
 }
 
 /**

@@ -39,13 +39,37 @@ export interface AddProjectRequest {
   force?: boolean;
 }
 
+/** A valid name no project has yet (the TUI's add form checks each field as it is typed in). */
+export async function checkNewProjectName(ctx: ServiceContext, raw: string): Promise<string> {
+  const name = validateProjectName(raw);
+  if (await ctx.store.projects.byName(name)) {
+    throw new OtterError('conflict', `project ${name} already exists: pick another name or remove it first`);
+  }
+  return name;
+}
+
+/** A repository source that can be added: a well-formed URL, or an existing local git repository. */
+export async function checkRepositorySource(ctx: ServiceContext, repo: string): Promise<void> {
+  if (isRemoteUrl(repo)) {
+    parseRemoteUrl(repo);
+    return;
+  }
+  await localRepositoryPath(ctx, repo);
+}
+
+async function localRepositoryPath(ctx: ServiceContext, repo: string): Promise<string> {
+  if (repo.startsWith('-')) throw new OtterError('usage', `invalid repository path ${JSON.stringify(repo)}: give a path to a git repository`);
+  const repoPath = path.resolve(repo);
+  if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository or an https:// or SSH URL`);
+  if (!(await ctx.git.isRepository(repoPath))) throw new OtterError('usage', `${repoPath} is not a git repository: run 'git init' there or give another path`);
+  return repoPath;
+}
+
 export async function addProject(ctx: ServiceContext, req: AddProjectRequest, onProgress?: ProgressListener): Promise<Project> {
   const name = validateProjectName(req.name);
   const composeFile = req.composeFile ? validateComposeFile(req.composeFile) : null;
   const persistent = (req.persistentPaths ?? []).map(validatePersistentPath);
-  if (await ctx.store.projects.byName(name)) {
-    throw new OtterError('conflict', `project ${name} already exists: pick another name or remove it first`);
-  }
+  await checkNewProjectName(ctx, name);
   const fields: ProjectFields = {
     compose_file: composeFile,
     strategy: req.traefikRouting ? 'blue-green' : 'recreate',
@@ -55,10 +79,7 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   const checkPersistent = (repo: string) => refuseTrackedPersistent(ctx, repo, persistent, req.force ?? false);
   if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, fields, withPassword(parseRemoteUrl(req.repo), req.password), onProgress, checkPersistent);
   if (req.password !== undefined) throw new OtterError('usage', 'a password is only used with an https:// repository URL, not a local path');
-  if (req.repo.startsWith('-')) throw new OtterError('usage', `invalid repository path ${JSON.stringify(req.repo)}: give a path to a git repository`);
-  const repoPath = path.resolve(req.repo);
-  if (!fs.existsSync(repoPath)) throw new OtterError('not_found', `repository path ${repoPath} does not exist: give the path of a local git repository`);
-  if (!(await ctx.git.isRepository(repoPath))) throw new OtterError('usage', `${repoPath} is not a git repository: run 'git init' there or give another path`);
+  const repoPath = await localRepositoryPath(ctx, req.repo);
   await checkPersistent(repoPath);
   return insertProject(ctx, { name, repo_type: 'local', repo_path: fs.realpathSync(repoPath), ...fields });
 }

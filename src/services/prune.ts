@@ -33,13 +33,34 @@ export async function prune(ctx: ServiceContext, name: string, keep: number | un
   }
 }
 
+/** What prune would remove, and keep; read without the lock (a preview may be stale by a deploy). */
+export interface PrunePlan {
+  keptReleases: string[];
+  /** Releases with containers on the engine that go. */
+  releases: string[];
+  /** Networks of releases no container uses any more. */
+  networks: { id: string; composeProject: string }[];
+  /** Worktree directories (full paths) that go; `files` are stray non-worktree entries. */
+  worktrees: string[];
+  files: string[];
+  /** History rows past the retention limit, and operation logs past their age. */
+  historyRows: number[];
+  logs: { id: number; log_path: string }[];
+}
+
+/** What `prune` with `keep` would do now, changing nothing (the TUI shows it before asking). */
+export async function previewPrune(ctx: ServiceContext, name: string, keep: number | undefined): Promise<PrunePlan> {
+  const project = await requireProject(ctx, name);
+  if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) throw new OtterError('usage', `invalid --keep ${keep}: keep at least 1 release (the active one)`);
+  return planPrune(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'));
+}
+
 /**
- * Retention, with the project lock already held: keeps the active release plus the newest
- * successful ones up to `keep` (containers stopped, worktrees kept, for rollback); removes other
- * releases' containers, networks and worktrees. Never touches volumes or persistent paths.
- * Also trims history rows and old operation logs.
+ * Retention: keeps the active release plus the newest successful ones up to `keep` (containers
+ * stopped, worktrees kept, for rollback); other releases' containers, networks and worktrees go.
+ * Never volumes or persistent paths. Also history rows past the limit and old operation logs.
  */
-export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress): Promise<PruneResult> {
+async function planPrune(ctx: ServiceContext, project: Project, keep: number): Promise<PrunePlan> {
   const rows = await ctx.store.deployments.all(project.id);
   // Kept: releases (compose projects); a commit's worktree stays while one of its releases does.
   const kept = new Set<string>();
@@ -50,41 +71,21 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
     if (r.status === 'inactive' || r.status === 'rolled_back') kept.add(r.compose_project);
   }
   const keptCommits = new Set(rows.filter((r) => kept.has(r.compose_project)).map((r) => r.git_sha.slice(0, 7)));
-  const out: PruneResult = {
-    project: project.name,
-    keptReleases: [...kept],
-    removedReleases: [],
-    removedWorktrees: [],
-    deletedHistoryRows: 0,
-    deletedLogs: 0,
-  };
+  const plan: PrunePlan = { keptReleases: [...kept], releases: [], networks: [], worktrees: [], files: [], historyRows: [], logs: [] };
 
   const onEngine = new Set((await ctx.ownContainers()).map((c) => c.composeProject));
   for (const cp of onEngine) {
     const parsed = parseComposeProjectName(cp);
-    if (parsed?.project !== project.name || kept.has(cp)) continue;
-    progress.stage('prune', `removing release ${cp}`);
-    await removeRelease(ctx, cp);
-    out.removedReleases.push(cp);
+    if (parsed?.project === project.name && !kept.has(cp)) plan.releases.push(cp);
   }
-
   // Networks left without containers (a killed compose up) go with the releases prune removes.
-  for (const net of await unusedReleaseNetworks(ctx, project.name, kept)) {
-    progress.stage('prune', `removing network of ${net.composeProject} (no container uses it)`);
-    await ctx.engine.removeNetworks([net.id]).catch(() => undefined);
-  }
+  plan.networks = await unusedReleaseNetworks(ctx, project.name, kept);
 
   const dir = ctx.paths.projectWorktrees(project.name);
   for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
     const of = releaseOfWorktreeEntry(entry);
     if (!of || (of.worktree ? keptCommits.has(of.sha7) : kept.has(`otterstack-${project.name}-${of.key}`))) continue;
-    const full = path.join(dir, entry);
-    if (!of.worktree) fs.rmSync(full, { force: true });
-    else {
-      progress.stage('prune', `removing worktree ${full}`);
-      await ctx.git.removeWorktree(project.repo_path, full);
-      out.removedWorktrees.push(full);
-    }
+    (of.worktree ? plan.worktrees : plan.files).push(path.join(dir, entry));
   }
 
   // History: the newest N rows stay, plus the newest good row of each kept release (so rollback
@@ -98,14 +99,36 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
       anchored.add(r.compose_project);
     }
   }
-  const doomed = rows.slice(limit).filter((r) => r.status !== 'deploying' && r.status !== 'active' && !anchors.has(r.id));
-  await ctx.store.deployments.deleteIds(doomed.map((r) => r.id));
-  out.deletedHistoryRows = doomed.length;
-
+  plan.historyRows = rows.slice(limit).filter((r) => r.status !== 'deploying' && r.status !== 'active' && !anchors.has(r.id)).map((r) => r.id);
   const cutoff = Date.now() - ctx.settings.get('logRetentionDays') * 86_400_000;
-  const oldLogs = await ctx.store.operationLogs.olderThan(project.id, cutoff);
-  for (const log of oldLogs) fs.rmSync(log.log_path, { force: true });
-  await ctx.store.operationLogs.deleteIds(oldLogs.map((l) => l.id));
-  out.deletedLogs = oldLogs.length;
+  plan.logs = await ctx.store.operationLogs.olderThan(project.id, cutoff);
+  return plan;
+}
+
+/** Prune with the project lock already held: plans, then removes what the plan names. */
+export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress): Promise<PruneResult> {
+  const plan = await planPrune(ctx, project, keep);
+  const out: PruneResult = { project: project.name, keptReleases: plan.keptReleases, removedReleases: [], removedWorktrees: [], deletedHistoryRows: 0, deletedLogs: 0 };
+  for (const cp of plan.releases) {
+    progress.stage('prune', `removing release ${cp}`);
+    await removeRelease(ctx, cp);
+    out.removedReleases.push(cp);
+  }
+  // Read again: the releases just removed may have left their networks.
+  for (const net of await unusedReleaseNetworks(ctx, project.name, new Set(plan.keptReleases))) {
+    progress.stage('prune', `removing network of ${net.composeProject} (no container uses it)`);
+    await ctx.engine.removeNetworks([net.id]).catch(() => undefined);
+  }
+  for (const file of plan.files) fs.rmSync(file, { force: true });
+  for (const full of plan.worktrees) {
+    progress.stage('prune', `removing worktree ${full}`);
+    await ctx.git.removeWorktree(project.repo_path, full);
+    out.removedWorktrees.push(full);
+  }
+  await ctx.store.deployments.deleteIds(plan.historyRows);
+  out.deletedHistoryRows = plan.historyRows.length;
+  for (const log of plan.logs) fs.rmSync(log.log_path, { force: true });
+  await ctx.store.operationLogs.deleteIds(plan.logs.map((l) => l.id));
+  out.deletedLogs = plan.logs.length;
   return out;
 }

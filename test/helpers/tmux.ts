@@ -55,13 +55,50 @@ export class TmuxApp {
     while (Date.now() < deadline && this.keysRead() < before + keys.length) Atomics.wait(pause, 0, 0, 20);
   }
 
+  /** Opens the help (`?`) and returns its whole text, scrolling to its end when it is taller than the screen; leaves it open. */
+  async helpText(): Promise<string> {
+    this.keys('?');
+    const top = await this.waitForScreen(/─ Keys ─/, 'help');
+    if (!/scroll \(\d+%\)/.test(top)) return top;
+    this.keys('End');
+    return `${top}\n${await this.waitForScreen(/scroll \(100%\)/, 'help scrolled to its end')}`;
+  }
+
   /** Keys the TUI has read so far (-1 before it wrote its debug file). */
   private keysRead(): number {
+    return this.state()?.keys ?? -1;
+  }
+
+  /** What the TUI's debug file says now (app.ts): keys read, dialogs open, selection, focused pane. */
+  state(): TuiState | null {
     try {
-      return (JSON.parse(fs.readFileSync(this.debugFile, 'utf8')) as { keys: number }).keys;
+      return JSON.parse(fs.readFileSync(this.debugFile, 'utf8')) as TuiState;
     } catch {
-      return -1;
+      return null;
     }
+  }
+
+  /** Sends each key once the TUI has read the one before (bounded wait, no fixed sleep). */
+  async press(...keys: string[]): Promise<void> {
+    for (const key of keys) {
+      const before = this.keysRead();
+      this.tmux(['send-keys', '-t', 'app', key]);
+      await waitFor(() => this.keysRead() > before, `the TUI reads ${key}`, 10_000);
+    }
+  }
+
+  /**
+   * A left button press at screen cell (`col`, `row`), 0-based, as the terminal reports it to an
+   * application that turned the mouse on (SGR 1006, 1-based). Only the press: the TUI acts on it,
+   * and blessed reads one mouse report per read, so a release sent with it could be lost anyway.
+   */
+  click(col: number, row: number): void {
+    this.type(`\x1b[<0;${col + 1};${row + 1}M`);
+  }
+
+  /** The mouse wheel (down: away from the user) at screen cell (`col`, `row`). */
+  wheel(col: number, row: number, down: boolean): void {
+    this.type(`\x1b[<${down ? 65 : 64};${col + 1};${row + 1}M`);
   }
 
   type(text: string): void {
@@ -101,6 +138,14 @@ export class TmuxApp {
       /* already gone */
     }
   }
+}
+
+export interface TuiState {
+  keys: number;
+  open: number;
+  minOpen: number;
+  selected: string | null;
+  focus: string;
 }
 
 function shellQuote(s: string): string {

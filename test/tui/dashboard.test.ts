@@ -179,13 +179,12 @@ describe('the TUI in a real terminal against the real engine', () => {
   });
 
   it('opens the help overlay listing every key', async () => {
-    app.keys('?');
-    const help = await app.waitForScreen(/this help/, 'help overlay');
+    const help = await app.helpText();
     for (const line of ['deploy a tag, branch or SHA', 'roll back to an earlier release', 'prune old releases', 'add a project', 'remove the project', 'filter projects', 'quit']) {
       expect(help).toContain(line);
     }
     app.keys('Escape');
-    await waitFor(() => !/this help/.test(app.screen()), 'help closed');
+    await waitFor(() => !/─ Keys ─/.test(app.screen()), 'help closed');
   });
 
   it('re-lays out on resize', async () => {

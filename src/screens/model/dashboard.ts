@@ -3,9 +3,10 @@ import type { ServiceContext } from '../../services/context.js';
 import { deploy } from '../../services/deploy.js';
 import { toOtterError } from '../../services/errors.js';
 import { getHistory, type HistoryEntry } from '../../services/history.js';
-import { streamContainerLogs } from '../../services/logs.js';
-import { addProject, removeProject, type AddProjectRequest, type RemoveCleanup } from '../../services/projects.js';
-import { prune } from '../../services/prune.js';
+import { addProject, checkNewProjectName, checkRepositorySource, removeProject, type AddProjectRequest, type RemoveCleanup } from '../../services/projects.js';
+import { previewPrune, prune } from '../../services/prune.js';
+import { projectLockHolder } from '../../services/locking.js';
+import { readOperationLog, streamContainerLogs } from '../../services/logs.js';
 import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
 import { listVars, setVars, unsetVars } from '../../services/project-env.js';
 import { redeployWithConfig } from '../../services/config-deploy.js';
@@ -256,6 +257,27 @@ export class DashboardModel extends EventEmitter {
 
   refs(project: string) {
     return listDeployableRefs(this.ctx, project);
+  }
+
+  /** Another process holding the project's lock now (described), or null. */
+  lockHolder(project: string): string | null {
+    return projectLockHolder(this.ctx, project);
+  }
+
+  prunePreview(project: string, keep: number) {
+    return previewPrune(this.ctx, project, keep);
+  }
+
+  checkName(name: string) {
+    return checkNewProjectName(this.ctx, name);
+  }
+
+  checkRepository(repo: string) {
+    return checkRepositorySource(this.ctx, repo);
+  }
+
+  operationLog(project: string, deploymentId: number) {
+    return readOperationLog(this.ctx, project, deploymentId);
   }
 
   preview(project: string, ref: string) {

@@ -6,7 +6,8 @@ import { containerRows, healthSummary, historyRows, progressLines, projectRows }
 import { containersWithShared } from '../../render/rows.js';
 import { badge, formatAge, inert, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
-import { hintLine, logHintLine } from '../keys.js';
+import { dashboardHints, fitHints, LOG_HINTS } from '../keys.js';
+import { statusBarLine } from '../../render/status-bar.js';
 import type { Theme } from '../theme.js';
 import { createPane, paneBoxOptions, type Pane } from './pane.js';
 import { LogScroll, type LogLines } from './log-scroll.js';
@@ -35,7 +36,7 @@ export class DashboardView {
 
   constructor(
     readonly screen: Widgets.Screen,
-    private readonly theme: Theme,
+    readonly theme: Theme,
   ) {
     this.title = blessed.box({ parent: screen, top: 0, left: 0, right: 0, height: 1, tags: true, style: theme.bar as never });
     this.status = blessed.box({ parent: screen, bottom: 0, left: 0, right: 0, height: 1, tags: true, style: theme.bar as never });
@@ -46,6 +47,10 @@ export class DashboardView {
     this.containers = createPane(grid.set(4, 0, 4, 6, boxOf('Containers'), {}), theme);
     this.history = createPane(grid.set(4, 6, 4, 6, boxOf('History'), {}), theme);
     this.activity = grid.set(8, 0, 4, 12, (o) => blessed.box({ ...o, ...paneBoxOptions('Logs', theme), scrollable: true, alwaysScroll: true, tags: true, wrap: true }), {});
+    // The grid places panes by percentages, each rounded down: the last row and column end at the
+    // body's edge instead, so no empty line is left above the status bar at any size.
+    stretch(this.history.box, 'right');
+    stretch(this.activity, 'bottom');
     this.activityScroll = new LogScroll(this.activity);
   }
 
@@ -61,20 +66,23 @@ export class DashboardView {
     const undelivered = model.undelivered();
     const notices = undelivered ? `  ${tone('bad', `${undelivered} notification(s) undelivered (n)`)}` : model.notifications[0] ? `  last notice: ${model.notifications[0].event} ${model.notifications[0].project ?? ''}` : '';
     const problems = healthSummary(model.statuses, tone, busy);
-    const stale = model.refreshError ? `  {red-fg}engine: ${tagSafe(model.refreshError)}{/red-fg}` : '';
+    const stale = model.refreshError ? `  ${tone('bad', `engine: ${tagSafe(model.refreshError)}`)}` : '';
     this.title.setContent(
       ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${model.sortMode === 'health' ? '' : `  sorted by ${model.sortMode === 'name' ? 'name' : 'last deploy'}`}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
     );
 
-    const p = projectRows(visible, now, this.theme.unicode, tone, busy);
-    this.projects.setRows(p.header, p.rows.length ? p.rows : ["no projects: press 'a' to add one"], model.selectedIndex());
+    const p = projectRows(visible, now, this.theme.unicode, tone, busy, innerWidth(this.projects.box));
+    const none = model.statuses.length === 0 ? "no projects: press 'a' to add one" : `no project matches the filter "${tagSafe(model.filter)}": Esc clears it`;
+    this.projects.setRows(p.header, p.rows.length ? p.rows : [none], model.selectedIndex());
 
-    const c = containerRows(sel ? containersWithShared(sel) : [], this.theme.unicode, tone);
+    const c = containerRows(sel ? containersWithShared(sel) : [], this.theme.unicode, tone, innerWidth(this.containers.box));
     this.containers.box.setLabel(` Containers${sel ? ` — ${sel.project.name}${sel.active ? ` ${sel.active.compose_project}` : ''}` : ''} `);
-    this.containers.setRows(c.header, c.rows.length ? c.rows : [sel?.active ? 'no containers (stopped?)' : 'nothing deployed']);
+    this.containers.setRows(c.header, c.rows.length ? c.rows : [!sel ? 'no project selected' : sel.active ? 'no containers (stopped?)' : 'nothing deployed']);
 
-    const h = historyRows(model.history, now, tone);
-    this.history.setRows(h.header, h.rows.length ? h.rows : ['no deployments yet']);
+    // Nothing selected (a filter matching nothing): no rows of a project no longer shown.
+    const h = historyRows(sel ? model.history : [], now, tone, innerWidth(this.history.box));
+    this.history.box.setLabel(` History${sel ? ` — ${sel.project.name}` : ''} `);
+    this.history.setRows(h.header, h.rows.length ? h.rows : [sel ? 'no deployments yet' : 'no project selected']);
 
     const op = sel ? model.operationFor(sel.project.name) : undefined;
     this.activityShowsLogs = false;
@@ -94,10 +102,17 @@ export class DashboardView {
       this.activity.setLabel(` Logs${sel ? ` — ${sel.project.name}` : ''} (${this.activityScroll.state()}${this.activityScroll.follow ? '' : ' — f follows'}) `);
     }
 
-    for (const name of PANE_ORDER) this.paneBox(name).style.border = (name === this.focus ? this.theme.focusBorder : this.theme.border) as never;
-    const health = sel ? `  ${sel.project.name}: ${badge(sel.health, this.theme.unicode)}` : '';
-    const message = this.message && now - this.messageAt < 5_000 ? `${this.message}  |  ` : '';
-    this.status.setContent(` ${message}${this.fullLogs ? logHintLine() : hintLine()}${health}`);
+    this.activity.style.border = (this.focus === 'activity' ? this.theme.focusBorder : this.theme.border) as never;
+    for (const name of ['projects', 'containers', 'history'] as const) this[name].setFocused(!this.fullLogs && name === this.focus);
+    const health = busy.has(sel?.project.name ?? '') || sel?.deploying ? 'deploying' : sel?.health;
+    this.status.setContent(
+      statusBarLine({
+        message: this.message && now - this.messageAt < 5_000 ? this.message : '',
+        hints: (width) => fitHints(this.fullLogs ? LOG_HINTS : dashboardHints(), width),
+        selected: sel ? `${sel.project.name}: ${badge(health!, this.theme.unicode)}` : '',
+        width: Number(this.screen.width),
+      }),
+    );
     if (this.fullLogs) this.renderFullLogs(model);
     this.screen.render();
   }
@@ -160,6 +175,18 @@ export class DashboardView {
 
 function logLines(model: DashboardModel): LogLines {
   return { lines: model.logs, first: model.logsDropped, stream: `${model.selected()?.project.name ?? ''}#${model.logsStream}` };
+}
+
+/** Columns inside a pane's borders. */
+function innerWidth(box: Widgets.BoxElement): number {
+  return Math.max(10, Number(box.width) - Number(box.iwidth));
+}
+
+/** Makes `box` reach its parent's `edge` whatever the rounding of its percentage size. */
+function stretch(box: Widgets.BoxElement, edge: 'right' | 'bottom'): void {
+  const position = (box as unknown as { position: Record<string, unknown> }).position;
+  position[edge === 'right' ? 'width' : 'height'] = undefined;
+  position[edge] = 0;
 }
 
 /** Whether a scrollable box shows its last line (or all its content fits). */

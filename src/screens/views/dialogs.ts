@@ -2,6 +2,7 @@ import * as blessed from '../widgets.js';
 import { tagSafe } from '../../render/format.js';
 import type { Widgets } from 'blessed';
 import type { Theme } from '../theme.js';
+import { dialogSize } from './dialog-size.js';
 
 /** One open dialog: its frame, the element that holds the keyboard, and whether it has closed. */
 interface OpenDialog {
@@ -84,19 +85,31 @@ export class DialogHost {
     void this.session(() => this.error(message));
   }
 
-  private frame(title: string, height: number | string, width: number | string = '70%'): OpenDialog {
+  /**
+   * A dialog frame sized to its content (`lines` of tagged text plus `chrome` rows of prompt and
+   * hints) and clamped to the screen, re-sized on resize: at 80×24 every dialog fits, and what
+   * does not fit scrolls. Wrapped lines count as the rows they take.
+   */
+  private frame(title: string, lines: string[], chrome: number): OpenDialog {
+    const size = () => dialogSize(lines, chrome, Number(this.screen.width), Number(this.screen.height));
     const box = blessed.box({
       parent: this.screen,
       top: 'center',
       left: 'center',
-      width,
-      height,
+      ...size(),
       label: ` ${title} `,
       border: { type: 'line' },
       tags: true,
       style: { border: this.theme.focusBorder as never },
     });
     const dialog: OpenDialog = { box, focus: null, closed: false };
+    const resize = () => {
+      const { width, height } = size();
+      box.width = width;
+      box.height = height;
+    };
+    this.screen.on('resize', resize);
+    box.once('destroy', () => this.screen.removeListener('resize', resize));
     this.stack.push(dialog);
     this.onChange();
     return dialog;
@@ -129,11 +142,11 @@ export class DialogHost {
   /** One-line text input. */
   /** One line of input; `secret` shows `*` for each character typed (a value never reaches the screen). */
   ask(title: string, prompt: string, initial = '', opts: { secret?: boolean } = {}): Promise<string | null> {
-    const dialog = this.frame(title, 7);
+    const dialog = this.frame(title, [prompt], 4);
     const box = dialog.box;
     blessed.box({ parent: box, top: 0, left: 1, right: 1, height: 1, content: prompt, tags: true });
-    const input = blessed.textbox({ parent: box, top: 2, left: 1, right: 1, height: 1, inputOnFocus: false, censor: opts.secret ?? false, style: { bg: 'black', fg: 'white' } as never });
-    blessed.box({ parent: box, top: 4, left: 1, right: 1, height: 1, content: 'Enter confirm   Esc cancel', style: { fg: 'gray' } as never });
+    const input = blessed.textbox({ parent: box, top: 2, left: 1, right: 1, height: 1, inputOnFocus: false, censor: opts.secret ?? false, style: this.theme.input as never });
+    blessed.box({ parent: box, top: 4, left: 1, right: 1, height: 1, content: 'Enter confirm   Esc cancel', style: this.theme.hint as never });
     input.setValue(initial);
     // Focused before reading: readInput would otherwise save and later restore whatever had focus.
     this.focus(dialog, input);
@@ -146,13 +159,16 @@ export class DialogHost {
   }
 
   /** Pick one of `items` (plain text, shown literally; arrows/j/k + Enter); `typeLabel` adds a free-text option ("type a ref"). */
-  pick(title: string, items: string[], opts: { hint?: string; typeLabel?: string } = {}): Promise<{ index: number } | { typed: string } | null> {
-    const dialog = this.frame(title, Math.min(items.length + 6, 24));
-    const box = dialog.box;
+  pick(title: string, items: string[], opts: { hint?: string; typeLabel?: string; warning?: string } = {}): Promise<{ index: number } | { typed: string } | null> {
     const shown = items.map(tagSafe);
     const all = opts.typeLabel ? [`{bold}${opts.typeLabel}{/bold}`, ...shown] : shown;
-    const list = blessed.list({ parent: box, top: 0, left: 1, right: 1, bottom: 2, tags: true, keys: true, vi: true, items: all as never, style: { selected: this.theme.selected as never } });
-    blessed.box({ parent: box, bottom: 0, left: 1, right: 1, height: 1, content: opts.hint ?? 'Enter select   Esc cancel', style: { fg: 'gray' } as never });
+    // A list row never wraps: the frame is as wide as the longest row (up to the screen).
+    const dialog = this.frame(title, all, 2 + (opts.warning ? 2 : 0));
+    const box = dialog.box;
+    if (opts.warning) blessed.box({ parent: box, top: 0, left: 1, right: 1, height: 1, tags: true, content: this.theme.tone('warn', tagSafe(opts.warning)) });
+    const list = blessed.list({ parent: box, top: opts.warning ? 2 : 0, left: 1, right: 1, bottom: 2, tags: true, keys: true, vi: true, items: all as never, style: { selected: this.theme.selected as never } });
+    blessed.box({ parent: box, bottom: 0, left: 1, right: 1, height: 1, content: opts.hint ?? 'Enter select   Esc cancel', style: this.theme.hint as never });
+    pageKeys(list, (n) => (n < 0 ? list.up(-n) : list.down(n)));
     this.focus(dialog, list);
     this.screen.render();
     return new Promise((resolve) => {
@@ -173,10 +189,19 @@ export class DialogHost {
    * anything from outside (refs, commit subjects) through tagSafe.
    */
   confirm(title: string, lines: string[], yes = 'Enter/y confirm   Esc/n cancel'): Promise<boolean> {
-    const dialog = this.frame(title, Math.min(lines.length + 5, 30));
+    const dialog = this.frame(title, lines, 2);
     const box = dialog.box;
-    const body = blessed.box({ parent: box, top: 0, left: 1, right: 1, bottom: 2, tags: true, scrollable: true, keys: true, content: lines.join('\n') });
-    blessed.box({ parent: box, bottom: 0, left: 1, right: 1, height: 1, content: yes, style: { fg: 'gray' } as never });
+    const body = blessed.box({ parent: box, top: 0, left: 1, right: 1, bottom: 2, tags: true, scrollable: true, alwaysScroll: true, keys: true, wrap: true, content: lines.join('\n') });
+    const footer = blessed.box({ parent: box, bottom: 0, left: 1, right: 1, height: 1, tags: true, style: this.theme.hint as never });
+    // The footer says when there is more than fits (a long log, the help at 80×24).
+    const showFooter = () => {
+      const more = body.getScrollHeight() > Number(body.height) ? `   ↑↓/PgUp/PgDn scroll (${Math.min(100, Math.round(body.getScrollPerc()))}%)` : '';
+      footer.setContent(`${yes}${more}`);
+    };
+    pageKeys(body, (n) => body.scroll(n));
+    body.on('scroll', showFooter);
+    box.on('resize', showFooter);
+    showFooter();
     this.focus(dialog, body);
     this.screen.render();
     return new Promise((resolve) => {
@@ -188,13 +213,23 @@ export class DialogHost {
     });
   }
 
-  /** The full error message; any of Enter/Esc/q closes it. */
+  /** The full error message, wrapped (scrolls when longer than the screen); any of Enter/Esc/q closes it. */
   error(message: string): Promise<void> {
-    return this.confirm('Error', [`{red-fg}${tagSafe(message)}{/red-fg}`], 'Enter/Esc close').then(() => undefined);
+    return this.confirm('Error', [this.theme.tone('bad', tagSafe(message))], 'Enter/Esc close').then(() => undefined);
   }
 
   /** Plain text (an operation log, help, notifications), shown literally. */
   info(title: string, lines: string[]): Promise<void> {
     return this.confirm(title, lines.map(tagSafe), 'Enter/Esc close').then(() => undefined);
   }
+}
+
+/** PgUp/PgDn by a page, g/Home to the start, G/End to the end (`move` takes a signed row count). */
+function pageKeys(el: Widgets.BlessedElement, move: (rows: number) => void): void {
+  const page = () => Math.max(1, Number(el.height) - 1);
+  el.key(['pageup'], () => move(-page()));
+  el.key(['pagedown'], () => move(page()));
+  el.key(['home', 'g'], () => move(-1e6));
+  el.key(['end', 'S-g'], () => move(1e6));
+  el.key(['pageup', 'pagedown', 'home', 'end', 'g', 'S-g'], () => el.screen.render());
 }

@@ -35,6 +35,8 @@ export function createPane(box: Widgets.BoxElement, theme: Theme): Pane {
     },
     setFocused(focused) {
       box.style.border = (focused ? theme.focusBorder : theme.border) as never;
+      // Only the pane with the keyboard shows a full highlight (k9s): the others mark their row.
+      (list.style as { selected: unknown }).selected = focused ? theme.selected : theme.selectedInactive;
     },
   };
 }

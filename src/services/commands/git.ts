@@ -112,6 +112,8 @@ export class Git {
   async listRefs(repo: string): Promise<RefInfo[]> {
     const res = await this.git(repo, [
       'for-each-ref',
+      // Newest first; refs made in the same second (a release script tagging fast) by version, highest first.
+      '--sort=-version:refname',
       '--sort=-creatordate',
       '--format=%(refname)%09%(objectname)%09%(*objectname)',
       'refs/tags',
