@@ -229,7 +229,8 @@ export class Controller {
   private async deploy(project: string): Promise<void> {
     if (this.refuseIfBusy(project)) return;
     const sel = this.model.selected();
-    const choices = refChoices(await this.model.refs(project), sel?.active, this.model.history, this.view.theme.unicode);
+    const [refs, history] = await Promise.all([this.model.refs(project), this.model.recentHistory(project)]);
+    const choices = refChoices(refs, sel?.active, history, this.view.theme.unicode);
     const choice = await this.dialogs.pick(
       `Deploy ${project}`,
       choices.map((c) => c.label),
@@ -263,7 +264,7 @@ export class Controller {
     if (this.refuseIfBusy(project)) return;
     const active = this.model.selected()?.active;
     const seen = new Set<string>();
-    const targets = this.model.history.filter((d) => {
+    const targets = (await this.model.recentHistory(project)).filter((d) => {
       if (!['inactive', 'rolled_back'].includes(d.status) || d.git_sha === active?.git_sha || seen.has(d.git_sha)) return false;
       seen.add(d.git_sha);
       return true;

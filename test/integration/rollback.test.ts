@@ -76,6 +76,12 @@ describe('rollback, history, prune, logs', () => {
     // A network a killed `compose up` left (no container uses it) goes with the pruned releases.
     const stray = `otterstack-${project}-0badc0d`;
     docker(['network', 'create', '--label', `com.docker.compose.project=${stray}`, `${stray}_default`]);
+    // --dry-run names what prune would remove and removes nothing.
+    const plan = await runJson<{ releases: string[]; networks: { composeProject: string }[]; worktrees: string[] }>(dataDir, ['prune', project, '--keep', '1', '--dry-run']);
+    expect(plan.releases).toEqual([cp(repo.shas.v1!)]);
+    expect(plan.networks.map((n) => n.composeProject)).toContain(stray);
+    expect(plan.worktrees.map((w) => path.basename(w))).toEqual([repo.shas.v1!.slice(0, 7)]);
+    expect(releasesOf(project).sort()).toEqual([cp(repo.shas.v1!), cp(repo.shas.feature!)].sort());
     const res = await runJson<{ removedReleases: string[]; keptReleases: string[] }>(dataDir, ['prune', project, '--keep', '1']);
     expect(res.removedReleases).toEqual([cp(repo.shas.v1!)]);
     expect(releasesOf(project)).toEqual([cp(repo.shas.feature!)]);

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { cleanup } from '../../services/cleanup.js';
 import { runDoctor } from '../../services/doctor.js';
 import { OtterError } from '../../services/errors.js';
-import { prune } from '../../services/prune.js';
+import { previewPrune, prune } from '../../services/prune.js';
+import { prunePlanLines } from '../../render/tui-dialogs.js';
 import { isSettingKey, SETTING_KEYS } from '../../services/settings.js';
 import { doctorTable } from '../../render/rows.js';
 import { progressPrinter } from '../progress-printer.js';
@@ -13,9 +14,16 @@ export function registerMaintenanceCommands(program: Command, { io, withContext,
     .command('prune <project>')
     .description('remove old releases (containers, networks, worktrees) beyond retention; never volumes')
     .option('--keep <n>', 'releases to keep, the active one included', parseIntOption('--keep'))
+    .option('--dry-run', 'only show what would be removed (what the TUI shows before asking)')
     .option('--json', 'print JSON')
     .action((name, opts) =>
       withContext(async (ctx) => {
+        if (opts.dryRun) {
+          const plan = await previewPrune(ctx, name, opts.keep);
+          if (opts.json) json(plan);
+          else for (const line of prunePlanLines(plan, opts.keep ?? plan.keptReleases.length)) io.out(line);
+          return;
+        }
         const res = await prune(ctx, name, opts.keep, opts.json ? undefined : progressPrinter(io.out));
         if (opts.json) json(res);
         else io.out(`pruned ${name}: ${res.removedReleases.length} release(s), ${res.removedWorktrees.length} worktree(s), ${res.deletedHistoryRows} history row(s), ${res.deletedLogs} log(s); kept ${res.keptReleases.join(', ') || 'nothing'}`);

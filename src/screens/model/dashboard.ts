@@ -259,6 +259,11 @@ export class DashboardModel extends EventEmitter {
     return listDeployableRefs(this.ctx, project);
   }
 
+  /** The project's recent history, read now (the pane's copy may not be loaded yet right after start). */
+  recentHistory(project: string) {
+    return getHistory(this.ctx, project, 50);
+  }
+
   /** Another process holding the project's lock now (described), or null. */
   lockHolder(project: string): string | null {
     return projectLockHolder(this.ctx, project);
