@@ -72,8 +72,14 @@ export class Controller {
         this.model.cycleSort();
         return;
       case 'filter': {
-        const text = await this.dialogs.ask('Filter projects', 'Show projects whose name or ref contains:', this.model.filter);
-        if (text !== null) this.model.setFilter(text);
+        // Filters as it is typed; Esc puts the filter back as it was.
+        const before = this.model.filter;
+        const live = (value: string) => {
+          this.model.setFilter(value);
+          this.view.render(this.model);
+        };
+        const text = await this.dialogs.ask('Filter projects', 'Show projects whose name or ref contains (as you type):', before, { onInput: live });
+        this.model.setFilter(text ?? before);
         return;
       }
       case 'help':

@@ -158,6 +158,20 @@ describe.skipIf(once)('the add form checks each field as it is entered and keeps
   });
 });
 
+describe.skipIf(once)('filter as you type', () => {
+  it('the list narrows with each key typed in the filter dialog; Esc puts it back', async () => {
+    const app = start();
+    await ready(app);
+    await app.press('/');
+    await app.waitForScreen(/Filter projects/, 'filter dialog');
+    app.type(second.slice(0, 7)); // "t-lay-b"
+    await waitFor(() => !app.screen().includes(first) && app.screen().includes(second), 'only the matching project listed while typing');
+    expect(app.state()?.open).toBe(1);
+    await app.press('Escape');
+    await app.waitForScreen(new RegExp(`${first}[^]*${second}`), 'both listed again after Esc');
+  });
+});
+
 describe.skipIf(once)('nothing selected', () => {
   it('a filter matching nothing says so; Containers and History show no other project', async () => {
     const app = start();

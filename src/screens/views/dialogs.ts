@@ -141,13 +141,15 @@ export class DialogHost {
 
   /** One-line text input. */
   /** One line of input; `secret` shows `*` for each character typed (a value never reaches the screen). */
-  ask(title: string, prompt: string, initial = '', opts: { secret?: boolean } = {}): Promise<string | null> {
+  ask(title: string, prompt: string, initial = '', opts: { secret?: boolean; onInput?: (value: string) => void } = {}): Promise<string | null> {
     const dialog = this.frame(title, [prompt], 4);
     const box = dialog.box;
     blessed.box({ parent: box, top: 0, left: 1, right: 1, height: 1, content: prompt, tags: true });
     const input = blessed.textbox({ parent: box, top: 2, left: 1, right: 1, height: 1, inputOnFocus: false, censor: opts.secret ?? false, style: this.theme.input as never });
     blessed.box({ parent: box, top: 4, left: 1, right: 1, height: 1, content: 'Enter confirm   Esc cancel', style: this.theme.hint as never });
     input.setValue(initial);
+    // After the textbox has applied the key (its own handler runs in this same turn).
+    if (opts.onInput) input.on('keypress', () => setImmediate(() => dialog.closed || opts.onInput!(input.getValue())));
     // Focused before reading: readInput would otherwise save and later restore whatever had focus.
     this.focus(dialog, input);
     this.screen.render();
