@@ -173,3 +173,22 @@ export function distinctPart(name: string, all: string[]): string {
   while (suf > 0 && !/[-_]/.test(name[name.length - suf]!)) suf--;
   return name.slice(pre, name.length - suf) || name;
 }
+
+/**
+ * Progress lines from another process's operation log (`<ISO time> [stage] message` lines, after a
+ * header line): elapsed time from its start, compose's own chatter left out, as progressLines.
+ */
+export function operationLogProgressLines(text: string, now: number): string[] {
+  const lines = text.split('\n').filter(Boolean);
+  const start = Date.parse(lines[0]?.split(' ')[0] ?? '');
+  const out: string[] = [];
+  for (const line of lines.slice(1)) {
+    const m = /^(\S+) \[([\w-]+)\] (.*)$/.exec(line);
+    if (!m || m[2] === 'output') continue;
+    const at = Date.parse(m[1]!);
+    const t = Number.isNaN(at) || Number.isNaN(start) ? '' : formatDuration(at - start);
+    out.push(`${t.padStart(6)}  ${m[2]!.padEnd(8)} ${tagSafe(m[3]!)}`);
+  }
+  if (!Number.isNaN(start)) out.push(`elapsed ${formatDuration(now - start)}`);
+  return out;
+}

@@ -28,6 +28,17 @@ export async function readOperationLog(ctx: ServiceContext, name: string, deploy
   return { file: row.log_path, operation: row.operation, status: row.status, text: fs.readFileSync(row.log_path, 'utf8') };
 }
 
+/**
+ * The log of the project's operation running now (in any process), or null: the TUI follows it to
+ * show the stages of a deploy another shell started. Redacted on disk like every operation log.
+ */
+export async function runningOperationLog(ctx: ServiceContext, name: string): Promise<OperationLogText | null> {
+  const project = await requireProject(ctx, name);
+  const row = await ctx.store.operationLogs.latest(project.id);
+  if (!row || row.status !== 'running' || !fs.existsSync(row.log_path)) return null;
+  return { file: row.log_path, operation: row.operation, status: row.status, text: fs.readFileSync(row.log_path, 'utf8') };
+}
+
 export interface ContainerLogOptions {
   follow: boolean;
   tail: number;

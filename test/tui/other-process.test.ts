@@ -44,6 +44,11 @@ describe('operations of other processes in the TUI', () => {
     await run.waitForLine(/running pre_deploy/, 60_000);
     const screen = await app.waitForScreen(new RegExp(`${project}\\s+◐ deploying\\s+→ slow \\(pid ${run.pid}, by alice\\)`), 'deploying row from the other process', 30_000);
     expect(screen).not.toMatch(/✗ down|○ stopped/);
+    // Its stages, live from its operation log, in the bottom pane (which would otherwise show logs).
+    const progress = await app.waitForScreen(new RegExp(`deploy slow — ${project} \\(running in PID ${run.pid}, by alice`), 'the other process\'s progress pane', 30_000);
+    expect(progress).toMatch(/\d+(ms|\.\ds)\s+worktree\s+checking out/);
+    expect(progress).toMatch(/hook\s+running pre_deploy/);
+    expect(progress).toMatch(/elapsed \d/);
     run.kill('SIGTERM');
     const res = await run.done;
     expect(res.code).toBe(143);

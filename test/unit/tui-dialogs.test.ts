@@ -84,3 +84,21 @@ describe('pane columns fit the pane (issue #15 item 12)', async () => {
     expect(rows[0]).toMatch(/18080->8080/);
   });
 });
+
+describe("another process's progress, from its operation log", async () => {
+  const { operationLogProgressLines } = await import('../../src/render/tui-rows.js');
+  it('stages with elapsed time, compose chatter left out, tags escaped, elapsed last', () => {
+    const text = [
+      '2026-11-29T14:09:09.000Z deploy shop ref=v2 sha=abc pid=42 by=alice',
+      '2026-11-29T14:09:09.350Z [worktree] checking out 268b9a5 into /w',
+      '2026-11-29T14:09:12.000Z [output] Creating network "x_default"',
+      '2026-11-29T14:09:14.680Z [hook] running pre_deploy {red-fg}',
+      '',
+    ].join('\n');
+    expect(operationLogProgressLines(text, Date.parse('2026-11-29T14:09:19.000Z'))).toEqual([
+      ' 350ms  worktree checking out 268b9a5 into /w',
+      '  5.7s  hook     running pre_deploy {open}red-fg{close}',
+      'elapsed 10.0s',
+    ]);
+  });
+});

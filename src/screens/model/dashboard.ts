@@ -6,7 +6,8 @@ import { getHistory, type HistoryEntry } from '../../services/history.js';
 import { addProject, checkNewProjectName, checkRepositorySource, removeProject, type AddProjectRequest, type RemoveCleanup } from '../../services/projects.js';
 import { previewPrune, prune } from '../../services/prune.js';
 import { projectLockHolder } from '../../services/locking.js';
-import { readOperationLog, streamContainerLogs } from '../../services/logs.js';
+import { readOperationLog, runningOperationLog, streamContainerLogs, type OperationLogText } from '../../services/logs.js';
+import fs from 'node:fs';
 import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
 import { listVars, setVars, unsetVars } from '../../services/project-env.js';
 import { redeployWithConfig } from '../../services/config-deploy.js';
@@ -130,8 +131,39 @@ export class DashboardModel extends EventEmitter {
     return this.refreshing;
   }
 
+  /** The running operation of another process on the selected project (its log, followed), or null. */
+  otherOperation: (OperationLogText & { project: string }) | null = null;
+  private watchedLog: string | null = null;
+
+  /**
+   * Follows the log of a deploy another process runs on the selected project (its `deploying`
+   * row says one runs): read again whenever the file changes, so its stages show live.
+   */
+  private async followOtherOperation(sel: ProjectStatus | undefined): Promise<void> {
+    const own = sel && this.operationFor(sel.project.name)?.finishedAt === null;
+    const log = sel?.deploying && !own ? await runningOperationLog(this.ctx, sel.project.name).catch(() => null) : null;
+    this.otherOperation = log && sel ? { ...log, project: sel.project.name } : null;
+    if (this.watchedLog && this.watchedLog !== log?.file) {
+      fs.unwatchFile(this.watchedLog);
+      this.watchedLog = null;
+    }
+    if (log && !this.watchedLog) {
+      this.watchedLog = log.file;
+      fs.watchFile(log.file, { interval: 300 }, () => {
+        if (this.otherOperation?.file !== log.file) return;
+        try {
+          this.otherOperation = { ...this.otherOperation, text: fs.readFileSync(log.file, 'utf8') };
+        } catch {
+          return;
+        }
+        this.emit('progress');
+      });
+    }
+  }
+
   private async loadDetails(): Promise<void> {
     const sel = this.selected();
+    await this.followOtherOperation(sel);
     if (!sel) return;
     try {
       this.history = await getHistory(this.ctx, sel.project.name, 30);
@@ -301,6 +333,7 @@ export class DashboardModel extends EventEmitter {
   /** Interrupts running operations (they undo themselves) and waits for them, bounded. */
   async shutdown(timeoutMs = 120_000): Promise<void> {
     this.logsAbort?.abort();
+    if (this.watchedLog) fs.unwatchFile(this.watchedLog);
     const running = this.runningOperations();
     for (const op of running) op.abort.abort();
     await Promise.race([Promise.all(running.map((o) => o.done)), new Promise((r) => setTimeout(r, timeoutMs))]);

@@ -2,7 +2,7 @@ import * as blessed from '../widgets.js';
 import type { Widgets } from 'blessed';
 // Only the grid: the package index would also load every chart, map and markdown widget.
 import Grid from 'blessed-contrib/lib/layout/grid.js';
-import { containerRows, healthSummary, historyRows, progressLines, projectRows } from '../../render/tui-rows.js';
+import { containerRows, healthSummary, historyRows, operationLogProgressLines, progressLines, projectRows } from '../../render/tui-rows.js';
 import { containersWithShared } from '../../render/rows.js';
 import { badge, formatAge, inert, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
@@ -94,6 +94,13 @@ export class DashboardView {
       this.progressOf = op.id;
       this.activity.setContent(progressLines(op.events, op.startedAt, op.finishedAt ?? now, tone, op.error).join('\n'));
       if (follow) this.activity.setScrollPerc(100);
+    } else if (sel && model.otherOperation?.project === sel.project.name && sel.deploying) {
+      // A deploy another process runs: its stages, from its operation log.
+      const d = sel.deploying;
+      this.progressOf = null;
+      this.activity.setLabel(` ${model.otherOperation.operation} ${tagSafe(d.ref)} — ${sel.project.name} (running in PID ${d.pid ?? '?'}${d.by ? `, by ${tagSafe(d.by)}` : ''}) `);
+      this.activity.setContent(operationLogProgressLines(model.otherOperation.text, now).join('\n'));
+      this.activity.setScrollPerc(100);
     } else {
       this.progressOf = null;
       // Strings from containers: tagSafe before this tagged box.
