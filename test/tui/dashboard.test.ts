@@ -156,7 +156,7 @@ describe('the TUI in a real terminal against the real engine', () => {
 
   it('filters projects with /, and clears the filter with Esc', async () => {
     app.keys('/');
-    await app.waitForScreen(/Show projects whose name or ref contains:/, 'filter prompt');
+    await app.waitForScreen(/Show projects whose name or ref contains/, 'filter prompt');
     app.type('zeta');
     app.keys('Enter');
     const filtered = await app.waitForScreen(new RegExp(`1/2 projects\\s+filter: zeta[^]*Logs — ${other}`), 'filtered list');

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { freePort, purgeProject } from '../helpers/engine.js';
 import { createHealthyRepo } from '../helpers/fixture-repo.js';
-import { TmuxApp } from '../helpers/tmux.js';
+import { TmuxApp, type TuiState } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 import { mulberry32 as random } from '../helpers/random.js';
 
@@ -24,36 +24,20 @@ const second = `t-dlg-b-${suffix}`;
 let dataDir: string;
 const apps: TmuxApp[] = [];
 
-interface DebugState {
-  keys: number;
-  open: number;
-  minOpen: number;
-  selected: string | null;
-}
-
+/** The TUI with its debug state (TmuxApp.state/press: keys read, dialogs open, fewest ever open, selection). */
 class DebuggedApp {
-  readonly file: string;
   readonly app: TmuxApp;
   constructor() {
-    this.file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'otter-debug-')), 'tui.json');
-    this.app = TmuxApp.start(dataDir, { TERM: 'xterm-256color', LANG: 'C.UTF-8', OTTERSTACK_TUI_DEBUG_FILE: this.file });
+    this.app = TmuxApp.start(dataDir, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
     apps.push(this.app);
   }
 
-  state(): DebugState {
-    return JSON.parse(fs.readFileSync(this.file, 'utf8')) as DebugState;
+  state(): TuiState {
+    return this.app.state()!;
   }
 
-  /** Sends each key once the TUI has read the one before (bounded wait, no fixed sleep). */
-  async press(...keys: string[]): Promise<void> {
-    for (const key of keys) {
-      const before = this.state().keys;
-      this.app.keys(key);
-      await waitFor(() => this.state().keys > before, `the TUI reads ${key}`, 10_000).catch((err: Error) => {
-        const exited = fs.existsSync(this.app.exitFile) ? `exited with ${fs.readFileSync(this.app.exitFile, 'utf8').trim()}` : 'still running';
-        throw new Error(`${err.message} (TUI ${exited}, ${JSON.stringify(this.state())})\n--- screen ---\n${this.app.screen()}`);
-      });
-    }
+  press(...keys: string[]): Promise<void> {
+    return this.app.press(...keys);
   }
 
   async ready(): Promise<void> {
@@ -134,7 +118,7 @@ describe('dialogs own the keyboard', () => {
     const t = new DebuggedApp();
     await t.ready();
     await t.press('/');
-    await t.app.waitForScreen(/Show projects whose name or ref contains:/, 'filter prompt');
+    await t.app.waitForScreen(/Show projects whose name or ref contains/, 'filter prompt');
     t.app.keys('C-c');
     expect(await t.app.exitCode()).toBe(0);
     expect(t.app.terminalState()).toEqual({ alternate: false, cursorVisible: true });
@@ -147,7 +131,7 @@ describe('dialogs own the keyboard', () => {
       ['?', /this help/],
       ['n', /Notifications/],
       ['d', /type a ref/],
-      ['/', /Show projects whose name or ref contains:/],
+      ['/', /Show projects whose name or ref contains/],
     ];
     for (const [key, shown] of kinds) {
       await t.press(key);
