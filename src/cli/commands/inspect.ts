@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { OtterError } from '../../services/errors.js';
 import { getHistory } from '../../services/history.js';
-import { readOperationLog, streamContainerLogs } from '../../services/logs.js';
+import { plainLogLine, readOperationLog, streamContainerLogs } from '../../services/logs.js';
 import { getStatus } from '../../services/status.js';
 import { containerTable, containersWithShared, historyTable, statusTable } from '../../render/rows.js';
 import { parseIntOption, type CliKit } from '../context.js';
@@ -51,7 +51,14 @@ export function registerInspectCommands(program: Command, { io, withContext, jso
     .action((name, opts) =>
       withContext(async (ctx) => {
         if (opts.containers) {
-          await streamContainerLogs(ctx, name, { follow: Boolean(opts.follow), tail: opts.tail, signal: io.signal, onLine: io.out });
+          let width = 0;
+          await streamContainerLogs(ctx, name, {
+            follow: Boolean(opts.follow),
+            tail: opts.tail,
+            signal: io.signal,
+            onServices: (services) => (width = Math.max(...services.map((s) => s.length))),
+            onLine: (line) => io.out(plainLogLine(line, width)),
+          });
           return;
         }
         const log = await readOperationLog(ctx, name, opts.deployment);

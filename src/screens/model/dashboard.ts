@@ -6,7 +6,8 @@ import { getHistory, type HistoryEntry } from '../../services/history.js';
 import { addProject, checkNewProjectName, checkRepositorySource, removeProject, type AddProjectRequest, type RemoveCleanup } from '../../services/projects.js';
 import { previewPrune, prune } from '../../services/prune.js';
 import { projectLockHolder } from '../../services/locking.js';
-import { readOperationLog, runningOperationLog, streamContainerLogs, type OperationLogText } from '../../services/logs.js';
+import { MAX_WINDOW_LINES, readOperationLog, runningOperationLog, streamContainerLogs, type LogEntry, type LogWindow, type OperationLogText } from '../../services/logs.js';
+import { LogViewState } from './log-view.js';
 import fs from 'node:fs';
 import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
 import { listVars, setVars, unsetVars } from '../../services/project-env.js';
@@ -17,9 +18,8 @@ import type { OperationState } from './operations.js';
 import { SORT_MODES, sortStatuses, type SortMode } from './sort.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
 
-const MAX_LOG_LINES = 500;
-/** Lines of each container's past output fetched when a project's logs open: enough to scroll back. */
-const LOG_TAIL = 200;
+/** Lines held: the most a log window (the `o` choice) reads, so followed lines drop the oldest then. */
+const MAX_LOG_LINES = MAX_WINDOW_LINES;
 
 /**
  * UI-free state of the dashboard (k9s "model"): what is shown and what is running. Screens
@@ -32,7 +32,9 @@ export class DashboardModel extends EventEmitter {
   sortMode: SortMode = 'health';
   selectedName: string | null = null;
   history: HistoryEntry[] = [];
-  logs: string[] = [];
+  logs: LogEntry[] = [];
+  /** How the logs are shown, and which window and service the stream reads. */
+  readonly logView = new LogViewState();
   /** Lines dropped from the front of `logs` (kept at MAX_LOG_LINES): `logs[0]` is line `logsDropped` of the stream. */
   logsDropped = 0;
   /** Which log stream `logs` holds: a new number whenever it restarts (other project, other containers). */
@@ -89,6 +91,7 @@ export class DashboardModel extends EventEmitter {
     this.selectedName = name;
     // Nothing of the previous selection may linger while the new one loads.
     this.history = [];
+    this.logView.service = null;
     this.resetLogs();
     this.logsAbort?.abort();
     this.logsFor = null;
@@ -176,7 +179,7 @@ export class DashboardModel extends EventEmitter {
 
   /** Tails the active release's container logs of the selected project (restarts on change). */
   private followLogs(sel: ProjectStatus): void {
-    const key = `${sel.project.name}:${sel.active?.compose_project ?? ''}:${sel.containers.map((c) => c.id).join(',')}`;
+    const key = `${sel.project.name}:${sel.active?.compose_project ?? ''}:${sel.containers.map((c) => c.id).join(',')}:${this.logView.window.id}:${this.logView.service ?? ''}`;
     if (this.logsFor === key) return;
     this.logsAbort?.abort();
     this.logsFor = key;
@@ -184,10 +187,20 @@ export class DashboardModel extends EventEmitter {
     if (!sel.active || sel.containers.length === 0) return;
     const abort = new AbortController();
     this.logsAbort = abort;
+    const { window, service } = this.logView;
     void streamContainerLogs(this.ctx, sel.project.name, {
       follow: true,
-      tail: LOG_TAIL,
+      // Each container's newest lines, of which the newest of all merged are kept.
+      tail: window.lines,
+      limit: window.lines,
+      since: window.since,
+      service: service ?? undefined,
       signal: abort.signal,
+      onServices: (services) => {
+        if (abort.signal.aborted) return;
+        this.logView.services = services;
+        this.logView.width = Math.max(...services.map((s) => s.length));
+      },
       onLine: (line) => {
         if (abort.signal.aborted) return;
         this.logs.push(line);
@@ -201,6 +214,16 @@ export class DashboardModel extends EventEmitter {
     this.logs = [];
     this.logsDropped = 0;
     this.logsStream++;
+    this.logView.restarted();
+  }
+
+  /** Reads the logs from another window (docker logs --since) or of one service (null: all): the stream restarts. */
+  setLogStream(change: { window?: LogWindow; service?: string | null }): void {
+    if (change.window) this.logView.window = change.window;
+    if (change.service !== undefined) this.logView.service = change.service;
+    const sel = this.selected();
+    if (sel) this.followLogs(sel);
+    this.changed();
   }
 
   operationFor(project: string): OperationState | undefined {

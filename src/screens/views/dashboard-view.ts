@@ -4,13 +4,14 @@ import type { Widgets } from 'blessed';
 import Grid from 'blessed-contrib/lib/layout/grid.js';
 import { containerRows, healthSummary, historyRows, operationLogProgressLines, progressLines, projectRows } from '../../render/tui-rows.js';
 import { containersWithShared } from '../../render/rows.js';
-import { badge, formatAge, inert, tagSafe } from '../../render/format.js';
+import { badge, formatAge, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
 import { dashboardHints, fitHints, LOG_HINTS } from '../keys.js';
 import { statusBarLine } from '../../render/status-bar.js';
 import type { Theme } from '../theme.js';
 import { createPane, paneBoxOptions, type Pane } from './pane.js';
-import { LogScroll, type LogLines } from './log-scroll.js';
+import { LogScroll, logContent, type LogLines } from './log-scroll.js';
+import { fitLogLabel } from '../../render/log-lines.js';
 
 export type PaneName = 'projects' | 'containers' | 'history' | 'activity';
 export const PANE_ORDER: PaneName[] = ['projects', 'containers', 'history', 'activity'];
@@ -103,10 +104,12 @@ export class DashboardView {
       this.activity.setScrollPerc(100);
     } else {
       this.progressOf = null;
-      // Strings from containers: tagSafe before this tagged box.
-      this.activityScroll.show(logLines(model), tagSafe(model.logs.join('\n')));
+      // Strings from containers: tagSafe before this tagged box (logContent).
+      const shown = logContent(model.logView, model.logs, model.logsDropped);
+      this.activityScroll.show(logLines(model), shown.text, model.logView.wrap);
       this.activityShowsLogs = true;
-      this.activity.setLabel(` Logs${sel ? ` — ${sel.project.name}` : ''} (${this.activityScroll.state()}${this.activityScroll.follow ? '' : ' — f follows'}) `);
+      const head = `Logs${sel ? ` — ${sel.project.name}` : ''} (${this.activityScroll.state()}${this.activityScroll.follow ? '' : ' — f follows'})`;
+      this.activity.setLabel(fitLogLabel(head, shown.settings, this.activity.width as number));
     }
 
     this.activity.style.border = (this.focus === 'activity' ? this.theme.focusBorder : this.theme.border) as never;
@@ -147,7 +150,8 @@ export class DashboardView {
       border: { type: 'line' },
       scrollable: true,
       alwaysScroll: true,
-      tags: false,
+      // Tagged to mark the search match; every string from containers is tag-safe (logContent).
+      tags: true,
       style: { border: this.theme.focusBorder as never },
     });
     this.fullLogs = { box, project, scroll: new LogScroll(box) };
@@ -167,10 +171,10 @@ export class DashboardView {
       this.say(`logs of ${full.project} closed: it is no longer listed`);
       return;
     }
-    // tags: false, so only made inert (no escape sequences from containers reach the terminal).
-    full.scroll.show(logLines(model), inert(model.logs.join('\n')));
+    const shown = logContent(model.logView, model.logs, model.logsDropped);
+    full.scroll.show(logLines(model), shown.text, model.logView.wrap);
     const hint = full.scroll.follow ? 'f/↑ pause' : 'f/G follow';
-    full.box.setLabel(` Logs — ${full.project} (${full.scroll.state()}; ${hint}; l/Esc back) `);
+    full.box.setLabel(fitLogLabel(`Logs — ${full.project} (${full.scroll.state()}; ${hint})`, shown.settings, full.box.width as number));
   }
 
   /** The log position the scroll keys move: the full-screen view, else the Logs pane when it shows logs. */

@@ -1,18 +1,22 @@
 import type { Widgets } from 'blessed';
+import type { LogEntry } from '../../services/logs.js';
+import { logBoxText, logSettingsLabel } from '../../render/log-lines.js';
+import type { LogViewState } from '../model/log-view.js';
 
 /** The parts of blessed's scrollable box this uses: its top row and its wrapped lines. */
 type ScrollBox = Widgets.BoxElement & {
+  wrap: boolean;
   childBase: number;
   childOffset: number;
   iheight: number;
   itop: number;
   _label?: { rtop: number };
-  _clines: { length: number; ftor: number[][]; rtof: number[] };
+  _clines: { length: number; ftor: number[][]; rtof: number[] } | null;
 };
 
 /** A stream of log lines as the model holds it: the last lines, the number of the first, which stream. */
 export interface LogLines {
-  lines: string[];
+  lines: readonly unknown[];
   /** Number of `lines[0]` in its stream (lines dropped from the front before it). */
   first: number;
   /** Identity of the stream; another one (other project, restarted containers) follows again. */
@@ -49,7 +53,7 @@ export class LogScroll {
   }
 
   /** Shows `text` (the lines, already escaped for the box, one per line) at the followed or paused position. */
-  show(log: LogLines, text: string): void {
+  show(log: LogLines, text: string, wrap = true): void {
     if (log.stream !== this.stream) {
       this.stream = log.stream;
       this.follow = true;
@@ -57,10 +61,15 @@ export class LogScroll {
     this.first = log.first;
     this.end = log.first + log.lines.length;
     const b = this.box as ScrollBox;
+    if (b.wrap !== wrap) {
+      // blessed re-wraps only when the content or width changed: drop its wrapped lines.
+      b.wrap = wrap;
+      b._clines = null;
+    }
     b.setContent(text);
     if (this.follow) return this.setTop(this.maxTop());
     const index = clamp(this.anchor - log.first, 0, Math.max(0, log.lines.length - 1));
-    const rows = b._clines.ftor[index] ?? [0];
+    const rows = b._clines?.ftor[index] ?? [0];
     const within = index === this.anchor - log.first ? Math.min(this.anchorRow, rows.length - 1) : 0;
     this.setTop((rows[0] ?? 0) + within);
   }
@@ -88,6 +97,24 @@ export class LogScroll {
   bottom(): void {
     this.follow = true;
     this.setTop(this.maxTop());
+  }
+
+  /** Number (in its stream) of the line at the top of the box. */
+  topLine(): number {
+    const b = this.box as ScrollBox;
+    return this.first + (b._clines?.rtof[b.childBase] ?? 0);
+  }
+
+  /** Pauses with line number `line` at the top (a search match); the next show() keeps it there. */
+  reveal(line: number): void {
+    if (this.follow) {
+      this.follow = false;
+      this.endAtPause = this.end;
+    }
+    this.anchor = line;
+    this.anchorRow = 0;
+    const b = this.box as ScrollBox;
+    this.setTop(b._clines?.ftor[line - this.first]?.[0] ?? 0);
   }
 
   toggleFollow(): void {
@@ -124,4 +151,15 @@ export class LogScroll {
     b.childOffset = 0;
     if (b._label) b._label.rtop = top - b.itop;
   }
+}
+
+/**
+ * What a log box shows for the model's lines: the tagged content (strings from containers made
+ * tag-safe, the search match inverse) and, for its label, the settings (plain text: it holds the
+ * typed search term and service names, see fitLogLabel).
+ */
+export function logContent(state: LogViewState, entries: readonly LogEntry[], first: number): { text: string; settings: string } {
+  const texts = state.texts(entries);
+  const marked = state.matchLine === null ? null : state.matchLine - first;
+  return { text: logBoxText(texts, marked), settings: logSettingsLabel(state.display(entries, first, texts)) };
 }

@@ -10,8 +10,12 @@ export interface ExecOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   input?: string;
-  /** Called with each chunk of combined output as it arrives (compose progress, logs -f). */
-  onOutput?: (chunk: string) => void;
+  /**
+   * Called with each chunk of output as it arrives (compose progress, logs -f). Chunks of stdout
+   * and stderr interleave, so a partial line must be joined per `stream` (container logs: docker
+   * writes the container's stderr to its own stderr).
+   */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface ExecResult {
@@ -41,9 +45,8 @@ export const exec: Exec = async (argv, opts = {}) => {
   });
   const child = shell`${cmd} ${args}`;
   if (opts.onOutput) {
-    const forward = (b: Buffer | string) => opts.onOutput!(b.toString());
-    child.stdout.on('data', forward);
-    child.stderr.on('data', forward);
+    child.stdout.on('data', (b: Buffer | string) => opts.onOutput!(b.toString(), 'stdout'));
+    child.stderr.on('data', (b: Buffer | string) => opts.onOutput!(b.toString(), 'stderr'));
   }
   let out: ProcessOutput;
   try {
