@@ -55,19 +55,21 @@ export function logBoxText(lines: readonly string[], marked: number | null): str
   return lines.map((l, i) => (i === marked ? `{inverse}${tagSafe(l)}{/inverse}` : tagSafe(l))).join('\n');
 }
 
-/** The settings part of the log view's label: "[last 500 lines, all services, wrap on, timestamps off, /term 2/5]". Plain text. */
+/** The settings part of the log view's label: "[/term 2/5, last 500 lines, all services, wrap on, timestamps off]". Plain text. */
 export function logSettingsLabel(d: LogDisplay): string {
   const parts = [d.window, d.service ? `service ${d.service}` : 'all services', `wrap ${d.wrap ? 'on' : 'off'}`, `timestamps ${d.timestamps ? 'on' : 'off'}`];
-  if (d.search) parts.push(`/${d.search} ${!d.match ? 'not found' : d.match.index >= 0 ? `${d.match.index + 1}/${d.match.count}` : `${d.match.count} matches`}`);
+  // The search first: a narrow label is cut at its end (fitLogLabel), and where the match is matters most.
+  if (d.search) parts.unshift(`/${d.search} ${!d.match ? 'not found' : d.match.index >= 0 ? `${d.match.index + 1}/${d.match.count}` : `${d.match.count} matches`}`);
   return `[${parts.join(', ')}]`;
 }
 
 /**
- * A log box's label that fits on its top border (`width` columns, corners included): blessed wraps
+ * A log box's label that fits on its top border (`width`: the box's, corners included): blessed wraps
  * a longer one into the first row of the content. The settings part is cut first. Tag-safe.
  */
 export function fitLogLabel(head: string, settings: string, width: number): string {
-  const room = Math.max(0, width - 2);
+  // blessed puts the label 2 columns in and wraps it before the right corner.
+  const room = Math.max(0, width - 5);
   let label = ` ${head} ${settings} `;
   if (label.length > room) label = ` ${head} ${settings.slice(0, Math.max(0, room - head.length - 4))}…`;
   if (label.length > room) label = `${label.slice(0, Math.max(0, room - 1))}…`;

@@ -7,17 +7,22 @@ import type { DashboardModel } from './model/dashboard.js';
 import { helpLines, type Action } from './keys.js';
 import { PANE_ORDER, type DashboardView, type PaneName } from './views/dashboard-view.js';
 import type { DialogHost } from './views/dialogs.js';
+import { LogKeys } from './log-keys.js';
 
 /** Actions that may ask through dialogs; the others only move or redraw (and may be repeated fast). */
-const ASKING: ReadonlySet<Action> = new Set<Action>(['enter', 'filter', 'help', 'notifications', 'add', 'deploy', 'rollback', 'env', 'prune', 'remove', 'quit']);
+const ASKING: ReadonlySet<Action> = new Set<Action>(['enter', 'filter', 'help', 'notifications', 'add', 'deploy', 'rollback', 'env', 'prune', 'remove', 'quit', 'since', 'service']);
 
 /** Keys → actions (k9s "view" behaviour): asks the operator through dialogs, then calls the model. */
 export class Controller {
+  private readonly logKeys: LogKeys;
+
   constructor(
     private readonly model: DashboardModel,
     private readonly view: DashboardView,
     private readonly dialogs: DialogHost,
-  ) {}
+  ) {
+    this.logKeys = new LogKeys(model, view, dialogs);
+  }
 
   private say(message: string): void {
     this.view.say(message);
@@ -39,6 +44,8 @@ export class Controller {
   }
 
   private async dispatch(action: Action): Promise<void> {
+    // The logs' own keys (w, t, o, v, / n N there) first: in the logs / and n search.
+    if (this.logKeys.claims(action)) return this.logKeys.run(action);
     if (this.view.fullLogs) return this.inFullLogs(action);
     const sel = this.model.selected();
     if (isScrollKey(action)) return this.scroll(action);

@@ -31,7 +31,17 @@ export type Action =
   | 'notifications'
   | 'env'
   | 'sort'
+  | 'wrap'
+  | 'timestamps'
+  | 'since'
+  | 'service'
+  | 'search'
+  | 'nextMatch'
+  | 'prevMatch'
   | 'quit';
+
+/** Actions of the logs only: the full-screen logs, or the Logs pane when it has the focus (log-keys.ts). */
+export const LOG_ACTIONS: readonly Action[] = ['wrap', 'timestamps', 'since', 'service', 'search', 'nextMatch', 'prevMatch'];
 
 /** Where a key acts: the help and the README list keys by group. */
 export type KeyGroup = 'move' | 'project' | 'logs' | 'general';
@@ -44,6 +54,8 @@ export interface KeyBinding {
   group: KeyGroup;
   /** Status-bar hint ("d deploy"): shown in this order, highest first, as far as the width allows. */
   hint?: { text: string; rank: number };
+  /** What the key does in the logs instead (`/` searches there, `n` goes to the next match). */
+  inLogs?: Action;
 }
 
 export const KEYMAP: KeyBinding[] = [
@@ -69,9 +81,14 @@ export const KEYMAP: KeyBinding[] = [
   { keys: ['x'], action: 'remove', label: 'x', help: 'remove the project (type its name to confirm, then choose what to clean up)', group: 'project', hint: { text: 'x remove', rank: 3 } },
   { keys: ['l'], action: 'logs', label: 'l', help: 'container logs of the project full screen; l, Esc or q closes them', group: 'logs', hint: { text: 'l logs', rank: 7 } },
   { keys: ['f'], action: 'follow', label: 'f', help: 'logs: follow new lines on/off (scrolling up pauses; the label says which)', group: 'logs' },
-  { keys: ['/'], action: 'filter', label: '/', help: 'filter projects', group: 'general', hint: { text: '/ filter', rank: 6 } },
+  { keys: ['w'], action: 'wrap', label: 'w', help: 'logs: wrap long lines on/off', group: 'logs' },
+  { keys: ['t'], action: 'timestamps', label: 't', help: 'logs: timestamps on/off', group: 'logs' },
+  { keys: ['o'], action: 'since', label: 'o', help: 'logs: since when (last 500 lines, 5 min, 1 h, 24 h, everything)', group: 'logs' },
+  { keys: ['v'], action: 'service', label: 'v', help: 'logs: all services or one', group: 'logs' },
+  { keys: ['S-n'], action: 'prevMatch', label: 'N', help: 'logs: previous search match (/ searches there, n goes to the next)', group: 'logs' },
+  { keys: ['/'], action: 'filter', inLogs: 'search', label: '/', help: 'filter projects; in logs: search (marks the next line with the text, pauses)', group: 'general', hint: { text: '/ filter', rank: 6 } },
   { keys: ['S-s'], action: 'sort', label: 'S', help: 'sort projects: health (down first, the default) → name → last deploy', group: 'general' },
-  { keys: ['n'], action: 'notifications', label: 'n', help: 'last notifications and delivery failures', group: 'general' },
+  { keys: ['n'], action: 'notifications', inLogs: 'nextMatch', label: 'n', help: 'last notifications and delivery failures; in logs: next match', group: 'general' },
   { keys: ['?'], action: 'help', label: '?', help: 'this help', group: 'general', hint: { text: '? help', rank: 8 } },
   { keys: ['C-r'], action: 'refresh', label: 'C-r', help: 'refresh now', group: 'general' },
   { keys: ['q', 'C-c'], action: 'quit', label: 'q', help: 'quit (Ctrl-C too; asks only while an operation runs); in full-screen logs q closes them', group: 'general', hint: { text: 'q quit', rank: 8 } },
@@ -118,12 +135,22 @@ export interface Hint {
   rank: number;
 }
 
+/** What `action` means in the logs: the binding's `inLogs`, else itself. */
+export function inLogs(action: Action): Action {
+  return KEYMAP.find((k) => k.action === action)?.inLogs ?? action;
+}
+
 /** Status-bar hints while the full-screen logs are open. */
 export const LOG_HINTS: Hint[] = [
   { text: 'j/k scroll', rank: 8 },
-  { text: 'PgUp/PgDn page', rank: 5 },
+  { text: 'PgUp/PgDn page', rank: 3 },
   { text: 'g/G first/newest', rank: 4 },
   { text: 'f follow', rank: 7 },
+  { text: '/ n N search', rank: 6 },
+  { text: 'w wrap', rank: 5 },
+  { text: 't time', rank: 5 },
+  { text: 'o since', rank: 5 },
+  { text: 'v service', rank: 5 },
   { text: 'l/Esc/q back', rank: 10 },
 ];
 

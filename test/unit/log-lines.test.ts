@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findLine, logBoxText, logLineText, logSettingsLabel, matchingLines, shortTime, type LogDisplay } from '../../src/render/log-lines.js';
+import { findLine, fitLogLabel, logBoxText, logLineText, logSettingsLabel, matchingLines, shortTime, type LogDisplay } from '../../src/render/log-lines.js';
 import { LogViewState } from '../../src/screens/model/log-view.js';
+import { helpLines, inLogs, KEYMAP, LOG_ACTIONS } from '../../src/screens/keys.js';
 import type { LogEntry } from '../../src/services/log-merge.js';
 
 const entry = (text: string, service = 'web', time = '2026-11-29T15:36:07.123456789Z'): LogEntry => ({ time, service, text });
@@ -55,13 +56,23 @@ describe('logBoxText', () => {
   });
 });
 
+describe('fitLogLabel', () => {
+  it('keeps a label that fits, cuts the settings of one that does not, and makes it tag-safe', () => {
+    expect(fitLogLabel('Logs — web (follow)', '[wrap on]', 40)).toBe(' Logs — web (follow) [wrap on] ');
+    const cut = fitLogLabel('Logs — web (follow)', '[/x 1/2, last 500 lines, all services]', 40);
+    expect(cut).toBe(' Logs — web (follow) [/x 1/2, las…');
+    expect(cut.length).toBeLessThanOrEqual(40 - 5);
+    expect(fitLogLabel('Logs', '[/{bold}]', 40)).toBe(' Logs [/{open}bold{close}] ');
+  });
+});
+
 describe('logSettingsLabel', () => {
   const d: LogDisplay = { wrap: true, timestamps: false, window: 'last 500 lines', service: null, search: '', match: null };
 
   it('says every setting, and the search with its position', () => {
     expect(logSettingsLabel(d)).toBe('[last 500 lines, all services, wrap on, timestamps off]');
     expect(logSettingsLabel({ ...d, wrap: false, timestamps: true, window: 'last hour', service: 'db', search: 'err', match: { index: 1, count: 5 } })).toBe(
-      '[last hour, service db, wrap off, timestamps on, /err 2/5]',
+      '[/err 2/5, last hour, service db, wrap off, timestamps on]',
     );
     expect(logSettingsLabel({ ...d, search: 'err', match: null })).toContain('/err not found');
     expect(logSettingsLabel({ ...d, search: 'err', match: { index: -1, count: 3 } })).toContain('/err 3 matches');
@@ -96,5 +107,17 @@ describe('LogViewState search', () => {
     s.restarted();
     expect(s.matchLine).toBeNull();
     expect(s.search).toBe('error');
+  });
+});
+
+describe('the log keys in the one key table', () => {
+  it('binds w, t, o, v and N, and gives / and n their meaning in the logs', () => {
+    const byKey = new Map(KEYMAP.flatMap((k) => k.keys.map((key) => [key, k] as const)));
+    expect(['w', 't', 'o', 'v', 'S-n'].map((k) => byKey.get(k)?.action)).toEqual(['wrap', 'timestamps', 'since', 'service', 'prevMatch']);
+    expect(inLogs(byKey.get('/')!.action)).toBe('search');
+    expect(inLogs(byKey.get('n')!.action)).toBe('nextMatch');
+    expect(inLogs('deploy')).toBe('deploy');
+    for (const a of [...LOG_ACTIONS].filter((a) => a !== 'search' && a !== 'nextMatch')) expect(KEYMAP.some((k) => k.action === a), a).toBe(true);
+    expect(helpLines().join('\n')).toMatch(/wrap long lines[^]*timestamps on\/off[^]*since when[^]*all services or one/);
   });
 });
