@@ -6,7 +6,7 @@ import { getHistory, type HistoryEntry } from '../../services/history.js';
 import { addProject, checkNewProjectName, checkRepositorySource, removeProject, type AddProjectRequest, type RemoveCleanup } from '../../services/projects.js';
 import { previewPrune, prune } from '../../services/prune.js';
 import { projectLockHolder } from '../../services/locking.js';
-import { MAX_WINDOW_LINES, readOperationLog, runningOperationLog, streamContainerLogs, type LogEntry, type LogWindow, type OperationLogText } from '../../services/logs.js';
+import { readOperationLog, runningOperationLog, streamContainerLogs, type LogEntry, type LogWindow, type OperationLogText } from '../../services/logs.js';
 import { LogViewState } from './log-view.js';
 import fs from 'node:fs';
 import { listDeployableRefs, previewDeploy } from '../../services/refs.js';
@@ -17,9 +17,6 @@ import { getRecordedStatus, getStatus, type ProjectStatus } from '../../services
 import type { OperationState } from './operations.js';
 import { SORT_MODES, sortStatuses, type SortMode } from './sort.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
-
-/** Lines held: the most a log window (the `o` choice) reads, so followed lines drop the oldest then. */
-const MAX_LOG_LINES = MAX_WINDOW_LINES;
 
 /**
  * UI-free state of the dashboard (k9s "model"): what is shown and what is running. Screens
@@ -35,7 +32,7 @@ export class DashboardModel extends EventEmitter {
   logs: LogEntry[] = [];
   /** How the logs are shown, and which window and service the stream reads. */
   readonly logView = new LogViewState();
-  /** Lines dropped from the front of `logs` (kept at MAX_LOG_LINES): `logs[0]` is line `logsDropped` of the stream. */
+  /** Lines dropped from the front of `logs` (kept at the window's lines): `logs[0]` is line `logsDropped` of the stream. */
   logsDropped = 0;
   /** Which log stream `logs` holds: a new number whenever it restarts (other project, other containers). */
   logsStream = 0;
@@ -204,7 +201,9 @@ export class DashboardModel extends EventEmitter {
       onLine: (line) => {
         if (abort.signal.aborted) return;
         this.logs.push(line);
-        if (this.logs.length > MAX_LOG_LINES) this.logsDropped += this.logs.splice(0, this.logs.length - MAX_LOG_LINES).length;
+        // As many lines as the window reads: followed lines then drop the oldest (500 by default,
+        // as before: every new line re-renders all of them).
+        if (this.logs.length > window.lines) this.logsDropped += this.logs.splice(0, this.logs.length - window.lines).length;
         this.emit('logs', line);
       },
     }).catch(() => undefined);
