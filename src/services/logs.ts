@@ -3,7 +3,7 @@ import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import { requireProject } from './projects.js';
 import { redact } from './redact.js';
-import { exec } from './commands/exec.js';
+import { exec, type Exec } from './commands/exec.js';
 import { mergeByTime, ReorderBuffer, splitTimestamp, timeKey, type LogEntry } from './log-merge.js';
 
 export type { LogEntry } from './log-merge.js';
@@ -122,13 +122,17 @@ export async function streamContainerLogs(ctx: ServiceContext, name: string, opt
   const all = await ctx.engine.listContainers(active.compose_project);
   if (all.length === 0) throw new OtterError('not_found', `active release ${active.compose_project} has no containers: run 'otterstack status ${name}'`);
   opts.onServices?.([...new Set(all.map((c) => c.service))]);
-  const containers = opts.service ? all.filter((c) => c.service === opts.service) : all;
+  await containerLogs(opts.service ? all.filter((c) => c.service === opts.service) : all, opts);
+}
+
+/** The logs of `containers` in time order (streamContainerLogs); `run` is docker's runner (faked by the unit test). */
+export async function containerLogs(containers: readonly { id: string; service: string }[], opts: ContainerLogOptions, run: Exec = exec): Promise<void> {
   const since = opts.since ? ['--since', opts.since] : [];
 
   // The past output, without --follow: complete before anything is shown, so it can be merged.
   const pasts = await Promise.all(
     containers.map(async (c) => {
-      const res = await exec(['docker', 'logs', '--timestamps', '--tail', String(opts.tail), ...since, c.id], { signal: opts.signal });
+      const res = await run(['docker', 'logs', '--timestamps', '--tail', String(opts.tail), ...since, c.id], { signal: opts.signal });
       const lines = (out: string) => out.split('\n').filter((l, i, a) => l || i < a.length - 1).map((l) => entryOf(c.service, l));
       return [lines(res.stdout), lines(res.stderr)];
     }),
@@ -148,7 +152,7 @@ export async function streamContainerLogs(ctx: ServiceContext, name: string, opt
     if (due !== null) timer = setTimeout(() => flush(), Math.max(0, due - Date.now()));
   };
   try {
-    await Promise.all(containers.map((c, i) => followContainer(c, pasts[i]!.flat(), since, opts.signal, (e) => {
+    await Promise.all(containers.map((c, i) => followContainer(run, c, pasts[i]!.flat(), since, opts.signal, (e) => {
       buffer.push(e, Date.now());
       if (!timer) flush();
     })));
@@ -162,7 +166,7 @@ export async function streamContainerLogs(ctx: ServiceContext, name: string, opt
  * Follows one container from its last past line on (--since that line's time, inclusive), skipping
  * the lines already read: those with an earlier time, and as many with the same time as were read.
  */
-async function followContainer(c: { id: string; service: string }, past: LogEntry[], since: string[], signal: AbortSignal | undefined, onLine: (e: LogEntry) => void): Promise<void> {
+async function followContainer(run: Exec, c: { id: string; service: string }, past: LogEntry[], since: string[], signal: AbortSignal | undefined, onLine: (e: LogEntry) => void): Promise<void> {
   const lastTime = past.map((e) => e.time).filter(Boolean).sort((a, b) => (timeKey(a) < timeKey(b) ? -1 : 1)).at(-1);
   const lastKey = lastTime ? timeKey(lastTime) : '';
   let repeats = lastTime ? past.filter((e) => timeKey(e.time) === lastKey).length : 0;
@@ -176,7 +180,7 @@ async function followContainer(c: { id: string; service: string }, past: LogEntr
   };
   const streams = { stdout: lineSplitter(take), stderr: lineSplitter(take) };
   // Nothing read before (an empty past): every line of the window is new, so all of them.
-  await exec(['docker', 'logs', '--timestamps', '--follow', '--tail', 'all', ...from, c.id], { signal, onOutput: (chunk, stream) => streams[stream].push(chunk) });
+  await run(['docker', 'logs', '--timestamps', '--follow', '--tail', 'all', ...from, c.id], { signal, onOutput: (chunk, stream) => streams[stream].push(chunk) });
   if (signal?.aborted) return;
   streams.stdout.end();
   streams.stderr.end();
