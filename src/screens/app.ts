@@ -81,7 +81,7 @@ export async function runTui(args: string[]): Promise<number> {
   const writeDebug = () => {
     if (!debugFile) return;
     minOpen = Math.min(minOpen, dialogs.open);
-    const state = { keys: keysRead, open: dialogs.open, minOpen, selected: model.selected()?.project.name ?? null, focus: view.focus };
+    const state = { keys: keysRead, open: dialogs.open, busy: dialogs.busy, filter: model.filter, minOpen, selected: model.selected()?.project.name ?? null, focus: view.focus };
     fs.writeFileSync(`${debugFile}.tmp`, JSON.stringify(state));
     fs.renameSync(`${debugFile}.tmp`, debugFile);
   };

@@ -58,7 +58,7 @@ export class TmuxApp {
   /** Opens the help (`?`) and returns its whole text, scrolling to its end when it is taller than the screen; leaves it open. */
   async helpText(): Promise<string> {
     this.keys('?');
-    const top = await this.waitForScreen(/─ Keys ─/, 'help');
+    const top = await this.waitForScreen(/The selected project:/, 'help');
     if (!/scroll \(\d+%\)/.test(top)) return top;
     this.keys('End');
     return `${top}\n${await this.waitForScreen(/scroll \(100%\)/, 'help scrolled to its end')}`;
@@ -104,8 +104,18 @@ export class TmuxApp {
     this.type(`\x1b[<${down ? 65 : 64};${col + 1};${row + 1}M`);
   }
 
+  /**
+   * Literal text. Returns once the TUI has read every character (its debug file's key count,
+   * bounded): otherwise a key sent next, e.g. press('Enter'), could count these characters as its
+   * own reading and go on before the TUI has seen it.
+   */
   type(text: string): void {
+    const before = this.keysRead();
     this.tmux(['send-keys', '-t', 'app', '-l', text]);
+    if (before < 0) return;
+    const deadline = Date.now() + 5_000;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (Date.now() < deadline && this.keysRead() < before + [...text].length) Atomics.wait(pause, 0, 0, 20);
   }
 
   async waitForScreen(pattern: RegExp, what: string, timeoutMs = 30_000): Promise<string> {

@@ -109,11 +109,11 @@ describe.skipIf(once)('sizes: screenshot-style captures checked for truncation',
     await fits(['p'], new RegExp(`Prune ${first}`), /Enter confirm {3}Esc cancel/);
     // The help is taller than 24 rows: End shows its last lines (the dialog keys) and 100%.
     await app.press('?');
-    await app.waitForScreen(/Moving around:/, 'help, top');
+    await app.waitForScreen(/The selected project:/, 'help, top');
     await app.press('End');
     const end = await app.waitForScreen(/scroll \(100%\)/, 'help scrolled to the end');
     expect(end).toMatch(/In dialogs:/);
-    expect(end).not.toMatch(/Moving around:/);
+    expect(end).not.toMatch(/The selected project:/);
     await app.press('Escape');
   });
 
@@ -261,8 +261,12 @@ describe.skipIf(once)('NO_COLOR and LANG=C', () => {
     // "?" only in the "? help" hint.
     expect(screen.replace('? help', '')).not.toContain('?');
     await app.press('?');
-    const help = await app.waitForScreen(/Moving around/, 'help');
+    const help = await app.helpText();
     expect(help).toMatch(/\^\/k\s+move up/);
     expect(help).toContain('project > containers');
+    expect(help).toContain('(down first, the default) > name > last deploy');
+    // Arrows may come through the terminal's line-drawing set (ACS, as the borders do); never "?".
+    expect(help).not.toMatch(/[—…→●○◐✗]/);
+    expect(help.replace(/\?\s+(this )?help/g, '')).not.toContain('?');
   });
 });
