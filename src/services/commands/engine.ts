@@ -1,5 +1,5 @@
 import { OtterError } from '../errors.js';
-import { exec as defaultExec, type Exec, outputSummary } from './exec.js';
+import { exec as defaultExec, type Exec, type ExecResult, outputSummary } from './exec.js';
 import { SHARED_HASH_LABEL } from '../shared-names.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
@@ -30,6 +30,23 @@ export interface ContainerInfo {
   oneshot: boolean;
   /** A shared service's definition hash (shared-release.ts); '' for anything else. */
   sharedHash: string;
+}
+
+const lastLine = (text: string | undefined) => (text ?? '').trim().split('\n').at(-1) ?? '';
+
+/** What `docker inspect` says of a container's state (inspect dialog, stop/start, restart checks). */
+export interface ContainerState {
+  status: string;
+  running: boolean;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  error: string;
+  /** healthy, unhealthy, starting, or none (no healthcheck). */
+  health: string;
+  /** The last health check's exit code and last output line, '' without one. */
+  lastCheck: string;
+  restartCount: number;
 }
 
 // One JSON object per line; labels are read individually so commas in label values cannot confuse parsing.
@@ -87,6 +104,40 @@ export class DockerEngine {
   async start(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.checked(['docker', 'start', ...ids], 'docker start');
+  }
+
+  async restart(ids: string[], timeoutSeconds = 10): Promise<void> {
+    if (ids.length === 0) return;
+    await this.checked(['docker', 'restart', '--time', String(timeoutSeconds), ...ids], 'docker restart');
+  }
+
+  /** One container's engine state (fresh, not the dashboard's last listing); null when it is gone. */
+  async containerState(id: string): Promise<ContainerState | null> {
+    const res = await this.run(['docker', 'inspect', '--format', '{{json .State}} {{json .RestartCount}}', '--', id]);
+    if (res.exitCode !== 0) return null;
+    try {
+      const space = res.stdout.trim().lastIndexOf(' ');
+      const s = JSON.parse(res.stdout.slice(0, space)) as { Status?: string; Running?: boolean; StartedAt?: string; FinishedAt?: string; ExitCode?: number; Error?: string; Health?: { Status?: string; Log?: { Output?: string; ExitCode?: number }[] } };
+      const last = s.Health?.Log?.slice(-1)[0];
+      return {
+        status: s.Status ?? 'unknown',
+        running: s.Running === true,
+        startedAt: s.StartedAt ?? '',
+        finishedAt: s.FinishedAt ?? '',
+        exitCode: s.ExitCode ?? 0,
+        error: s.Error ?? '',
+        health: s.Health?.Status ?? 'none',
+        lastCheck: last ? `exit ${last.ExitCode}${lastLine(last.Output) ? `: ${lastLine(last.Output)}` : ''}` : '',
+        restartCount: Number(res.stdout.slice(space + 1)) || 0,
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Runs a command in a running container, no TTY (e.g. to check a shell exists before opening one). */
+  execIn(id: string, command: string[]): Promise<ExecResult> {
+    return this.run(['docker', 'exec', '--', id, ...command], { timeoutMs: 30_000 });
   }
 
   async remove(ids: string[]): Promise<void> {
