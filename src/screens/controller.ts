@@ -8,13 +8,15 @@ import { helpLines, type Action } from './keys.js';
 import { PANE_ORDER, type DashboardView, type PaneName } from './views/dashboard-view.js';
 import type { DialogHost } from './views/dialogs.js';
 import { LogKeys } from './log-keys.js';
+import { ContainerActions, isContainerAction } from './container-actions.js';
 
 /** Actions that may ask through dialogs; the others only move or redraw (and may be repeated fast). */
-const ASKING: ReadonlySet<Action> = new Set<Action>(['enter', 'filter', 'help', 'notifications', 'add', 'deploy', 'rollback', 'env', 'prune', 'remove', 'quit', 'since', 'service']);
+const ASKING: ReadonlySet<Action> = new Set<Action>(['enter', 'filter', 'help', 'notifications', 'add', 'deploy', 'rollback', 'env', 'prune', 'remove', 'quit', 'since', 'service', 'restartContainer', 'toggleContainer', 'shell', 'inspect']);
 
 /** Keys → actions (k9s "view" behaviour): asks the operator through dialogs, then calls the model. */
 export class Controller {
   private readonly logKeys: LogKeys;
+  private readonly containerActions: ContainerActions;
 
   constructor(
     private readonly model: DashboardModel,
@@ -22,6 +24,7 @@ export class Controller {
     private readonly dialogs: DialogHost,
   ) {
     this.logKeys = new LogKeys(model, view, dialogs);
+    this.containerActions = new ContainerActions(model, view, dialogs);
   }
 
   private say(message: string): void {
@@ -103,6 +106,7 @@ export class Controller {
       case 'quit':
         return;
     }
+    if (isContainerAction(action)) return this.containerActions.handle(action);
     if (!sel) return this.say('no project selected');
     switch (action) {
       case 'deploy':

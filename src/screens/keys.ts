@@ -38,13 +38,17 @@ export type Action =
   | 'search'
   | 'nextMatch'
   | 'prevMatch'
+  | 'restartContainer'
+  | 'toggleContainer'
+  | 'shell'
+  | 'inspect'
   | 'quit';
 
 /** Actions of the logs only: the full-screen logs, or the Logs pane when it has the focus (log-keys.ts). */
 export const LOG_ACTIONS: readonly Action[] = ['wrap', 'timestamps', 'since', 'service', 'search', 'nextMatch', 'prevMatch'];
 
 /** Where a key acts: the help and the README list keys by group. */
-export type KeyGroup = 'move' | 'project' | 'logs' | 'general';
+export type KeyGroup = 'move' | 'project' | 'container' | 'logs' | 'general';
 
 export interface KeyBinding {
   keys: string[];
@@ -86,6 +90,10 @@ export const KEYMAP: KeyBinding[] = [
   { keys: ['o'], action: 'since', label: 'o', help: 'logs: since when (last 500 lines, 5 min, 1 h, 24 h, everything)', group: 'logs' },
   { keys: ['v'], action: 'service', label: 'v', help: 'logs: all services or one', group: 'logs' },
   { keys: ['S-n'], action: 'prevMatch', label: 'N', help: 'logs: previous search match (/ searches there, n goes to the next)', group: 'logs' },
+  { keys: ['S-r'], action: 'restartContainer', label: 'R', help: 'restart the selected container', group: 'container' },
+  { keys: ['S-t'], action: 'toggleContainer', label: 'T', help: 'stop the selected container, or start it if stopped (asks first)', group: 'container' },
+  { keys: ['s'], action: 'shell', label: 's', help: 'shell (sh) in the selected container; exit returns to the dashboard', group: 'container' },
+  { keys: ['i'], action: 'inspect', label: 'i', help: "inspect the selected container: state, health, the release's resolved compose config (secrets masked)", group: 'container' },
   { keys: ['/'], action: 'filter', inLogs: 'search', label: '/', help: 'filter projects; in logs: search (marks the next line with the text, pauses)', group: 'general', hint: { text: '/ filter', rank: 6 } },
   { keys: ['S-s'], action: 'sort', label: 'S', help: 'sort projects: health (down first, the default) → name → last deploy', group: 'general' },
   { keys: ['n'], action: 'notifications', inLogs: 'nextMatch', label: 'n', help: 'last notifications and delivery failures; in logs: next match', group: 'general' },
@@ -103,7 +111,7 @@ export const DIALOG_KEYS: { label: string; help: string }[] = [
 ];
 
 /** In the order the help and the README list them: what operators look up most first. */
-const GROUP_TITLES: Record<KeyGroup, string> = { project: 'The selected project', general: 'General', logs: 'Logs', move: 'Moving around' };
+const GROUP_TITLES: Record<KeyGroup, string> = { project: 'The selected project', container: 'The selected container (Containers pane; Tab or 2 to it)', general: 'General', logs: 'Logs', move: 'Moving around' };
 
 export function helpLines(): string[] {
   const width = Math.max(...KEYMAP.map((k) => k.label.length), ...DIALOG_KEYS.map((k) => k.label.length));
