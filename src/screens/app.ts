@@ -136,6 +136,7 @@ export async function runTui(args: string[]): Promise<number> {
       await ctx.close();
       resolve(0);
     };
+    controller.onQuit = () => void dialogs.session(quit);
     const byKey = new Map<string, Action>();
     for (const b of KEYMAP) for (const k of b.keys) byKey.set(k, b.action);
     // The dashboard's keys. blessed gives every key to the screen first, then to the focused

@@ -9,14 +9,18 @@ import { PANE_ORDER, type DashboardView, type PaneName } from './views/dashboard
 import type { DialogHost } from './views/dialogs.js';
 import { LogKeys } from './log-keys.js';
 import { ContainerActions, isContainerAction } from './container-actions.js';
+import { CommandLine, type CommandFlows } from './command-line.js';
 
 /** Actions that may ask through dialogs; the others only move or redraw (and may be repeated fast). */
-const ASKING: ReadonlySet<Action> = new Set<Action>(['enter', 'filter', 'help', 'notifications', 'add', 'deploy', 'rollback', 'env', 'prune', 'remove', 'quit', 'since', 'service', 'restartContainer', 'toggleContainer', 'shell', 'inspect']);
+const ASKING: ReadonlySet<Action> = new Set<Action>(['enter', 'filter', 'help', 'notifications', 'add', 'deploy', 'rollback', 'env', 'prune', 'remove', 'quit', 'since', 'service', 'command', 'restartContainer', 'toggleContainer', 'shell', 'inspect']);
 
 /** Keys → actions (k9s "view" behaviour): asks the operator through dialogs, then calls the model. */
-export class Controller {
+export class Controller implements CommandFlows {
+  /** Set by app.ts: quits the way q does (the command line's :q). */
+  onQuit: () => void = () => {};
   private readonly logKeys: LogKeys;
   private readonly containerActions: ContainerActions;
+  private readonly commandLine: CommandLine;
 
   constructor(
     private readonly model: DashboardModel,
@@ -25,6 +29,7 @@ export class Controller {
   ) {
     this.logKeys = new LogKeys(model, view, dialogs);
     this.containerActions = new ContainerActions(model, view, dialogs);
+    this.commandLine = new CommandLine(model, view, dialogs, this, () => this.onQuit());
   }
 
   private say(message: string): void {
@@ -105,6 +110,8 @@ export class Controller {
         return;
       case 'quit':
         return;
+      case 'command':
+        return this.commandLine.open();
     }
     if (isContainerAction(action)) return this.containerActions.handle(action);
     if (!sel) return this.say('no project selected');
@@ -243,18 +250,11 @@ export class Controller {
     return other ? `busy: deploying ${other.ref}${other.pid ? ` (PID ${other.pid}` : ' ('}${other.by ? `, by ${other.by}` : ''}); a deploy now will be refused until it ends` : null;
   }
 
-  private async deploy(project: string): Promise<void> {
+  /** `ref` given (the command line's :deploy v2): no picker, the same preview and confirmation. */
+  async deploy(project: string, given?: string): Promise<void> {
     if (this.refuseIfBusy(project)) return;
-    const sel = this.model.selected();
-    const [refs, history] = await Promise.all([this.model.refs(project), this.model.recentHistory(project)]);
-    const choices = refChoices(refs, sel?.active, history, this.view.theme.unicode);
-    const choice = await this.dialogs.pick(
-      `Deploy ${project}`,
-      choices.map((c) => c.label),
-      { typeLabel: 'type a ref (tag, branch or SHA)…', warning: this.heldElsewhere(project) ?? undefined },
-    );
-    if (!choice) return;
-    const ref = 'typed' in choice ? choice.typed : choices[choice.index]!.ref.name;
+    const ref = given ?? (await this.pickRef(project));
+    if (ref === null) return;
     this.say(`checking ${ref}…`);
     const pv = await this.model.preview(project, ref);
     const tone = this.view.theme.tone;
@@ -277,7 +277,21 @@ export class Controller {
     this.started(this.model.deploy(project, ref), `deploying ${ref} to ${project}…`, `deployed ${ref} to ${project}`);
   }
 
-  private async rollback(project: string): Promise<void> {
+  private async pickRef(project: string): Promise<string | null> {
+    const sel = this.model.selected();
+    const [refs, history] = await Promise.all([this.model.refs(project), this.model.recentHistory(project)]);
+    const choices = refChoices(refs, sel?.active, history, this.view.theme.unicode);
+    const choice = await this.dialogs.pick(
+      `Deploy ${project}`,
+      choices.map((c) => c.label),
+      { typeLabel: 'type a ref (tag, branch or SHA)…', warning: this.heldElsewhere(project) ?? undefined },
+    );
+    if (!choice) return null;
+    return 'typed' in choice ? choice.typed : choices[choice.index]!.ref.name;
+  }
+
+  /** `sha` given (:rollback abc1234): one of the same targets, by SHA prefix; the same confirmation. */
+  async rollback(project: string, sha?: string): Promise<void> {
     if (this.refuseIfBusy(project)) return;
     const active = this.model.selected()?.active;
     const seen = new Set<string>();
@@ -287,12 +301,19 @@ export class Controller {
       return true;
     });
     if (targets.length === 0) return this.dialogs.error(`no earlier good release of ${project} to roll back to`);
-    const choice = await this.dialogs.pick(
-      `Roll back ${project}`,
-      targets.map((d) => `${shortSha(d.git_sha)}  ${(d.git_ref ?? '-').padEnd(20)} ${d.status.padEnd(11)} ${formatAge(d.started_at, Date.now())}`),
-    );
-    if (!choice || !('index' in choice)) return;
-    const target = targets[choice.index]!;
+    let target = targets[0]!;
+    if (sha !== undefined) {
+      const matching = targets.filter((d) => d.git_sha.startsWith(sha.toLowerCase()));
+      if (matching.length !== 1) return this.dialogs.error(matching.length ? `${sha} matches ${matching.length} releases of ${project}: give more of the SHA` : `no earlier good release of ${project} at ${sha}`);
+      target = matching[0]!;
+    } else {
+      const choice = await this.dialogs.pick(
+        `Roll back ${project}`,
+        targets.map((d) => `${shortSha(d.git_sha)}  ${(d.git_ref ?? '-').padEnd(20)} ${d.status.padEnd(11)} ${formatAge(d.started_at, Date.now())}`),
+      );
+      if (!choice || !('index' in choice)) return;
+      target = targets[choice.index]!;
+    }
     if (!(await this.dialogs.confirm(`Roll back ${project}`, [`Roll back to ${tagSafe(target.git_ref ?? '')} (${shortSha(target.git_sha)})?`]))) return;
     this.started(this.model.rollback(project, target.git_sha), `rolling back ${project}…`, `rolled ${project} back to ${shortSha(target.git_sha)}`);
   }
@@ -335,9 +356,10 @@ export class Controller {
     this.started(this.model.redeployConfig(project), `redeploying ${project} with config v${change.version}…`, `${project} runs with config v${change.version}`);
   }
 
-  private async prune(project: string): Promise<void> {
+  /** `keep` given (:prune 3): not asked. */
+  async prune(project: string, given?: number): Promise<void> {
     if (this.refuseIfBusy(project)) return;
-    const keepText = await this.dialogs.ask(`Prune ${project}`, 'Releases to keep (the active one included):', String(this.model.ctx.settings.get('worktreeRetention')));
+    const keepText = given !== undefined ? String(given) : await this.dialogs.ask(`Prune ${project}`, 'Releases to keep (the active one included):', String(this.model.ctx.settings.get('worktreeRetention')));
     if (keepText === null) return;
     const keep = Number(keepText);
     if (!Number.isInteger(keep) || keep < 1) return this.dialogs.error(`invalid number of releases to keep: ${keepText}: give a whole number, 1 or more`);
@@ -349,7 +371,7 @@ export class Controller {
     this.started(this.model.prune(project, keep), `pruning ${project}…`, `pruned ${project}: ${plan.releases.length} release(s), ${plan.worktrees.length} worktree(s) removed`);
   }
 
-  private async remove(project: string): Promise<void> {
+  async remove(project: string): Promise<void> {
     if (this.refuseIfBusy(project)) return;
     const typed = await this.dialogs.ask(`Remove ${project}`, `Type {bold}${project}{/bold} to confirm removal:`);
     if (typed === null) return;

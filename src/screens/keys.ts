@@ -42,6 +42,7 @@ export type Action =
   | 'toggleContainer'
   | 'shell'
   | 'inspect'
+  | 'command'
   | 'quit';
 
 /** Actions of the logs only: the full-screen logs, or the Logs pane when it has the focus (log-keys.ts). */
@@ -95,6 +96,7 @@ export const KEYMAP: KeyBinding[] = [
   { keys: ['s'], action: 'shell', label: 's', help: 'shell (sh) in the selected container; exit returns to the dashboard', group: 'container' },
   { keys: ['i'], action: 'inspect', label: 'i', help: "inspect the selected container: state, health, the release's resolved compose config (secrets masked)", group: 'container' },
   { keys: ['/'], action: 'filter', inLogs: 'search', label: '/', help: 'filter projects; in logs: search (marks the next line with the text, pauses)', group: 'general', hint: { text: '/ filter', rank: 6 } },
+  { keys: [':'], action: 'command', label: ':', help: 'command line: deploy, rollback, prune, logs, remove, help, q (Tab completes; :help lists them)', group: 'general', hint: { text: ': command', rank: 5 } },
   { keys: ['S-s'], action: 'sort', label: 'S', help: 'sort projects: health (down first, the default) → name → last deploy', group: 'general' },
   { keys: ['n'], action: 'notifications', inLogs: 'nextMatch', label: 'n', help: 'last notifications and delivery failures; in logs: next match', group: 'general' },
   { keys: ['?'], action: 'help', label: '?', help: 'this help', group: 'general', hint: { text: '? help', rank: 8 } },

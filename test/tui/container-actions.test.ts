@@ -11,15 +11,17 @@ import { TmuxApp } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
- * Issue #15, container actions: in the Containers pane R restarts the selected container, T stops
- * it (after a confirmation) and starts it again, s opens a shell and comes back, i shows its state
- * and the release's resolved compose config with secrets masked.
+ * Issue #15, container actions and the command line: in the Containers pane R restarts the
+ * selected container, T stops it (after a confirmation) and starts it again, s opens a shell and
+ * comes back, i shows its state and the release's resolved compose config with secrets masked;
+ * `:deploy v2` deploys through the same preview and confirmation as d.
  */
 const suffix = crypto.randomBytes(3).toString('hex');
 const name = `t-ca-${suffix}`;
 // A project variable injected into the service: long enough to be masked by value wherever it shows.
 const secret = `greeting-${crypto.randomBytes(6).toString('hex')}`;
 let dataDir: string;
+let v1Sha: string;
 let app: TmuxApp;
 
 /** The active release's one container, by the engine. */
@@ -34,7 +36,9 @@ const statusBar = (screen: string) => screen.trimEnd().split('\n').at(-1) ?? '';
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
-  expect((await runCli(dataDir, ['project', 'add', '--name', name, '--repo', createHealthyRepo(await freePort(), ['v1', 'v2']).dir])).code).toBe(0);
+  const repo = createHealthyRepo(await freePort(), ['v1', 'v2']);
+  v1Sha = repo.shas.v1!;
+  expect((await runCli(dataDir, ['project', 'add', '--name', name, '--repo', repo.dir])).code).toBe(0);
   expect((await runCli(dataDir, ['env', 'set', name, `OTTER_GREETING=${secret}`, '--service', 'web'])).code).toBe(0);
   expect((await runCli(dataDir, ['deploy', name, '--ref', 'v1'])).code).toBe(0);
   app = TmuxApp.start(dataDir, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
@@ -46,7 +50,7 @@ afterAll(() => {
   purgeProject(name);
 });
 
-describe('container actions', () => {
+describe('container actions and the command line', () => {
   it('outside the Containers pane the container keys say where to go', async () => {
     app.keys('R');
     await waitFor(() => /select a container first \(Tab to Containers\)/.test(statusBar(app.screen())), 'hint in the status bar', 10_000);
@@ -124,8 +128,62 @@ describe('container actions', () => {
     app.keys('Escape');
   });
 
-  it('quits with q', async () => {
-    app.keys('q');
+  it(': says what is valid for an unknown command', async () => {
+    app.keys(':');
+    await app.waitForScreen(/A command \(:help lists them\)/, 'command line');
+    app.type('frobnicate');
+    app.keys('Enter');
+    await app.waitForScreen(/unknown command "frobnicate": valid are deploy, rollback, prune, logs, remove/, 'error with the valid verbs');
+    app.keys('Escape');
+  });
+
+  it(':deploy v2, completed with Tab, deploys through the confirmation', async () => {
+    app.keys(':');
+    await app.waitForScreen(/A command \(:help lists them\)/, 'command line');
+    app.type('dep');
+    app.keys('Tab');
+    app.type('v');
+    app.keys('Tab');
+    // Two refs start with v: Tab lists them.
+    await app.waitForScreen(/v1 {2}v2|v2 {2}v1/, 'ref candidates');
+    app.type('2');
+    await app.waitForScreen(/│ deploy v2 +│/, 'completed line');
+    app.keys('Enter');
+    await app.waitForScreen(new RegExp(`Deploy v2 \\(\\w{7}\\) to ${name}`), 'the deploy confirmation');
+    app.keys('Enter');
+    await waitFor(() => deployments(dataDir, name).find((d) => d.git_ref === 'v2' && d.status === 'active'), 'v2 active', 90_000);
+    await app.waitForScreen(new RegExp(`${name}\\s+● healthy\\s+v2`), 'v2 healthy');
+  });
+
+  it(':logs opens the full-screen logs; :rollback <sha> rolls back through the confirmation', async () => {
+    app.keys(':');
+    await app.waitForScreen(/A command \(:help lists them\)/, 'command line');
+    app.type('logs');
+    app.keys('Enter');
+    // Full screen: the logs' frame is right under the title bar, where the Projects pane was.
+    await app.waitForScreen(new RegExp(`^.*\\n┌─ Logs — ${name} \\(`), 'full-screen logs');
+    app.keys('Escape');
+    await app.waitForScreen(/^.*\n┌─ Projects/, 'logs closed', 10_000);
+
+    app.keys(':');
+    await app.waitForScreen(/A command \(:help lists them\)/, 'command line');
+    app.type(`rollback ${v1Sha.slice(0, 7)}`);
+    app.keys('Enter');
+    await app.waitForScreen(/Roll back to v1 \(\w{7}\)\?/, 'the rollback confirmation');
+    app.keys('Enter');
+    // A new row: the rollback, not the first deploy of v1 (superseded by v2).
+    await waitFor(() => {
+      const last = deployments(dataDir, name).at(-1);
+      return last?.git_ref === 'v1' && last.status === 'active' ? last : null;
+    }, 'v1 active again', 90_000);
+    await app.waitForScreen(new RegExp(`${name}\\s+● healthy\\s+v1`), 'v1 healthy');
+  });
+
+  it(':q quits', async () => {
+    app.keys(':');
+    await app.waitForScreen(/A command \(:help lists them\)/, 'command line');
+    app.type('q');
+    app.keys('Enter');
     expect(await app.exitCode()).toBe(0);
   });
 });

@@ -11,6 +11,32 @@ interface OpenDialog {
   closed: boolean;
 }
 
+/** Tab in a one-line input (the command line): the completed line, and plain text to show in place of the prompt. */
+export type Completer = (value: string) => Promise<{ text: string; hint?: string }>;
+
+/**
+ * The textbox appends the Tab as '\t' (its listener runs after this one) and keeps reading keys
+ * while the completion answers: each Tab, in order, completes the text before it and keeps what
+ * was typed after it.
+ */
+function completeOnTab(input: Widgets.TextboxElement, promptBox: Widgets.BoxElement, prompt: string, complete: Completer, closed: () => boolean): void {
+  let queue = Promise.resolve();
+  input.on('keypress', (_ch: string, key: { name?: string }) => {
+    if (key?.name !== 'tab') return;
+    queue = queue.then(async () => {
+      const tab = input.getValue().indexOf('\t');
+      if (closed() || tab < 0) return;
+      const done = await complete(input.getValue().slice(0, tab)).catch(() => null);
+      if (closed()) return;
+      const now = input.getValue();
+      const at = now.indexOf('\t');
+      input.setValue(at < 0 ? now : `${done ? done.text : now.slice(0, at)}${now.slice(at + 1)}`);
+      promptBox.setContent(done?.hint ? tagSafe(done.hint) : prompt);
+      input.screen.render();
+    });
+  });
+}
+
 /** The parts of blessed's focus bookkeeping that closing a dialog has to clean up. */
 interface FocusHistory {
   history: Widgets.BlessedElement[];
@@ -141,15 +167,16 @@ export class DialogHost {
 
   /** One-line text input. */
   /** One line of input; `secret` shows `*` for each character typed (a value never reaches the screen). */
-  ask(title: string, prompt: string, initial = '', opts: { secret?: boolean; onInput?: (value: string) => void } = {}): Promise<string | null> {
+  ask(title: string, prompt: string, initial = '', opts: { secret?: boolean; onInput?: (value: string) => void; complete?: Completer } = {}): Promise<string | null> {
     const dialog = this.frame(title, [prompt], 4);
     const box = dialog.box;
-    blessed.box({ parent: box, top: 0, left: 1, right: 1, height: 1, content: prompt, tags: true });
+    const promptBox = blessed.box({ parent: box, top: 0, left: 1, right: 1, height: 1, content: prompt, tags: true });
     const input = blessed.textbox({ parent: box, top: 2, left: 1, right: 1, height: 1, inputOnFocus: false, censor: opts.secret ?? false, style: this.theme.input as never });
-    blessed.box({ parent: box, top: 4, left: 1, right: 1, height: 1, content: 'Enter confirm   Esc cancel', style: this.theme.hint as never });
+    blessed.box({ parent: box, top: 4, left: 1, right: 1, height: 1, content: opts.complete ? 'Enter run   Tab complete   Esc cancel' : 'Enter confirm   Esc cancel', style: this.theme.hint as never });
     input.setValue(initial);
     // After the textbox has applied the key (its own handler runs in this same turn).
     if (opts.onInput) input.on('keypress', () => setImmediate(() => dialog.closed || opts.onInput!(input.getValue())));
+    if (opts.complete) completeOnTab(input, promptBox, prompt, opts.complete, () => dialog.closed);
     // Focused before reading: readInput would otherwise save and later restore whatever had focus.
     this.focus(dialog, input);
     this.screen.render();
