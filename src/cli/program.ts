@@ -6,6 +6,7 @@ import { registerProjectCommands } from './commands/project.js';
 import { registerReleaseCommands } from './commands/release.js';
 import { registerNotifyCommands } from './commands/notify.js';
 import { registerEnvCommands } from './commands/env.js';
+import { registerContainerCommands } from './commands/container.js';
 import { bashCompletion, completionTree, zshCompletion } from './completion.js';
 import { OtterError } from '../services/errors.js';
 import { VERSION } from '../version.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIO): Command {
   registerMaintenanceCommands(program, kit);
   registerNotifyCommands(program, kit);
   registerEnvCommands(program, kit);
+  registerContainerCommands(program, kit);
   program
     .command('completion <shell>')
     .description('print a shell completion script (bash or zsh), e.g. otterstack completion bash > /etc/bash_completion.d/otterstack')

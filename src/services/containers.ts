@@ -35,13 +35,28 @@ export async function restartContainer(ctx: ServiceContext, project: string, id:
 /** Stops a running container, starts a stopped one; says which it did. */
 export async function toggleContainer(ctx: ServiceContext, project: string, id: string): Promise<{ container: ContainerInfo; now: 'stopped' | 'started' }> {
   const c = await projectContainer(ctx, project, id);
-  const state = await ctx.engine.containerState(c.id);
-  if (state?.running) {
-    await ctx.engine.stop([c.id]);
-    return { container: c, now: 'stopped' };
-  }
-  await ctx.engine.start([c.id]);
-  return { container: c, now: 'started' };
+  const running = (await ctx.engine.containerState(c.id))?.running ?? false;
+  await setContainerRunning(ctx, project, c.id, !running);
+  return { container: c, now: running ? 'stopped' : 'started' };
+}
+
+export async function setContainerRunning(ctx: ServiceContext, project: string, id: string, running: boolean): Promise<ContainerInfo> {
+  const c = await projectContainer(ctx, project, id);
+  if (running) await ctx.engine.start([c.id]);
+  else await ctx.engine.stop([c.id]);
+  return c;
+}
+
+/** The container of `service` in the project's active release (or its shared services): the CLI names services, not ids. */
+export async function serviceContainer(ctx: ServiceContext, name: string, service: string): Promise<ContainerInfo> {
+  const project = await requireProject(ctx, name);
+  const active = await ctx.store.deployments.active(project.id);
+  if (!active) throw new OtterError('not_found', `${name} has no active release`);
+  const mine = (await ctx.ownContainers()).filter((c) => c.composeProject === active.compose_project || c.composeProject === sharedComposeProject(name));
+  const found = mine.filter((c) => c.service === service);
+  if (found.length === 0) throw new OtterError('not_found', `${name} has no container of service ${JSON.stringify(service)}; its services: ${[...new Set(mine.map((c) => c.service))].sort().join(', ') || 'none running'}`);
+  if (found.length > 1) throw new OtterError('usage', `service ${service} of ${name} has ${found.length} containers: use the TUI (Containers pane) to pick one`);
+  return found[0]!;
 }
 
 export async function containerState(ctx: ServiceContext, project: string, id: string): Promise<{ container: ContainerInfo; state: ContainerState }> {
