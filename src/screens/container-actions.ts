@@ -28,8 +28,9 @@ export class ContainerActions {
     private readonly dialogs: DialogHost,
   ) {}
 
+  /** The status bar is a tagged box: service and container names (from compose) go in escaped. */
   private say(message: string): void {
-    this.view.say(message);
+    this.view.say(tagSafe(message));
     this.view.render(this.model);
   }
 
@@ -51,7 +52,7 @@ export class ContainerActions {
       case 'inspect': {
         this.say(`inspecting ${container.service}…`);
         const lines = await inspectContainer(this.model.ctx, project, container.id);
-        return this.dialogs.info(`${container.service} — ${container.name}`, lines);
+        return this.dialogs.info(tagSafe(`${container.service} — ${container.name}`), lines);
       }
     }
   }

@@ -255,7 +255,8 @@ export class Controller implements CommandFlows {
     if (this.refuseIfBusy(project)) return;
     const ref = given ?? (await this.pickRef(project));
     if (ref === null) return;
-    this.say(`checking ${ref}…`);
+    // A ref typed at the command line or in the picker goes into the tagged status bar: literal text only.
+    this.say(`checking ${tagSafe(ref)}…`);
     const pv = await this.model.preview(project, ref);
     const tone = this.view.theme.tone;
     const lines = [
@@ -274,7 +275,7 @@ export class Controller implements CommandFlows {
     const held = this.heldElsewhere(project);
     if (held) lines.push('', tone('warn', tagSafe(held)));
     if (!(await this.dialogs.confirm(`Deploy ${project}`, lines))) return;
-    this.started(this.model.deploy(project, ref), `deploying ${ref} to ${project}…`, `deployed ${ref} to ${project}`);
+    this.started(this.model.deploy(project, ref), `deploying ${tagSafe(ref)} to ${project}…`, `deployed ${tagSafe(ref)} to ${project}`);
   }
 
   private async pickRef(project: string): Promise<string | null> {
