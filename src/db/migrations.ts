@@ -169,6 +169,15 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE operation_logs ADD COLUMN invoked_by TEXT`.execute(db);
     },
   },
+  {
+    version: 9,
+    name: 'blue-green generation',
+    async up(db) {
+      // Each blue-green release takes the next generation; its routers' priorities are built from it
+      // (services/traefik-priority.ts), so a newer release outranks an older one without Date.now().
+      await sql`ALTER TABLE projects ADD COLUMN traefik_generation INTEGER NOT NULL DEFAULT 0`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -32,6 +32,17 @@ export class ProjectQueries {
       .execute();
   }
 
+  /**
+   * Takes the project's next blue-green generation (traefik-priority.ts nextGeneration). Called under
+   * the project lock, so read-then-write needs no transaction of its own.
+   */
+  async nextTraefikGeneration(id: number, next: (last: number) => { generation: number; renumber: boolean }): Promise<{ generation: number; renumber: boolean }> {
+    const row = await this.db.selectFrom('projects').select('traefik_generation').where('id', '=', id).executeTakeFirst();
+    const taken = next(row?.traefik_generation ?? 0);
+    await this.db.updateTable('projects').set({ traefik_generation: taken.generation }).where('id', '=', id).execute();
+    return taken;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.deleteFrom('projects').where('id', '=', id).execute();
   }

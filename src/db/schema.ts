@@ -35,6 +35,8 @@ export interface ProjectsTable {
   follow_branch: Generated<string | null>;
   /** GitOps: the last commit `watch` tried, so a failing commit is not retried in a loop. */
   gitops_last_sha: Generated<string | null>;
+  /** Blue-green: the generation of the project's latest release (0: none yet; traefik-priority.ts). */
+  traefik_generation: Generated<number>;
   created_at: EpochMs;
   updated_at: EpochMs;
 }

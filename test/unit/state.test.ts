@@ -40,6 +40,23 @@ describe('state file', () => {
   });
 });
 
+describe('blue-green generation', () => {
+  it('is counted per project in the state file and starts again at 1 past the cap', async () => {
+    const { nextGeneration, MAX_GENERATION } = await import('../../src/services/traefik-priority.js');
+    const { db, close } = await openDatabase(path.join(tmp(), 'otterstack.db'));
+    const store = createStore(db);
+    const a = await store.projects.insert({ name: 'a', repo_type: 'local', repo_path: '/a' });
+    const b = await store.projects.insert({ name: 'b', repo_type: 'local', repo_path: '/b' });
+    expect(await store.projects.nextTraefikGeneration(a.id, nextGeneration)).toEqual({ generation: 1, renumber: false });
+    expect(await store.projects.nextTraefikGeneration(a.id, nextGeneration)).toEqual({ generation: 2, renumber: false });
+    expect(await store.projects.nextTraefikGeneration(b.id, nextGeneration)).toEqual({ generation: 1, renumber: false });
+    await store.projects.update(a.id, { traefik_generation: MAX_GENERATION });
+    expect(await store.projects.nextTraefikGeneration(a.id, nextGeneration)).toEqual({ generation: 1, renumber: true });
+    expect((await store.projects.byName('a'))!.traefik_generation).toBe(1);
+    await close();
+  });
+});
+
 describe('data dir and settings', () => {
   it('parses --setting key=value flags into typed overrides', () => {
     expect(parseSettingFlags(['maxParallelDeploys=4', 'composeCommand=docker compose', 'keepPreviousContainers=false'])).toEqual({
