@@ -29,6 +29,8 @@ export interface Settings {
   gitopsPollSeconds: number;
   /** A service without a healthcheck must stay running this long before its release counts as healthy. */
   startupGraceSeconds: number;
+  /** Blue-green: the Traefik container to route through ('' = the running container whose command line enables the docker provider). */
+  traefikContainer: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -49,6 +51,7 @@ export const DEFAULT_SETTINGS: Settings = {
   watchPollSeconds: 30,
   gitopsPollSeconds: 60,
   startupGraceSeconds: 5,
+  traefikContainer: '',
 };
 
 export type SettingKey = keyof Settings;
@@ -82,6 +85,11 @@ const NUMBER_BOUNDS: Partial<Record<SettingKey, { min: number; max: number; inte
 
 export function parseSettingValue(key: SettingKey, raw: string): Settings[SettingKey] {
   const kind = typeof DEFAULT_SETTINGS[key];
+  if (key === 'traefikContainer') {
+    // Docker's container-name rule; '' = detect.
+    if (raw !== '' && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(raw)) throw new OtterError('usage', `invalid value ${JSON.stringify(raw)} for ${key}: use a container name (letters, digits, _ . -) or '' to detect Traefik`);
+    return raw.replace(/^\//, '');
+  }
   if (kind === 'string') return raw;
   if (kind === 'boolean') {
     if (/^(1|true|yes|on)$/i.test(raw)) return true;

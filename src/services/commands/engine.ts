@@ -1,6 +1,7 @@
 import { OtterError } from '../errors.js';
 import { exec as defaultExec, type Exec, type ExecResult, outputSummary } from './exec.js';
 import { SHARED_HASH_LABEL } from '../shared-names.js';
+import type { ContainerProcess } from '../traefik-detect.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 /** Set on every release container through the override; value = the installation's instance id. */
@@ -71,6 +72,31 @@ export function parsePsOutput(stdout: string): ContainerInfo[] {
       const raw = JSON.parse(line) as Omit<ContainerInfo, 'health' | 'oneshot' | 'sharedHash'> & { oneshot?: string; sharedHash?: string };
       return { ...raw, oneshot: raw.oneshot === 'true', sharedHash: raw.sharedHash ?? '', health: healthFromStatus(raw.status) };
     });
+}
+
+/** Parses inspectProcesses' lines (JSON fields, tab-separated: JSON never holds a raw tab). */
+export function parseInspectProcesses(stdout: string): ContainerProcess[] {
+  const out: ContainerProcess[] = [];
+  for (const line of stdout.split('\n').filter((l) => l.trim())) {
+    try {
+      const [name, image, args, env, labels] = line.split('\t').map((f) => JSON.parse(f) as unknown);
+      const traefikEnv: Record<string, string> = {};
+      for (const e of Array.isArray(env) ? (env as string[]) : []) {
+        const eq = e.indexOf('=');
+        if (/^TRAEFIK_/i.test(e) && eq > 0) traefikEnv[e.slice(0, eq)] = e.slice(eq + 1);
+      }
+      out.push({
+        name: String(name ?? '').replace(/^\//, ''),
+        image: String(image ?? ''),
+        args: Array.isArray(args) ? args.map(String) : [],
+        env: traefikEnv,
+        labels: labels && typeof labels === 'object' ? (labels as Record<string, string>) : {},
+      });
+    } catch {
+      /* not a line of ours */
+    }
+  }
+  return out;
 }
 
 /** Thin layer over the docker CLI for what compose cannot do uniformly in v1 and v2. */
@@ -193,6 +219,18 @@ export class DockerEngine {
         const [name = '', image = ''] = l.split('\t');
         return { name, image };
       });
+  }
+
+  /**
+   * How each named container was started (argv, never a shell string; only TRAEFIK_* variables of its
+   * environment, the rest may hold secrets), to recognise Traefik by its options (traefik-detect.ts).
+   * One engine call; containers gone meanwhile are left out.
+   */
+  async inspectProcesses(names: string[]): Promise<ContainerProcess[]> {
+    if (names.length === 0) return [];
+    const format = '{{json .Name}}\t{{json .Config.Image}}\t{{json .Args}}\t{{json .Config.Env}}\t{{json .Config.Labels}}';
+    const res = await this.run(['docker', 'inspect', '--type', 'container', '--format', format, '--', ...names], { timeoutMs: 30_000 });
+    return parseInspectProcesses(res.stdout);
   }
 
   async listVolumes(): Promise<string[]> {

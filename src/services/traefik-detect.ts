@@ -1,0 +1,103 @@
+/**
+ * Which running container is the Traefik that routes our releases, and whether it can (docs/blue-green.md).
+ *
+ * Found by what it does, not by its name: a container whose command line (or TRAEFIK_* environment)
+ * enables the docker provider, or the one the `traefikContainer` setting names. A name containing
+ * "traefik" proves nothing (traefik-forward-auth, a project called traefik-demo). A Traefik configured
+ * only through a static file (traefik.yml/toml mounted in the container) is out of reach here: name it
+ * with `traefikContainer`. Pure; the engine supplies the containers (DockerEngine.inspectProcesses).
+ */
+
+export interface ContainerProcess {
+  name: string;
+  image: string;
+  /** The process argv after the executable (docker inspect .Args), never a shell string. */
+  args: string[];
+  /** Only the TRAEFIK_* variables of the container's environment (the rest may hold secrets). */
+  env: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/**
+ * The value of a Traefik option from the command line (`--a.b=v`, `--a.b v`, bare `--a.b` = 'true')
+ * or the environment (TRAEFIK_A_B). Traefik matches option names case-insensitively.
+ * undefined: not given.
+ */
+export function traefikOption(c: Pick<ContainerProcess, 'args' | 'env'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (let i = 0; i < c.args.length; i++) {
+    const m = /^--?([^=]+)(?:=(.*))?$/s.exec(c.args[i]!);
+    if (!m || m[1]!.toLowerCase() !== wanted) continue;
+    if (m[2] !== undefined) return m[2];
+    const next = c.args[i + 1];
+    return next !== undefined && /^(true|false)$/i.test(next) ? next : 'true';
+  }
+  const envName = `TRAEFIK_${wanted.replace(/\./g, '_').toUpperCase()}`;
+  for (const [k, v] of Object.entries(c.env)) if (k.toUpperCase() === envName) return v === '' ? 'true' : v;
+  return undefined;
+}
+
+/** Whether any option under `prefix.` is given (setting a sub-option enables its parent provider). */
+function hasSubOption(c: Pick<ContainerProcess, 'args' | 'env'>, prefix: string): boolean {
+  const p = prefix.toLowerCase() + '.';
+  const envP = `TRAEFIK_${prefix.replace(/\./g, '_').toUpperCase()}_`;
+  return c.args.some((a) => /^--?/.test(a) && a.replace(/^--?/, '').toLowerCase().startsWith(p)) || Object.keys(c.env).some((k) => k.toUpperCase().startsWith(envP));
+}
+
+const isFalse = (v: string | undefined) => v !== undefined && /^false$/i.test(v.trim());
+const isTrue = (v: string | undefined) => v !== undefined && /^true$/i.test(v.trim());
+
+/** `--providers.docker`, `--providers.docker=true` or any `--providers.docker.*` option (or TRAEFIK_PROVIDERS_DOCKER*). */
+export function enablesDockerProvider(c: Pick<ContainerProcess, 'args' | 'env'>): boolean {
+  const v = traefikOption(c, 'providers.docker');
+  if (isFalse(v)) return false;
+  return v !== undefined || hasSubOption(c, 'providers.docker');
+}
+
+export type TraefikChoice = { container: ContainerProcess } | { error: string } | null;
+
+/**
+ * The Traefik to use: the container named by `configured` (the traefikContainer setting) when set,
+ * otherwise the first (by name) whose command line enables the docker provider. null: none runs.
+ */
+export function findTraefik(running: ContainerProcess[], configured: string): TraefikChoice {
+  if (configured) {
+    const named = running.find((c) => c.name === configured || c.name === `/${configured}`);
+    return named ? { container: named } : { error: `traefikContainer is ${JSON.stringify(configured)} but no running container has that name: start it, or fix the setting (otterstack config set traefikContainer NAME)` };
+  }
+  const found = running.filter(enablesDockerProvider).sort((a, b) => a.name.localeCompare(b.name));
+  return found[0] ? { container: found[0] } : null;
+}
+
+/** Traefik's version from the image's OCI label (official images carry it) or its tag; null when unknown (e.g. `latest`). */
+export function traefikVersion(c: Pick<ContainerProcess, 'image' | 'labels'>): [number, number, number] | null {
+  const fromLabel = c.labels['org.opencontainers.image.version'];
+  const tag = c.image.includes(':') ? c.image.slice(c.image.lastIndexOf(':') + 1) : '';
+  for (const text of [fromLabel, tag]) {
+    const m = text ? /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text.trim()) : null;
+    if (m) return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  }
+  return null;
+}
+
+/**
+ * Why this Traefik cannot switch traffic between two releases safely ([] when it can):
+ * - allowEmptyServices routes to containers that are starting or unhealthy, so the new release would
+ *   get requests before its health check passes;
+ * - a Swarm-mode provider (v2 `--providers.docker.swarmMode`, v3 `--providers.swarm` alone) reads
+ *   Swarm services, not the containers compose starts;
+ * - before v2.7 TCP routers have no priority, so two releases' TCP routers are matched in no set order.
+ */
+export function traefikProblems(c: ContainerProcess, opts: { tcpRouters: boolean }): string[] {
+  const out: string[] = [];
+  const name = c.name.replace(/^\//, '');
+  if (isTrue(traefikOption(c, 'providers.docker.swarmMode'))) out.push(`Traefik (${name}) runs its docker provider in Swarm mode, which ignores compose containers: use a docker provider without swarmMode, or the recreate strategy`);
+  // Without docker options on its command line the setting named it: its static file is out of reach.
+  else if (!enablesDockerProvider(c) && (traefikOption(c, 'providers.swarm') !== undefined || hasSubOption(c, 'providers.swarm'))) {
+    out.push(`Traefik (${name}) has only the Swarm provider, which ignores compose containers: add --providers.docker=true, or use the recreate strategy`);
+  }
+  if (isTrue(traefikOption(c, 'providers.docker.allowEmptyServices'))) out.push(`Traefik (${name}) sets providers.docker.allowEmptyServices=true, so it routes to a release before it is healthy: remove it, or use the recreate strategy`);
+  const v = traefikVersion(c);
+  if (opts.tcpRouters && v && (v[0] < 2 || (v[0] === 2 && v[1] < 7))) out.push(`Traefik (${name}) is v${v.join('.')}: TCP routers have no priority before v2.7, so two releases' TCP routers would be picked at random; upgrade Traefik, or use the recreate strategy`);
+  return out;
+}
