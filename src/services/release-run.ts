@@ -9,7 +9,8 @@ import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
 import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
-import { findTraefik } from './traefik.js';
+import { findTraefik, traefikProblems, type ContainerProcess } from './traefik-detect.js';
+import { nextGeneration } from './traefik-priority.js';
 import { writeAfterSwitch } from './state-retry.js';
 import { runHook } from './hooks.js';
 import { ensureSharedServices, sharedNote } from './shared-services.js';
@@ -33,7 +34,9 @@ export class ReleaseRun {
   private sharedTakingOver: string[] = [];
   /** For history: shared services changed, hooks skipped or failed. */
   private readonly notes: string[] = [];
-  private readonly priority = Date.now();
+  /** Blue-green: the Traefik found and this release's generation (router priorities, traefik-priority.ts). */
+  private traefik: ContainerProcess | null = null;
+  private generation = 0;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -201,13 +204,22 @@ export class ReleaseRun {
 
   private async chooseStrategy(): Promise<void> {
     if (this.project.strategy !== 'blue-green') return;
-    const traefik = findTraefik(await this.ctx.engine.listRunning());
-    if (!traefik) {
-      this.progress.warning('blue-green requested but no Traefik container is running: falling back to recreate');
+    const running = await this.ctx.engine.listRunning();
+    const choice = findTraefik(await this.ctx.engine.inspectProcesses(running.map((c) => c.name)), this.ctx.settings.get('traefikContainer'));
+    if (!choice) {
+      this.progress.warning('blue-green requested but no running container enables Traefik\'s docker provider (--providers.docker): falling back to recreate; set traefikContainer if Traefik reads a static file');
       return;
     }
+    if ('error' in choice) throw new OtterError('usage', choice.error);
+    const problem = traefikProblems(choice.container, { tcpRouters: false })[0];
+    if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
+    this.traefik = choice.container;
+    const taken = await this.ctx.store.projects.nextTraefikGeneration(this.project.id, nextGeneration);
+    this.generation = taken.generation;
+    // Older releases still running keep their higher priorities: this one takes over when they stop.
+    if (taken.renumber) this.progress.warning('blue-green priorities start again at generation 1: the running release outranks this one until it is stopped');
     this.blueGreen = true;
-    this.progress.stage('start', `blue-green via Traefik (${traefik}): new release starts next to the old one, priority ${this.priority}`);
+    this.progress.stage('start', `blue-green via Traefik (${choice.container.name}): new release starts next to the old one, generation ${this.generation}`);
   }
 
   private async checkoutAndStart(): Promise<string[]> {
@@ -215,7 +227,7 @@ export class ReleaseRun {
     await this.checkout();
     this.checkAbort();
     progress.stage('validate', 'validating compose file');
-    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { priority: this.priority } : null, this.config, this.cp);
+    this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { generation: this.generation, traefik: this.traefik } : null, this.config, this.cp);
     for (const n of this.prepared.notes) progress.stage('validate', n);
     for (const w of this.prepared.warnings) progress.warning(w);
     this.checkAbort();

@@ -19,6 +19,8 @@ import { ensurePersistentDir, isInside, isLink, staysInside, writeGeneratedFile 
 import { findComposeFile } from './compose-file.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
 import { checkBlueGreen } from './traefik.js';
+import { traefikProblems, type ContainerProcess } from './traefik-detect.js';
+import { nextGeneration } from './traefik-priority.js';
 import { hookOnSharedError, parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
 import { SHARED_HASH_LABEL, sharedComposeProject } from './shared-names.js';
 import type { SharedPlan } from './shared-services.js';
@@ -45,6 +47,12 @@ export function releaseKey(composeProject: string): string {
 export function parseComposeProjectName(name: string): { project: string; sha7: string; key: string } | null {
   const m = /^otterstack-([a-z0-9][a-z0-9-]*?)-(([0-9a-f]{7})(?:-c\d+)?)$/.exec(name);
   return m ? { project: m[1]!, sha7: m[3]!, key: m[2]! } : null;
+}
+
+/** What a blue-green release needs: its generation (router priorities) and the Traefik it goes through (null: not inspected). */
+export interface BlueGreenPlan {
+  generation: number;
+  traefik: ContainerProcess | null;
 }
 
 export interface PreparedRelease {
@@ -74,7 +82,7 @@ export async function prepareRelease(
   sha: string,
   worktree: string,
   refLabel: string,
-  blueGreen: { priority: number } | null,
+  blueGreen: BlueGreenPlan | null,
   config: LoadedConfig,
   composeProject: string,
 ): Promise<PreparedRelease> {
@@ -188,7 +196,10 @@ export async function prepareRelease(
     // Per-release router names and priority go into a copy of the raw file (labels cannot be
     // removed by an override).
     const { rewriteComposeLabels } = await import('./traefik-rewrite.js');
-    const rewritten = rewriteComposeLabels(releaseText ?? rawText, sha.slice(0, 7), blueGreen.priority);
+    // Names take the release's key (sha7, or sha7-c<N> for a config-only release): two releases never share one.
+    const rewritten = rewriteComposeLabels(releaseText ?? rawText, { suffix: releaseKey(composeProject), generation: blueGreen.generation, resolved: parsed });
+    const problem = blueGreen.traefik ? traefikProblems(blueGreen.traefik, { tcpRouters: rewritten.tcpRouters })[0] : undefined;
+    if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
     releaseText = rewritten.text;
   }
@@ -367,7 +378,7 @@ export async function recreateRelease(ctx: ServiceContext, project: Project, d: 
   const label = `${d.git_ref ?? d.git_sha.slice(0, 7)} (${d.git_sha.slice(0, 7)})`;
   const { loadConfig } = await import('./project-env.js');
   const config = await loadConfig(ctx, project, d.config_version);
-  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, project.strategy === 'blue-green' ? { priority: Date.now() } : null, config, d.compose_project);
+  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, project.strategy === 'blue-green' ? { generation: (await ctx.store.projects.nextTraefikGeneration(project.id, nextGeneration)).generation, traefik: null } : null, config, d.compose_project);
   await ensurePinnedVolumes(ctx, project, prepared);
   if (prepared.shared) {
     const { ensureSharedServices } = await import('./shared-services.js');

@@ -1,54 +1,303 @@
 import { describe, expect, it } from 'vitest';
-import { checkBlueGreen, findTraefik, renameTraefikLabels } from '../../src/services/traefik.js';
+import { parse } from 'yaml';
+import { checkBlueGreen, labelProblems, renameTraefikLabels, type LabelEntries } from '../../src/services/traefik.js';
 import { rewriteComposeLabels } from '../../src/services/traefik-rewrite.js';
+import { GENERATION_SPAN, MAX_GENERATION, PRIORITY_CAP, nextGeneration, releasePriority } from '../../src/services/traefik-priority.js';
+import { enablesDockerProvider, findTraefik, traefikProblems, traefikVersion, type ContainerProcess } from '../../src/services/traefik-detect.js';
+import { parseInspectProcesses } from '../../src/services/commands/engine.js';
+import { OtterError } from '../../src/services/errors.js';
+import { parseSettingValue } from '../../src/services/settings.js';
 
-describe('per-release Traefik labels', () => {
-  it('renames routers and services, follows service references, sets priority', () => {
-    const { labels, routers } = renameTraefikLabels(
+const MAX_INT32 = 2_147_483_647;
+
+describe('blue-green router priorities', () => {
+  it('keep the app order inside a release: a longer rule or explicit priority still wins', () => {
+    const g = 7;
+    const api = releasePriority(g, null, 'Host(`x`) && PathPrefix(`/api`)');
+    const site = releasePriority(g, null, 'Host(`x`)');
+    expect(api).toBeGreaterThan(site);
+    expect(site).toBe(7 * GENERATION_SPAN + 'Host(`x`)'.length);
+    // An explicit priority is the app's own choice: kept (within the generation), not overwritten.
+    expect(releasePriority(g, '5', 'Host(`x`) && PathPrefix(`/api`)')).toBe(7 * GENERATION_SPAN + 5);
+    expect(releasePriority(g, '5', 'Host(`x`)')).toBeLessThan(site);
+    // 0 means "not set" to Traefik: the rule length applies.
+    expect(releasePriority(g, '0', 'Host(`x`)')).toBe(site);
+    // Bytes, like Go's len().
+    expect(releasePriority(g, null, 'Host(`é`)')).toBe(7 * GENERATION_SPAN + 10);
+  });
+
+  it('a newer generation outranks every router of an older one, and never reaches MaxInt32 - 1000', () => {
+    expect(releasePriority(2, null, 'Host(`x`)')).toBeGreaterThan(releasePriority(1, '999999999', 'Host(`x`) && PathPrefix(`/a/very/long/path`)'));
+    const top = releasePriority(MAX_GENERATION, '9999999999', null);
+    expect(top).toBeLessThanOrEqual(PRIORITY_CAP);
+    expect(PRIORITY_CAP).toBe(MAX_INT32 - 1000);
+    expect(top).toBeLessThan(2_147_482_647);
+    expect(() => releasePriority(MAX_GENERATION + 1, null, 'x')).toThrow(RangeError);
+    expect(() => releasePriority(0, null, 'x')).toThrow(RangeError);
+  });
+
+  it('the generation counts up and starts again at 1, asking for renumbering, past the cap', () => {
+    expect(nextGeneration(0)).toEqual({ generation: 1, renumber: false });
+    expect(nextGeneration(41)).toEqual({ generation: 42, renumber: false });
+    expect(nextGeneration(MAX_GENERATION - 1)).toEqual({ generation: MAX_GENERATION, renumber: false });
+    expect(nextGeneration(MAX_GENERATION)).toEqual({ generation: 1, renumber: true });
+  });
+});
+
+describe('per-release Traefik names', () => {
+  const opts = { suffix: 'abc1234', generation: 3 };
+
+  it('renames routers, services and middlewares across every service of the release and follows references', () => {
+    const { services, routers } = renameTraefikLabels(
       {
-        'traefik.enable': 'true',
-        'traefik.http.routers.web.rule': 'Host(`a`)',
-        'traefik.http.routers.web.service': 'api',
-        'traefik.http.routers.web.priority': '5',
-        'traefik.http.services.api.loadbalancer.server.port': '80',
-        'traefik.http.routers.ext.service': 'other@file',
-        'com.example': 'x',
+        web: [
+          ['traefik.enable', 'true'],
+          ['traefik.http.routers.web.rule', 'Host(`a`)'],
+          ['traefik.http.routers.web.Service', 'api@docker'],
+          ['traefik.http.routers.web.middlewares', 'strip, auth@file,redirect@docker'],
+          ['com.example', 'x'],
+        ],
+        api: [
+          ['traefik.http.services.api.loadbalancer.server.port', '80'],
+          ['traefik.http.middlewares.strip.stripprefix.prefixes', '/api'],
+          ['traefik.http.middlewares.redirect.redirectscheme.scheme', 'https'],
+          ['traefik.http.middlewares.both.chain.middlewares', 'strip,redirect'],
+          ['traefik.http.routers.ext.rule', 'Host(`b`)'],
+          ['traefik.http.routers.ext.service', 'other@file'],
+          ['traefik.http.routers.ext.middlewares', 'both,unknown'],
+        ],
       },
-      'abc1234',
-      1700000000000,
+      opts,
     );
     expect(routers.sort()).toEqual(['ext-abc1234', 'web-abc1234']);
-    expect(labels).toEqual({
-      'traefik.enable': 'true',
-      'traefik.http.routers.web-abc1234.rule': 'Host(`a`)',
-      'traefik.http.routers.web-abc1234.service': 'api-abc1234',
-      'traefik.http.routers.web-abc1234.priority': '1700000000000',
-      'traefik.http.services.api-abc1234.loadbalancer.server.port': '80',
-      'traefik.http.routers.ext-abc1234.service': 'other@file',
-      'traefik.http.routers.ext-abc1234.priority': '1700000000000',
-      'com.example': 'x',
+    expect(services.web).toEqual([
+      ['traefik.enable', 'true'],
+      ['traefik.http.routers.web-abc1234.rule', 'Host(`a`)'],
+      ['traefik.http.routers.web-abc1234.Service', 'api-abc1234@docker'],
+      ['traefik.http.routers.web-abc1234.middlewares', 'strip-abc1234, auth@file,redirect-abc1234@docker'],
+      ['com.example', 'x'],
+      ['traefik.http.routers.web-abc1234.priority', String(3 * GENERATION_SPAN + 9)],
+    ]);
+    expect(services.api).toEqual([
+      ['traefik.http.services.api-abc1234.loadbalancer.server.port', '80'],
+      ['traefik.http.middlewares.strip-abc1234.stripprefix.prefixes', '/api'],
+      ['traefik.http.middlewares.redirect-abc1234.redirectscheme.scheme', 'https'],
+      ['traefik.http.middlewares.both-abc1234.chain.middlewares', 'strip-abc1234,redirect-abc1234'],
+      ['traefik.http.routers.ext-abc1234.rule', 'Host(`b`)'],
+      ['traefik.http.routers.ext-abc1234.service', 'other@file'],
+      ['traefik.http.routers.ext-abc1234.middlewares', 'both-abc1234,unknown'],
+      ['traefik.http.routers.ext-abc1234.priority', String(3 * GENERATION_SPAN + 9)],
+    ]);
+  });
+
+  it('matches label keys case-insensitively and replaces an explicit priority where it was', () => {
+    const { services } = renameTraefikLabels(
+      {
+        web: [
+          ['Traefik.HTTP.Routers.Web.Rule', 'Host(`a`) && PathPrefix(`/api`)'],
+          ['traefik.http.routers.Web.Priority', '12'],
+          ['traefik.http.routers.Web.service', 'svc'],
+          ['traefik.http.services.svc.loadbalancer.server.port', '80'],
+        ],
+      },
+      opts,
+    );
+    expect(services.web).toEqual([
+      ['Traefik.HTTP.Routers.Web-abc1234.Rule', 'Host(`a`) && PathPrefix(`/api`)'],
+      ['traefik.http.routers.Web-abc1234.Priority', String(3 * GENERATION_SPAN + 12)],
+      ['traefik.http.routers.Web-abc1234.service', 'svc-abc1234'],
+      ['traefik.http.services.svc-abc1234.loadbalancer.server.port', '80'],
+    ]);
+  });
+
+  it('a config-only release of the same commit gets names of its own', () => {
+    const labels: Record<string, LabelEntries> = { web: [['traefik.http.routers.web.rule', 'Host(`a`)']] };
+    const first = renameTraefikLabels(labels, { suffix: 'abc1234', generation: 1 });
+    const second = renameTraefikLabels(labels, { suffix: 'abc1234-c2', generation: 2 });
+    expect(first.routers).not.toEqual(second.routers);
+    expect(second.routers).toEqual(['web-abc1234-c2']);
+  });
+
+  it('reads rule lengths and explicit priorities from the resolved (interpolated) labels', () => {
+    const { services } = renameTraefikLabels(
+      { web: [['traefik.http.routers.web.rule', 'Host(`${HOST}`)'], ['traefik.tcp.routers.db.rule', 'HostSNI(`*`)'], ['traefik.tcp.routers.db.priority', '${P}'], ['traefik.udp.routers.u.service', 'x']] },
+      { ...opts, resolved: { web: { 'traefik.http.routers.web.rule': 'Host(`example.com`)', 'traefik.tcp.routers.db.priority': '40' } } },
+    );
+    expect(services.web).toContainEqual(['traefik.http.routers.web-abc1234.priority', String(3 * GENERATION_SPAN + 'Host(`example.com`)'.length)]);
+    expect(services.web).toContainEqual(['traefik.tcp.routers.db-abc1234.priority', String(3 * GENERATION_SPAN + 40)]);
+    // UDP routers have no priority.
+    expect(services.web!.some(([k]) => k.startsWith('traefik.udp.routers.u-abc1234.priority'))).toBe(false);
+  });
+
+  it('refuses traefik.docker.allownonrunning on a routed service', () => {
+    expect(labelProblems({ web: [['traefik.http.routers.r.rule', 'Host(`a`)'], ['traefik.docker.allowNonRunning', 'true']], other: [['traefik.docker.allownonrunning', 'true']] })).toEqual([
+      expect.stringMatching(/^service web sets traefik.docker.allowNonRunning=true/),
+    ]);
+  });
+});
+
+describe('rewriting the compose file', () => {
+  const opts = { suffix: 'abc1234', generation: 2 };
+  const labelsOf = (text: string, svc: string) => (parse(text) as { services: Record<string, { labels: unknown }> }).services[svc]!.labels;
+
+  it('rewrites list and map label syntax in the raw file, leaving the rest as written', () => {
+    const raw = 'services:\n  a:\n    image: x\n    environment:\n      TOKEN: ${TOKEN}\n    labels:\n      - traefik.http.routers.r.rule=Host(`a`)\n  b:\n    image: y\n    labels:\n      traefik.http.routers.s.rule: Host(`b`)\n      traefik.http.routers.s.service: s\n      traefik.http.services.s.loadbalancer.server.port: 80\n      traefik.enable:\n';
+    const out = rewriteComposeLabels(raw, opts);
+    expect(out.routers.sort()).toEqual(['r-abc1234', 's-abc1234']);
+    expect(out.text).toContain('TOKEN: ${TOKEN}');
+    expect(labelsOf(out.text, 'a')).toEqual(['traefik.http.routers.r-abc1234.rule=Host(`a`)', `traefik.http.routers.r-abc1234.priority=${2 * GENERATION_SPAN + 9}`]);
+    expect(labelsOf(out.text, 'b')).toEqual({
+      'traefik.http.routers.s-abc1234.rule': 'Host(`b`)',
+      'traefik.http.routers.s-abc1234.service': 's-abc1234',
+      // Untouched values keep their type; null stays null.
+      'traefik.http.services.s-abc1234.loadbalancer.server.port': 80,
+      'traefik.enable': null,
+      'traefik.http.routers.s-abc1234.priority': String(2 * GENERATION_SPAN + 9),
     });
   });
 
-  it('rewrites list and map label syntax in the raw file, leaving the rest as written', () => {
-    const raw = 'services:\n  a:\n    image: x\n    environment:\n      TOKEN: ${TOKEN}\n    labels:\n      - traefik.http.routers.r.rule=Host(`a`)\n  b:\n    image: y\n    labels:\n      traefik.http.routers.s.rule: Host(`b`)\n';
-    const out = rewriteComposeLabels(raw, 'abc1234', 42);
-    expect(out.routers.sort()).toEqual(['r-abc1234', 's-abc1234']);
-    expect(out.text).toContain('TOKEN: ${TOKEN}');
-    expect(out.text).toContain('traefik.http.routers.r-abc1234.rule: Host(`a`)');
-    expect(out.text).toContain('traefik.http.routers.s-abc1234.priority: "42"');
-    expect(out.text).not.toMatch(/routers\.r\.rule|routers\.s\.rule/);
+  it('follows merge keys and aliases, and a shared anchor does not break', () => {
+    const raw = [
+      'x-base: &base',
+      '  traefik.enable: "true"',
+      '  traefik.http.routers.web.rule: Host(`a`)',
+      'x-svc: &outside',
+      '  image: h',
+      '  labels: [traefik.http.routers.h.rule=Host(`h`)]',
+      'x-list: &list',
+      '  - traefik.http.routers.l.rule=Host(`l`)',
+      'services:',
+      '  a:',
+      '    image: x',
+      '    labels:',
+      '      <<: *base',
+      '      traefik.http.routers.web.middlewares: m',
+      '      traefik.http.middlewares.m.headers.customrequestheaders.X: "1"',
+      '      traefik.http.routers.web.tls:',
+      '  b:',
+      '    image: y',
+      '    labels: *list',
+      '  c:',
+      '    image: z',
+      '    labels: &shared',
+      '      traefik.http.routers.c.rule: Host(`c`)',
+      '  d:',
+      '    image: z',
+      '    labels: *shared',
+      '  e: &svc',
+      '    image: e',
+      '    labels:',
+      '      traefik.http.routers.e.rule: Host(`e`)',
+      '  f: *svc',
+      '  g:',
+      '    <<: *svc',
+      '    image: g',
+      '  h: *outside',
+      '',
+    ].join('\n');
+    const out = rewriteComposeLabels(raw, opts);
+    expect(labelsOf(out.text, 'a')).toEqual({
+      'traefik.enable': 'true',
+      'traefik.http.routers.web-abc1234.rule': 'Host(`a`)',
+      'traefik.http.routers.web-abc1234.middlewares': 'm-abc1234',
+      'traefik.http.middlewares.m-abc1234.headers.customrequestheaders.X': '1',
+      'traefik.http.routers.web-abc1234.tls': null,
+      'traefik.http.routers.web-abc1234.priority': String(2 * GENERATION_SPAN + 9),
+    });
+    expect(labelsOf(out.text, 'b')).toEqual(['traefik.http.routers.l-abc1234.rule=Host(`l`)', `traefik.http.routers.l-abc1234.priority=${2 * GENERATION_SPAN + 9}`]);
+    for (const svc of ['c', 'd']) expect(Object.keys(labelsOf(out.text, svc) as object)).toEqual(['traefik.http.routers.c-abc1234.rule', 'traefik.http.routers.c-abc1234.priority']);
+    for (const svc of ['e', 'f', 'g']) expect(Object.keys(labelsOf(out.text, svc) as object)).toEqual(['traefik.http.routers.e-abc1234.rule', 'traefik.http.routers.e-abc1234.priority']);
+    expect(labelsOf(out.text, 'h')).toEqual(['traefik.http.routers.h-abc1234.rule=Host(`h`)', `traefik.http.routers.h-abc1234.priority=${2 * GENERATION_SPAN + 9}`]);
+    // Nothing is renamed twice and the file still parses (no unresolved alias).
+    expect(out.text).not.toContain('abc1234-abc1234');
   });
 
+  it('never splits on ":" and keeps ${VAR:-default} in keys and values', () => {
+    const raw = 'services:\n  a:\n    image: x\n    labels:\n      - "traefik.http.routers.${NAME:-app}.rule=Host(`${HOST:-a.example}`)"\n';
+    const out = rewriteComposeLabels(raw, { ...opts, resolved: { services: { a: { labels: { 'traefik.http.routers.app.rule': 'Host(`a.example`)' } } } } });
+    // A key with a variable cannot be matched to its resolved form: the raw rule's length is used.
+    expect(labelsOf(out.text, 'a')).toEqual(['traefik.http.routers.${NAME:-app}-abc1234.rule=Host(`${HOST:-a.example}`)', `traefik.http.routers.\${NAME:-app}-abc1234.priority=${2 * GENERATION_SPAN + 'Host(`${HOST:-a.example}`)'.length}`]);
+    const map = rewriteComposeLabels('services:\n  a:\n    image: x\n    labels:\n      traefik.http.routers.${NAME:-app}.rule: Host(`a`)\n', opts);
+    expect(Object.keys(labelsOf(map.text, 'a') as object)).toEqual(['traefik.http.routers.${NAME:-app}-abc1234.rule', 'traefik.http.routers.${NAME:-app}-abc1234.priority']);
+  });
+
+  it('refuses Traefik labels that come from extends of another file, include or label_file', () => {
+    const resolvedWith = (svc: string) => ({ services: { [svc]: { labels: { 'traefik.http.routers.r.rule': 'Host(`a`)' } } } });
+    const cases: [string, string, RegExp][] = [
+      ['services:\n  a:\n    extends: { file: base.yml, service: web }\n', 'a', /service a gets Traefik labels from extends/],
+      ['services:\n  a:\n    image: x\n    label_file: ./labels\n', 'a', /service a gets Traefik labels from label_file/],
+      ['include:\n  - other.yml\nservices:\n  a:\n    image: x\n', 'b', /service b gets Traefik labels from an include/],
+    ];
+    for (const [raw, svc, message] of cases) {
+      const run = () => rewriteComposeLabels(raw, { ...opts, resolved: resolvedWith(svc) });
+      expect(run).toThrow(OtterError);
+      expect(run).toThrow(message);
+    }
+    // A shared service (taken out of the release's text, still in the resolved config) is not refused.
+    expect(rewriteComposeLabels('services:\n  a:\n    image: x\n', { ...opts, resolved: resolvedWith('db') }).routers).toEqual([]);
+    // extends within the file: the base service's labels are renamed in place, which compose then merges.
+    const same = 'services:\n  base:\n    image: x\n    labels: [traefik.http.routers.r.rule=Host(`a`)]\n  a:\n    extends: base\n';
+    expect(rewriteComposeLabels(same, { ...opts, resolved: { services: { a: { labels: { 'traefik.http.routers.r.rule': 'Host(`a`)' } } } } }).routers).toEqual(['r-abc1234']);
+  });
+
+  it('refuses traefik.docker.allownonrunning, reports TCP routers', () => {
+    expect(() => rewriteComposeLabels('services:\n  a:\n    labels:\n      traefik.http.routers.r.rule: Host(`a`)\n      traefik.docker.allownonrunning: true\n', opts)).toThrow(/allownonrunning=true/);
+    expect(rewriteComposeLabels('services:\n  a:\n    labels:\n      traefik.tcp.routers.db.rule: HostSNI(`*`)\n', opts).tcpRouters).toBe(true);
+  });
+});
+
+describe('checkBlueGreen', () => {
   it('refuses host ports and container_name, warns without healthcheck', () => {
     const r = checkBlueGreen({ services: { a: { ports: [{ target: 80, published: 8080 }] }, b: { container_name: 'x', healthcheck: {} }, c: { ports: ['80'], healthcheck: {} } } });
     expect(r.errors).toEqual([expect.stringMatching(/^service a publishes a host port/), expect.stringMatching(/^service b sets container_name/)]);
     expect(r.warnings).toEqual([expect.stringMatching(/^service a has no healthcheck/)]);
   });
+});
 
-  it('finds Traefik by container name or image', () => {
-    expect(findTraefik([{ name: 'proxy', image: 'traefik:v3' }])).toBe('proxy');
-    expect(findTraefik([{ name: 'my-traefik', image: 'custom' }])).toBe('my-traefik');
-    expect(findTraefik([{ name: 'web', image: 'nginx' }])).toBeNull();
+describe('finding Traefik', () => {
+  const c = (name: string, args: string[], more: Partial<ContainerProcess> = {}): ContainerProcess => ({ name, image: 'traefik:v3.1', args, env: {}, labels: {}, ...more });
+
+  it('by the docker provider on its command line, not by a name or image mentioning traefik', () => {
+    expect(enablesDockerProvider(c('p', ['--providers.docker']))).toBe(true);
+    expect(enablesDockerProvider(c('p', ['--api.insecure=true', '--providers.docker=true']))).toBe(true);
+    expect(enablesDockerProvider(c('p', ['--Providers.Docker.ExposedByDefault=false']))).toBe(true);
+    expect(enablesDockerProvider(c('p', ['--providers.docker=false']))).toBe(false);
+    expect(enablesDockerProvider(c('p', [], { env: { TRAEFIK_PROVIDERS_DOCKER: 'true' } }))).toBe(true);
+    const running = [
+      c('traefik-forward-auth', ['--providers.file.filename=/x'], { image: 'thomseddon/traefik-forward-auth' }),
+      c('otterstack-traefik-demo-abc1234-web-1', ['serve'], { image: 'traefik-demo' }),
+      c('edge', ['--entrypoints.web.address=:80', '--providers.docker.network=proxy']),
+    ];
+    expect(findTraefik(running, '')).toEqual({ container: running[2] });
+    expect(findTraefik(running.slice(0, 2), '')).toBeNull();
+  });
+
+  it('the traefikContainer setting names it (a static file is out of reach of detection)', () => {
+    const running = [c('proxy', ['--configFile=/etc/traefik.yml'])];
+    expect(findTraefik(running, 'proxy')).toEqual({ container: running[0] });
+    expect(findTraefik(running, 'edge')).toEqual({ error: expect.stringMatching(/^traefikContainer is "edge" but no running container has that name/) });
+    expect(parseSettingValue('traefikContainer', '')).toBe('');
+    expect(parseSettingValue('traefikContainer', '/proxy')).toBe('proxy');
+    expect(() => parseSettingValue('traefikContainer', 'bad name;rm')).toThrow(OtterError);
+  });
+
+  it('refuses setups that cannot switch safely', () => {
+    expect(traefikProblems(c('t', ['--providers.docker']), { tcpRouters: true })).toEqual([]);
+    expect(traefikProblems(c('t', ['--providers.docker', '--providers.docker.allowEmptyServices=true']), { tcpRouters: false })).toEqual([expect.stringMatching(/allowEmptyServices=true/)]);
+    expect(traefikProblems(c('t', ['--providers.docker.swarmMode=true']), { tcpRouters: false })).toEqual([expect.stringMatching(/Swarm mode/)]);
+    expect(traefikProblems(c('t', ['--providers.swarm.endpoint=unix:///var/run/docker.sock']), { tcpRouters: false })).toEqual([expect.stringMatching(/only the Swarm provider/)]);
+    expect(traefikProblems(c('t', ['--providers.docker'], { image: 'traefik:v2.6.7' }), { tcpRouters: true })).toEqual([expect.stringMatching(/v2\.6\.7: TCP routers have no priority before v2\.7/)]);
+    expect(traefikProblems(c('t', ['--providers.docker'], { image: 'traefik:v2.6.7' }), { tcpRouters: false })).toEqual([]);
+  });
+
+  it('reads the version from the OCI label or the tag', () => {
+    expect(traefikVersion({ image: 'traefik:latest', labels: { 'org.opencontainers.image.version': 'v2.11.0' } })).toEqual([2, 11, 0]);
+    expect(traefikVersion({ image: 'registry:5000/traefik:2.7', labels: {} })).toEqual([2, 7, 0]);
+    expect(traefikVersion({ image: 'traefik', labels: {} })).toBeNull();
+  });
+
+  it('parses docker inspect output: argv as given, only TRAEFIK_* variables kept', () => {
+    const line = [JSON.stringify('/edge'), JSON.stringify('traefik:v3.1'), JSON.stringify(['--providers.docker=true', '--entrypoints.web.address=:80']), JSON.stringify(['PATH=/bin', 'SECRET=x', 'TRAEFIK_LOG_LEVEL=DEBUG']), JSON.stringify({ a: 'b' })].join('\t');
+    expect(parseInspectProcesses(`${line}\n`)).toEqual([{ name: 'edge', image: 'traefik:v3.1', args: ['--providers.docker=true', '--entrypoints.web.address=:80'], env: { TRAEFIK_LOG_LEVEL: 'DEBUG' }, labels: { a: 'b' } }]);
   });
 });
