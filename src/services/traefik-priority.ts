@@ -26,22 +26,27 @@ export function ruleLength(rule: string | null | undefined): number {
   return rule ? Buffer.byteLength(rule, 'utf8') : 0;
 }
 
+/** A TCP `HostSNI(\`*\`)` alone: Traefik gives it the lowest default priority (-1) so it is tried last. */
+const TCP_CATCH_ALL = /^\s*HostSNI\(\s*[`"]\*[`"]\s*\)\s*$/i;
+
 /**
  * The app's own priority of a router: its explicit `priority` label when it is a whole number
- * above 0 (Traefik treats 0 as "not set"), otherwise its rule's length.
+ * above 0 (Traefik treats 0 as "not set"), otherwise its rule's length (0 for a TCP catch-all,
+ * which Traefik tries after every other TCP router).
  */
-export function ownPriority(explicit: string | null | undefined, rule: string | null | undefined): number {
+export function ownPriority(explicit: string | null | undefined, rule: string | null | undefined, proto: 'http' | 'tcp' = 'http'): number {
   const n = explicit === null || explicit === undefined || explicit.trim() === '' ? NaN : Number(explicit.trim());
-  const own = Number.isInteger(n) && n > 0 ? n : ruleLength(rule);
+  const fallback = proto === 'tcp' && rule && TCP_CATCH_ALL.test(rule) ? 0 : ruleLength(rule);
+  const own = Number.isInteger(n) && n > 0 ? n : fallback;
   return Math.min(own, MAX_OWN_PRIORITY);
 }
 
 /** The priority a release of `generation` gives a router. Throws on a generation out of range (a caller bug). */
-export function releasePriority(generation: number, explicit: string | null | undefined, rule: string | null | undefined): number {
+export function releasePriority(generation: number, explicit: string | null | undefined, rule: string | null | undefined, proto: 'http' | 'tcp' = 'http'): number {
   if (!Number.isInteger(generation) || generation < 1 || generation > MAX_GENERATION) {
     throw new RangeError(`blue-green generation ${generation} outside 1..${MAX_GENERATION}`);
   }
-  return generation * GENERATION_SPAN + ownPriority(explicit, rule);
+  return generation * GENERATION_SPAN + ownPriority(explicit, rule, proto);
 }
 
 /**

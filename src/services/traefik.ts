@@ -116,7 +116,7 @@ export function renameServiceLabels(entries: LabelEntries, defined: Set<string>,
   for (const r of routers.values()) {
     // UDP routers have no rule and no priority.
     if (r.proto === 'udp') continue;
-    const priority = String(releasePriority(opts.generation, r.priority, r.rule));
+    const priority = String(releasePriority(opts.generation, r.priority, r.rule, r.proto as 'http' | 'tcp'));
     if (r.priorityAt >= 0) out[r.priorityAt] = [out[r.priorityAt]![0], priority];
     else out.push([`traefik.${r.proto}.routers.${r.name}-${opts.suffix}.priority`, priority]);
   }

@@ -22,6 +22,9 @@ describe('blue-green router priorities', () => {
     expect(releasePriority(g, '5', 'Host(`x`)')).toBeLessThan(site);
     // 0 means "not set" to Traefik: the rule length applies.
     expect(releasePriority(g, '0', 'Host(`x`)')).toBe(site);
+    // A TCP catch-all stays behind the release's other TCP routers, as Traefik's -1 default keeps it.
+    expect(releasePriority(g, null, 'HostSNI(`*`)', 'tcp')).toBe(7 * GENERATION_SPAN);
+    expect(releasePriority(g, null, 'HostSNI(`a`)', 'tcp')).toBeGreaterThan(releasePriority(g, null, 'HostSNI(`*`)', 'tcp'));
     // Bytes, like Go's len().
     expect(releasePriority(g, null, 'Host(`é`)')).toBe(7 * GENERATION_SPAN + 10);
   });
