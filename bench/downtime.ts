@@ -72,7 +72,8 @@ async function measure(strategy: 'recreate' | 'blue-green'): Promise<{ total: nu
 
 export async function benchDowntime(): Promise<Row[]> {
   const traefik = `traefik-bench-stand-in-${process.pid}`;
-  docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sleep', '600']);
+  // Recognised as Traefik by its docker-provider option (as sh's $0), not by its name.
+  docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sh', '-c', 'sleep 600', '--providers.docker=true']);
   try {
     const rows: Row[] = [];
     for (const strategy of ['recreate', 'blue-green'] as const) {
