@@ -19,7 +19,7 @@ import { ensurePersistentDir, isInside, isLink, staysInside, writeGeneratedFile 
 import { findComposeFile } from './compose-file.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
 import { checkBlueGreen } from './traefik.js';
-import { traefikProblems, type ContainerProcess } from './traefik-detect.js';
+import { networkProblems, traefikProblems, type ContainerProcess } from './traefik-detect.js';
 import { nextGeneration } from './traefik-priority.js';
 import { hookOnSharedError, parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
 import { SHARED_HASH_LABEL, sharedComposeProject } from './shared-names.js';
@@ -200,6 +200,7 @@ export async function prepareRelease(
     const rewritten = rewriteComposeLabels(releaseText ?? rawText, { suffix: releaseKey(composeProject), generation: blueGreen.generation, resolved: parsed });
     const problem = blueGreen.traefik ? traefikProblems(blueGreen.traefik, { tcpRouters: rewritten.tcpRouters })[0] : undefined;
     if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
+    if (blueGreen.traefik) warnings.push(...networkProblems(parsed, blueGreen.traefik, composeProject).map((w) => `blue-green: ${w}`));
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
     releaseText = rewritten.text;
   }

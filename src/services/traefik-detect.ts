@@ -16,6 +16,8 @@ export interface ContainerProcess {
   /** Only the TRAEFIK_* variables of the container's environment (the rest may hold secrets). */
   env: Record<string, string>;
   labels: Record<string, string>;
+  /** Names of the networks the container is attached to ('host' for network_mode: host). */
+  networks: string[];
 }
 
 /**
@@ -99,5 +101,44 @@ export function traefikProblems(c: ContainerProcess, opts: { tcpRouters: boolean
   if (isTrue(traefikOption(c, 'providers.docker.allowEmptyServices'))) out.push(`Traefik (${name}) sets providers.docker.allowEmptyServices=true, so it routes to a release before it is healthy: remove it, or use the recreate strategy`);
   const v = traefikVersion(c);
   if (opts.tcpRouters && v && (v[0] < 2 || (v[0] === 2 && v[1] < 7))) out.push(`Traefik (${name}) is v${v.join('.')}: TCP routers have no priority before v2.7, so two releases' TCP routers would be picked at random; upgrade Traefik, or use the recreate strategy`);
+  return out;
+}
+
+/** The networks a resolved (compose config) service is on, by their engine names; null: not on a bridge network of its own (network_mode). */
+function serviceNetworks(config: Record<string, unknown>, def: Record<string, unknown>, composeProject: string): string[] | null {
+  if (def.network_mode) return null;
+  const top = (config.networks ?? {}) as Record<string, { name?: string } | null>;
+  const raw = def.networks;
+  const keys = Array.isArray(raw) ? raw.map(String) : raw && typeof raw === 'object' ? Object.keys(raw) : ['default'];
+  return keys.map((k) => top[k]?.name ?? `${composeProject}_${k}`);
+}
+
+/**
+ * Whether Traefik can reach each routed service: Traefik connects to a container's IP on one network
+ * (the container's `traefik.docker.network` label, else --providers.docker.network, else any) and
+ * must be attached to it. A release's own default network never holds Traefik, so a routed service
+ * needs a network shared with it (an external one). Warnings: a Traefik configured by file may differ.
+ */
+export function networkProblems(config: Record<string, unknown>, traefik: ContainerProcess, composeProject: string): string[] {
+  if (traefik.networks.includes('host')) return [];
+  const out: string[] = [];
+  const name = traefik.name.replace(/^\//, '');
+  const services = (config.services ?? {}) as Record<string, Record<string, unknown> | null>;
+  for (const [svc, def] of Object.entries(services)) {
+    const labels = Object.entries(((def ?? {}).labels ?? {}) as Record<string, unknown>);
+    if (!labels.some(([k]) => /^traefik\.(http|tcp|udp)\.(routers|services)\./i.test(k))) continue;
+    if (labels.some(([k, v]) => k.toLowerCase() === 'traefik.enable' && isFalse(String(v)))) continue;
+    const nets = serviceNetworks(config, def ?? {}, composeProject);
+    if (!nets) continue;
+    const chosen = (labels.find(([k]) => k.toLowerCase() === 'traefik.docker.network')?.[1] as string | undefined) ?? traefikOption(traefik, 'providers.docker.network');
+    if (chosen) {
+      if (!nets.includes(chosen)) out.push(`service ${svc} is not on network ${chosen}, which Traefik (${name}) uses to reach containers: add it to the service's networks`);
+      else if (!traefik.networks.includes(chosen)) out.push(`Traefik (${name}) is not attached to network ${chosen}, through which it would reach service ${svc}: docker network connect ${chosen} ${name}`);
+      continue;
+    }
+    const shared = nets.filter((n) => traefik.networks.includes(n));
+    if (shared.length === 0) out.push(`Traefik (${name}) shares no network with service ${svc}: put both on an external network (networks: { proxy: { external: true } }) and label the service traefik.docker.network=proxy`);
+    else if (nets.length > 1) out.push(`service ${svc} is on several networks and Traefik (${name}) may pick one it cannot reach: label it traefik.docker.network=${shared[0]}`);
+  }
   return out;
 }

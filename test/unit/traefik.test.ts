@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { checkBlueGreen, labelProblems, renameTraefikLabels, type LabelEntries } from '../../src/services/traefik.js';
 import { rewriteComposeLabels } from '../../src/services/traefik-rewrite.js';
 import { GENERATION_SPAN, MAX_GENERATION, PRIORITY_CAP, nextGeneration, releasePriority } from '../../src/services/traefik-priority.js';
-import { enablesDockerProvider, findTraefik, traefikProblems, traefikVersion, type ContainerProcess } from '../../src/services/traefik-detect.js';
+import { enablesDockerProvider, findTraefik, networkProblems, traefikProblems, traefikVersion, type ContainerProcess } from '../../src/services/traefik-detect.js';
 import { parseInspectProcesses } from '../../src/services/commands/engine.js';
 import { OtterError } from '../../src/services/errors.js';
 import { parseSettingValue } from '../../src/services/settings.js';
@@ -258,7 +258,7 @@ describe('checkBlueGreen', () => {
 });
 
 describe('finding Traefik', () => {
-  const c = (name: string, args: string[], more: Partial<ContainerProcess> = {}): ContainerProcess => ({ name, image: 'traefik:v3.1', args, env: {}, labels: {}, ...more });
+  const c = (name: string, args: string[], more: Partial<ContainerProcess> = {}): ContainerProcess => ({ name, image: 'traefik:v3.1', args, env: {}, labels: {}, networks: ['proxy'], ...more });
 
   it('by the docker provider on its command line, not by a name or image mentioning traefik', () => {
     expect(enablesDockerProvider(c('p', ['--providers.docker']))).toBe(true);
@@ -300,7 +300,24 @@ describe('finding Traefik', () => {
   });
 
   it('parses docker inspect output: argv as given, only TRAEFIK_* variables kept', () => {
-    const line = [JSON.stringify('/edge'), JSON.stringify('traefik:v3.1'), JSON.stringify(['--providers.docker=true', '--entrypoints.web.address=:80']), JSON.stringify(['PATH=/bin', 'SECRET=x', 'TRAEFIK_LOG_LEVEL=DEBUG']), JSON.stringify({ a: 'b' })].join('\t');
-    expect(parseInspectProcesses(`${line}\n`)).toEqual([{ name: 'edge', image: 'traefik:v3.1', args: ['--providers.docker=true', '--entrypoints.web.address=:80'], env: { TRAEFIK_LOG_LEVEL: 'DEBUG' }, labels: { a: 'b' } }]);
+    const line = [JSON.stringify('/edge'), JSON.stringify('traefik:v3.1'), JSON.stringify(['--providers.docker=true', '--entrypoints.web.address=:80']), JSON.stringify(['PATH=/bin', 'SECRET=x', 'TRAEFIK_LOG_LEVEL=DEBUG']), JSON.stringify({ a: 'b' }), JSON.stringify({ proxy: {}, bridge: {} }), JSON.stringify('bridge')].join('\t');
+    expect(parseInspectProcesses(`${line}\n`)).toEqual([{ name: 'edge', image: 'traefik:v3.1', args: ['--providers.docker=true', '--entrypoints.web.address=:80'], env: { TRAEFIK_LOG_LEVEL: 'DEBUG' }, labels: { a: 'b' }, networks: ['proxy', 'bridge'] }]);
+    expect(parseInspectProcesses(`${line.replace(/"bridge"$/, '"host"')}\n`)[0]!.networks).toEqual(['host']);
+  });
+
+  it('warns when Traefik cannot reach a routed service', () => {
+    const traefik = c('edge', ['--providers.docker']);
+    const routed = { 'traefik.http.routers.r.rule': 'Host(`a`)' };
+    const config = (svc: Record<string, unknown>) => ({ services: { web: { labels: routed, ...svc }, worker: {} }, networks: { default: { name: 'otterstack-p-abc1234_default' }, proxy: { name: 'proxy', external: true }, back: { name: 'otterstack-p-abc1234_back' } } });
+    const cp = 'otterstack-p-abc1234';
+    expect(networkProblems(config({ networks: { default: null } }), traefik, cp)).toEqual([expect.stringMatching(/^Traefik \(edge\) shares no network with service web/)]);
+    expect(networkProblems(config({}), traefik, cp)).toEqual([expect.stringMatching(/shares no network with service web/)]);
+    expect(networkProblems(config({ networks: { proxy: null } }), traefik, cp)).toEqual([]);
+    expect(networkProblems(config({ networks: { proxy: null, back: null } }), traefik, cp)).toEqual([expect.stringMatching(/^service web is on several networks .* traefik.docker.network=proxy$/)]);
+    expect(networkProblems(config({ networks: { proxy: null, back: null }, labels: { ...routed, 'traefik.docker.network': 'proxy' } }), traefik, cp)).toEqual([]);
+    expect(networkProblems(config({ networks: { back: null }, labels: { ...routed, 'traefik.docker.network': 'proxy' } }), traefik, cp)).toEqual([expect.stringMatching(/^service web is not on network proxy/)]);
+    expect(networkProblems(config({ networks: { proxy: null } }), c('edge', ['--providers.docker.network=other']), cp)).toEqual([expect.stringMatching(/^service web is not on network other/)]);
+    expect(networkProblems(config({}), c('edge', ['--providers.docker'], { networks: ['host'] }), cp)).toEqual([]);
+    expect(networkProblems(config({ network_mode: 'host' }), traefik, cp)).toEqual([]);
   });
 });

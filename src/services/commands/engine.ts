@@ -79,7 +79,7 @@ export function parseInspectProcesses(stdout: string): ContainerProcess[] {
   const out: ContainerProcess[] = [];
   for (const line of stdout.split('\n').filter((l) => l.trim())) {
     try {
-      const [name, image, args, env, labels] = line.split('\t').map((f) => JSON.parse(f) as unknown);
+      const [name, image, args, env, labels, networks, mode] = line.split('\t').map((f) => JSON.parse(f) as unknown);
       const traefikEnv: Record<string, string> = {};
       for (const e of Array.isArray(env) ? (env as string[]) : []) {
         const eq = e.indexOf('=');
@@ -91,6 +91,7 @@ export function parseInspectProcesses(stdout: string): ContainerProcess[] {
         args: Array.isArray(args) ? args.map(String) : [],
         env: traefikEnv,
         labels: labels && typeof labels === 'object' ? (labels as Record<string, string>) : {},
+        networks: mode === 'host' ? ['host'] : networks && typeof networks === 'object' ? Object.keys(networks) : [],
       });
     } catch {
       /* not a line of ours */
@@ -228,7 +229,7 @@ export class DockerEngine {
    */
   async inspectProcesses(names: string[]): Promise<ContainerProcess[]> {
     if (names.length === 0) return [];
-    const format = '{{json .Name}}\t{{json .Config.Image}}\t{{json .Args}}\t{{json .Config.Env}}\t{{json .Config.Labels}}';
+    const format = '{{json .Name}}\t{{json .Config.Image}}\t{{json .Args}}\t{{json .Config.Env}}\t{{json .Config.Labels}}\t{{json .NetworkSettings.Networks}}\t{{json .HostConfig.NetworkMode}}';
     const res = await this.run(['docker', 'inspect', '--type', 'container', '--format', format, '--', ...names], { timeoutMs: 30_000 });
     return parseInspectProcesses(res.stdout);
   }
