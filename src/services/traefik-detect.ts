@@ -25,6 +25,14 @@ export interface ContainerProcess {
  * or the environment (TRAEFIK_A_B). Traefik matches option names case-insensitively.
  * undefined: not given.
  */
+/**
+ * Traefik reads ONE source of static configuration, the first found of: a file, command-line
+ * options, TRAEFIK_* variables. So the environment counts only when no option is on the command line.
+ */
+function usesCommandLine(c: Pick<ContainerProcess, 'args'>): boolean {
+  return c.args.some((a) => /^--?[a-z]/i.test(a));
+}
+
 export function traefikOption(c: Pick<ContainerProcess, 'args' | 'env'>, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (let i = 0; i < c.args.length; i++) {
@@ -34,6 +42,7 @@ export function traefikOption(c: Pick<ContainerProcess, 'args' | 'env'>, name: s
     const next = c.args[i + 1];
     return next !== undefined && /^(true|false)$/i.test(next) ? next : 'true';
   }
+  if (usesCommandLine(c)) return undefined;
   const envName = `TRAEFIK_${wanted.replace(/\./g, '_').toUpperCase()}`;
   for (const [k, v] of Object.entries(c.env)) if (k.toUpperCase() === envName) return v === '' ? 'true' : v;
   return undefined;
@@ -43,17 +52,23 @@ export function traefikOption(c: Pick<ContainerProcess, 'args' | 'env'>, name: s
 function hasSubOption(c: Pick<ContainerProcess, 'args' | 'env'>, prefix: string): boolean {
   const p = prefix.toLowerCase() + '.';
   const envP = `TRAEFIK_${prefix.replace(/\./g, '_').toUpperCase()}_`;
-  return c.args.some((a) => /^--?/.test(a) && a.replace(/^--?/, '').toLowerCase().startsWith(p)) || Object.keys(c.env).some((k) => k.toUpperCase().startsWith(envP));
+  if (usesCommandLine(c)) return c.args.some((a) => /^--?/.test(a) && a.replace(/^--?/, '').toLowerCase().startsWith(p));
+  return Object.keys(c.env).some((k) => k.toUpperCase().startsWith(envP));
 }
 
 const isFalse = (v: string | undefined) => v !== undefined && /^false$/i.test(v.trim());
 const isTrue = (v: string | undefined) => v !== undefined && /^true$/i.test(v.trim());
 
+/** A provider given as `--<p>`, `--<p>=true` or any `--<p>.*` option (or TRAEFIK_<P>*), and not `--<p>=false`. */
+function enablesProvider(c: Pick<ContainerProcess, 'args' | 'env'>, provider: string): boolean {
+  const v = traefikOption(c, provider);
+  if (isFalse(v)) return false;
+  return v !== undefined || hasSubOption(c, provider);
+}
+
 /** `--providers.docker`, `--providers.docker=true` or any `--providers.docker.*` option (or TRAEFIK_PROVIDERS_DOCKER*). */
 export function enablesDockerProvider(c: Pick<ContainerProcess, 'args' | 'env'>): boolean {
-  const v = traefikOption(c, 'providers.docker');
-  if (isFalse(v)) return false;
-  return v !== undefined || hasSubOption(c, 'providers.docker');
+  return enablesProvider(c, 'providers.docker');
 }
 
 export type TraefikChoice = { container: ContainerProcess } | { error: string } | null;
@@ -95,7 +110,7 @@ export function traefikProblems(c: ContainerProcess, opts: { tcpRouters: boolean
   const name = c.name.replace(/^\//, '');
   if (isTrue(traefikOption(c, 'providers.docker.swarmMode'))) out.push(`Traefik (${name}) runs its docker provider in Swarm mode, which ignores compose containers: use a docker provider without swarmMode, or the recreate strategy`);
   // Without docker options on its command line the setting named it: its static file is out of reach.
-  else if (!enablesDockerProvider(c) && (traefikOption(c, 'providers.swarm') !== undefined || hasSubOption(c, 'providers.swarm'))) {
+  else if (!enablesDockerProvider(c) && enablesProvider(c, 'providers.swarm')) {
     out.push(`Traefik (${name}) has only the Swarm provider, which ignores compose containers: add --providers.docker=true, or use the recreate strategy`);
   }
   if (isTrue(traefikOption(c, 'providers.docker.allowEmptyServices'))) out.push(`Traefik (${name}) sets providers.docker.allowEmptyServices=true, so it routes to a release before it is healthy: remove it, or use the recreate strategy`);

@@ -266,6 +266,9 @@ describe('finding Traefik', () => {
     expect(enablesDockerProvider(c('p', ['--Providers.Docker.ExposedByDefault=false']))).toBe(true);
     expect(enablesDockerProvider(c('p', ['--providers.docker=false']))).toBe(false);
     expect(enablesDockerProvider(c('p', [], { env: { TRAEFIK_PROVIDERS_DOCKER: 'true' } }))).toBe(true);
+    // One source of static configuration: with options on the command line, TRAEFIK_* variables are ignored.
+    expect(enablesDockerProvider(c('p', ['--providers.file.directory=/d'], { env: { TRAEFIK_PROVIDERS_DOCKER: 'true' } }))).toBe(false);
+    expect(enablesDockerProvider(c('p', [], { env: { TRAEFIK_PROVIDERS_DOCKER_ENDPOINT: 'unix:///var/run/docker.sock' } }))).toBe(true);
     const running = [
       c('traefik-forward-auth', ['--providers.file.filename=/x'], { image: 'thomseddon/traefik-forward-auth' }),
       c('otterstack-traefik-demo-abc1234-web-1', ['serve'], { image: 'traefik-demo' }),
@@ -289,6 +292,7 @@ describe('finding Traefik', () => {
     expect(traefikProblems(c('t', ['--providers.docker', '--providers.docker.allowEmptyServices=true']), { tcpRouters: false })).toEqual([expect.stringMatching(/allowEmptyServices=true/)]);
     expect(traefikProblems(c('t', ['--providers.docker.swarmMode=true']), { tcpRouters: false })).toEqual([expect.stringMatching(/Swarm mode/)]);
     expect(traefikProblems(c('t', ['--providers.swarm.endpoint=unix:///var/run/docker.sock']), { tcpRouters: false })).toEqual([expect.stringMatching(/only the Swarm provider/)]);
+    expect(traefikProblems(c('t', ['--providers.swarm=false', '--configFile=/etc/traefik.yml']), { tcpRouters: false })).toEqual([]);
     expect(traefikProblems(c('t', ['--providers.docker'], { image: 'traefik:v2.6.7' }), { tcpRouters: true })).toEqual([expect.stringMatching(/v2\.6\.7: TCP routers have no priority before v2\.7/)]);
     expect(traefikProblems(c('t', ['--providers.docker'], { image: 'traefik:v2.6.7' }), { tcpRouters: false })).toEqual([]);
   });
