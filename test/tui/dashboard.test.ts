@@ -158,7 +158,9 @@ describe('the TUI in a real terminal against the real engine', () => {
     app.keys('/');
     await app.waitForScreen(/Show projects whose name or ref contains/, 'filter prompt');
     app.type('zeta');
-    app.keys('Enter');
+    await app.press('Enter');
+    // The list filters as it is typed: wait for the dialog to close, not for the list.
+    await waitFor(() => !/Show projects whose/.test(app.screen()), 'filter dialog closed');
     const filtered = await app.waitForScreen(new RegExp(`1/2 projects\\s+filter: zeta[^]*Logs — ${other}`), 'filtered list');
     expect(filtered).toContain(other);
     const projectsPane = filtered.slice(filtered.indexOf('┌─ Projects'), filtered.indexOf('└'));

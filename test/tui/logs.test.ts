@@ -350,9 +350,11 @@ describe('the logs in the TUI (real terminal, real engine)', () => {
   });
 
   it('stdout and stderr lines show in the order the container printed them, followed and re-read (o: since)', async () => {
-    // Alternately to its stdout and its stderr, a little apart so docker's timestamps order them.
-    docker(['exec', container, 'sh', '-c', `for i in $(seq 1 ${ORDER}); do if [ $((i % 2)) = 1 ]; then printf 'order %02d out\\n' $i > /proc/1/fd/1; else printf 'order %02d err\\n' $i > /proc/1/fd/2; fi; sleep 0.02; done`]);
-    await openFullLogs();
+    // Alternately to its stdout and its stderr, far enough apart that docker, which stamps each stream as it reads it, orders them even on a loaded machine.
+    docker(['exec', container, 'sh', '-c', `for i in $(seq 1 ${ORDER}); do if [ $((i % 2)) = 1 ]; then printf 'order %02d out\\n' $i > /proc/1/fd/1; else printf 'order %02d err\\n' $i > /proc/1/fd/2; fi; sleep 0.3; done`]);
+    // (The order lines take most of the view: not openFullLogs, which wants many numbered lines.)
+    app.keys('l');
+    await waitFor(() => inFullLogs(app.screen()), 'full-screen logs open');
     expect(await waitOrder('last 500 lines', 'the followed lines')).toEqual(ORDERED);
     // A new window re-reads the past output of stdout and stderr: merged by time.
     await pickWindow('last 5 min');
