@@ -205,7 +205,8 @@ describe('shared services: the database is never doubled', () => {
     const traefik = `traefik-stand-in-${suffix}`;
     try {
       await ok(['project', 'set', project, '--traefik-routing']);
-      docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sleep', '3600']);
+      // A stand-in, not Traefik (no Traefik image here): found as Traefik is, by --providers.docker on its command line.
+      docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
       const bg = await step(['deploy', project, '--ref', 'a5']);
       expect(bg.stdout).toMatch(/blue-green via Traefik/);
 
@@ -282,7 +283,8 @@ describe('stateful services without shared:', () => {
     const traefik = `traefik-stand-in-${suffix}-b`;
     try {
       await ok(['project', 'set', project, '--traefik-routing']);
-      docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sleep', '3600']);
+      // A stand-in, not Traefik (no Traefik image here): found as Traefik is, by --providers.docker on its command line.
+      docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
       const before = deployments(dataDir, project).filter((d) => d.status === 'active');
       const res = await runCli(dataDir, ['deploy', project, '--ref', 'b3']);
       expect(res.code).toBe(2);

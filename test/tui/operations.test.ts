@@ -36,6 +36,18 @@ async function ready(app: TmuxApp): Promise<void> {
   await waitFor(() => app.state()?.selected === project, 'project selected');
 }
 
+/** d, the typed-ref row, the ref, and Enter on the confirmation: the deploy starts. */
+async function deployTyped(app: TmuxApp, ref: string): Promise<void> {
+  await app.press('d');
+  await app.waitForScreen(/type a ref/, 'deploy picker');
+  await app.press('Enter');
+  await app.waitForScreen(/Ref \(tag, branch or SHA\)/, 'ref input');
+  app.type(ref);
+  await app.press('Enter');
+  await app.waitForScreen(new RegExp(`Deploy .*${ref}`), 'confirmation');
+  await app.press('Enter');
+}
+
 const statusBar = (app: TmuxApp) => app.screen().trimEnd().split('\n').at(-1) ?? '';
 
 function commit(tag: string, compose: string): void {
@@ -108,14 +120,7 @@ describe('operations from the TUI, with what they say', () => {
   it('a failed deploy replaces "deploying…" with its outcome; History Enter shows the whole row', async () => {
     const app = start();
     await ready(app);
-    await app.press('d');
-    await app.waitForScreen(/type a ref/, 'deploy picker');
-    await app.press('Enter');
-    await app.waitForScreen(/Ref \(tag, branch or SHA\)/, 'ref input');
-    app.type('broken');
-    await app.press('Enter');
-    await app.waitForScreen(/Deploy .*broken/, 'confirmation');
-    await app.press('Enter');
+    await deployTyped(app, 'broken');
     // The background failure dialog, then the status bar says how it ended, not "deploying".
     await app.waitForScreen(/─ Error ─/, 'failure dialog', 60_000);
     await app.press('Escape');
@@ -161,14 +166,7 @@ describe('operations from the TUI, with what they say', () => {
   it('quitting during a deploy says it is interrupting and undoing, then exits', async () => {
     const app = start();
     await ready(app);
-    await app.press('d');
-    await app.waitForScreen(/type a ref/, 'deploy picker');
-    await app.press('Enter');
-    await app.waitForScreen(/Ref \(tag, branch or SHA\)/, 'ref input');
-    app.type('slow');
-    await app.press('Enter');
-    await app.waitForScreen(/Deploy .*slow/, 'confirmation');
-    await app.press('Enter');
+    await deployTyped(app, 'slow');
     await app.waitForScreen(/waiting for|health/, 'deploy waiting for health', 60_000);
     await app.press('q');
     await app.waitForScreen(/still running/, 'quit asks while an operation runs');

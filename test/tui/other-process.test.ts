@@ -47,8 +47,9 @@ describe('operations of other processes in the TUI', () => {
     // Its stages, live from its operation log, in the bottom pane (which would otherwise show logs).
     const progress = await app.waitForScreen(new RegExp(`deploy slow — ${project} \\(running in PID ${run.pid}, by alice`), 'the other process\'s progress pane', 30_000);
     expect(progress).toMatch(/\d+(ms|\.\ds)\s+worktree\s+checking out/);
-    expect(progress).toMatch(/hook\s+running pre_deploy/);
     expect(progress).toMatch(/elapsed \d/);
+    // Lines the other process writes later arrive as it writes them (the file is watched).
+    await app.waitForScreen(/hook\s+running pre_deploy/, 'the hook stage, live', 30_000);
     run.kill('SIGTERM');
     const res = await run.done;
     expect(res.code).toBe(143);
