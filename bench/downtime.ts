@@ -72,8 +72,10 @@ async function measure(strategy: 'recreate' | 'blue-green'): Promise<{ total: nu
 
 export async function benchDowntime(): Promise<Row[]> {
   const traefik = `traefik-bench-stand-in-${process.pid}`;
-  // Recognised as Traefik by its docker-provider option (as sh's $0), not by its name.
-  docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sh', '-c', 'sleep 600', '--providers.docker=true']);
+  // Recognised as Traefik by its docker-provider option (as sh's $0), not by its name; on a network of
+  // its own, which the routed services join (the proxy itself runs on the host and reaches both).
+  docker(['network', 'create', `${traefik}-net`]);
+  docker(['run', '-d', '--name', traefik, '--network', `${traefik}-net`, TEST_IMAGE, 'sh', '-c', 'sleep 600', '--providers.docker=true']);
   try {
     const rows: Row[] = [];
     for (const strategy of ['recreate', 'blue-green'] as const) {
@@ -83,5 +85,6 @@ export async function benchDowntime(): Promise<Row[]> {
     return rows;
   } finally {
     docker(['rm', '-f', traefik]);
+    docker(['network', 'rm', `${traefik}-net`]);
   }
 }

@@ -20,6 +20,7 @@ import { findComposeFile } from './compose-file.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
 import { checkBlueGreen } from './traefik.js';
 import { networkProblems, traefikProblems, type ContainerProcess } from './traefik-detect.js';
+import { attachTraefikNetwork } from './traefik-network.js';
 import { nextGeneration } from './traefik-priority.js';
 import { hookOnSharedError, parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
 import { SHARED_HASH_LABEL, sharedComposeProject } from './shared-names.js';
@@ -200,7 +201,11 @@ export async function prepareRelease(
     const rewritten = rewriteComposeLabels(releaseText ?? rawText, { suffix: releaseKey(composeProject), generation: blueGreen.generation, resolved: parsed });
     const problem = blueGreen.traefik ? traefikProblems(blueGreen.traefik, { tcpRouters: rewritten.tcpRouters })[0] : undefined;
     if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
-    if (blueGreen.traefik) warnings.push(...networkProblems(parsed, blueGreen.traefik, composeProject).map((w) => `blue-green: ${w}`));
+    if (blueGreen.traefik) {
+      // Routed services join Traefik's network (the override), or Traefik could not reach the new release.
+      const attached = attachTraefikNetwork(built.override, parsed, blueGreen.traefik, composeProject);
+      warnings.push(...networkProblems(parsed, blueGreen.traefik, composeProject, attached).map((w) => `blue-green: ${w}`));
+    }
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
     releaseText = rewritten.text;
   }

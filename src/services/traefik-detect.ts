@@ -120,7 +120,7 @@ export function traefikProblems(c: ContainerProcess, opts: { tcpRouters: boolean
 }
 
 /** The networks a resolved (compose config) service is on, by their engine names; null: not on a bridge network of its own (network_mode). */
-function serviceNetworks(config: Record<string, unknown>, def: Record<string, unknown>, composeProject: string): string[] | null {
+export function serviceNetworks(config: Record<string, unknown>, def: Record<string, unknown>, composeProject: string): string[] | null {
   if (def.network_mode) return null;
   const top = (config.networks ?? {}) as Record<string, { name?: string } | null>;
   const raw = def.networks;
@@ -134,7 +134,7 @@ function serviceNetworks(config: Record<string, unknown>, def: Record<string, un
  * must be attached to it. A release's own default network never holds Traefik, so a routed service
  * needs a network shared with it (an external one). Warnings: a Traefik configured by file may differ.
  */
-export function networkProblems(config: Record<string, unknown>, traefik: ContainerProcess, composeProject: string): string[] {
+export function networkProblems(config: Record<string, unknown>, traefik: ContainerProcess, composeProject: string, attached: ReadonlySet<string> = new Set()): string[] {
   if (traefik.networks.includes('host')) return [];
   const out: string[] = [];
   const name = traefik.name.replace(/^\//, '');
@@ -144,7 +144,7 @@ export function networkProblems(config: Record<string, unknown>, traefik: Contai
     if (!labels.some(([k]) => /^traefik\.(http|tcp|udp)\.(routers|services)\./i.test(k))) continue;
     if (labels.some(([k, v]) => k.toLowerCase() === 'traefik.enable' && isFalse(String(v)))) continue;
     const nets = serviceNetworks(config, def ?? {}, composeProject);
-    if (!nets) continue;
+    if (!nets || attached.has(svc)) continue;
     const chosen = (labels.find(([k]) => k.toLowerCase() === 'traefik.docker.network')?.[1] as string | undefined) ?? traefikOption(traefik, 'providers.docker.network');
     if (chosen) {
       if (!nets.includes(chosen)) out.push(`service ${svc} is not on network ${chosen}, which Traefik (${name}) uses to reach containers: add it to the service's networks`);

@@ -12,6 +12,8 @@ import { deployments } from '../helpers/state.js';
 const suffix = crypto.randomBytes(3).toString('hex');
 const project = `t-bg-${suffix}`;
 const traefikName = `traefik-stand-in-${suffix}`;
+/** The stand-in's own network, as Traefik in its own compose project has: no release is on it by itself. */
+const proxyNet = `t-proxy-${suffix}`;
 let dataDir: string;
 let repo: string;
 let releaseExclusive = () => {};
@@ -46,7 +48,8 @@ function commit(tag: string, text: string): void {
 }
 
 const cp = (tag: string) => `otterstack-${project}-${shas[tag]!.slice(0, 7)}`;
-const inspect = (id: string) => JSON.parse(docker(['inspect', '--format', '{{json .}}', id])) as { Id: string; RestartCount: number; State: { Running: boolean; StartedAt: string }; Config: { Labels: Record<string, string> } };
+const inspect = (id: string) =>
+  JSON.parse(docker(['inspect', '--format', '{{json .}}', id])) as { Id: string; RestartCount: number; State: { Running: boolean; StartedAt: string }; Config: { Labels: Record<string, string> }; NetworkSettings: { Networks: Record<string, unknown> } };
 
 beforeAll(async () => {
   // "Is a Traefik running?" is engine-wide: the twin file of the other compose version must not run now.
@@ -67,6 +70,7 @@ afterAll(() => {
   purgeProject(project);
   try {
     docker(['rm', '-f', traefikName]);
+    docker(['network', 'rm', proxyNet]);
   } catch {
     /* not started */
   } finally {
@@ -85,11 +89,21 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     await runCli(dataDir, ['project', 'remove', project, '--yes', '--cleanup', 'all']);
     expect((await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo])).code).toBe(0);
     expect((await runCli(dataDir, ['project', 'set', project, '--traefik-routing'])).code).toBe(0);
-    // Traefik is recognised by its command line (the docker provider), not by its name: the stand-in carries the option as sh's $0.
+    // A stand-in, not Traefik (no Traefik image here), recognised as Traefik is, by its command line (the
+    // docker provider), not by its name: it carries the option as sh's $0. First on the default bridge only:
+    // no release can join that network, so blue-green is refused, naming the networks, and nothing starts.
     docker(['run', '-d', '--name', traefikName, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
+    const refused = await runCli(dataDir, ['deploy', project, '--ref', 'v1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`Traefik \\(${traefikName}\\) is on no network a release can join \\(its networks: bridge\\)`));
+    expect(containersOf(cp('v1'))).toEqual([]);
+    // Then on a network of its own, as Traefik in its own compose project is.
+    docker(['rm', '-f', traefikName]);
+    docker(['network', 'create', proxyNet]);
+    docker(['run', '-d', '--name', traefikName, '--network', proxyNet, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
   });
 
-  it('labels the release with per-release router names and priority = generation × 100000 + rule length', async () => {
+  it('labels the release with per-release router names and priority = generation × 100000 + rule length, on Traefik\'s network', async () => {
     const res = await runCli(dataDir, ['deploy', project, '--ref', 'v1']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(new RegExp(`blue-green via Traefik \\(${traefikName}\\)`));
@@ -98,9 +112,13 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(labels[`traefik.http.routers.web-${sha7}.rule`]).toBe('Host(`app.test`)');
     expect(labels[`traefik.http.routers.web-${sha7}.service`]).toBe(`web-${sha7}`);
     expect(labels[`traefik.http.services.web-${sha7}.loadbalancer.server.port`]).toBe('8080');
-    // The project's first blue-green release: generation 1 (docs/blue-green.md).
-    expect(labels[`traefik.http.routers.web-${sha7}.priority`]).toBe(String(100_000 + 'Host(`app.test`)'.length));
+    // Generation 2 (docs/blue-green.md): the refused attempt above had taken 1 (a generation is only ever used once).
+    expect(labels[`traefik.http.routers.web-${sha7}.priority`]).toBe(String(200_000 + 'Host(`app.test`)'.length));
     expect(Object.keys(labels).filter((k) => /^traefik\.http\.(routers|services)\.web\./.test(k))).toEqual([]);
+    // On Traefik's network (so Traefik can reach it) and told to be dialled there; its own network kept.
+    expect(labels['traefik.docker.network']).toBe(proxyNet);
+    expect(Object.keys(inspect(containersOf(cp('v1'))[0]!.id).NetworkSettings.Networks).sort()).toEqual([proxyNet, `${cp('v1')}_default`].sort());
+    expect(res.stdout).not.toMatch(/shares no network/);
     // The rewritten compose file lives beside the worktree in the data dir, never in the checkout.
     const worktrees = path.join(dataDir, 'worktrees', project);
     expect(fs.readdirSync(path.join(worktrees, sha7)).filter((f) => f.includes('otterstack'))).toEqual([]);

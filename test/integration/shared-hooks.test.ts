@@ -144,7 +144,17 @@ function requestLoop(port: number, expected: string): { stop(): Promise<{ ok: nu
 const suffix = crypto.randomBytes(3).toString('hex');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
 const projects: string[] = [];
-afterAll(() => projects.forEach(purgeProject));
+afterAll(() => {
+  projects.forEach(purgeProject);
+  // The Traefik stand-ins' networks, once no release container is left on them.
+  for (const net of [`traefik-stand-in-${suffix}-net`, `traefik-stand-in-${suffix}-b-net`]) {
+    try {
+      docker(['network', 'rm', net]);
+    } catch {
+      /* never created */
+    }
+  }
+});
 
 async function addProject(name: string, repo: string): Promise<void> {
   projects.push(name);
@@ -205,8 +215,10 @@ describe('shared services: the database is never doubled', () => {
     const traefik = `traefik-stand-in-${suffix}`;
     try {
       await ok(['project', 'set', project, '--traefik-routing']);
-      // A stand-in, not Traefik (no Traefik image here): found as Traefik is, by --providers.docker on its command line.
-      docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
+      // A stand-in, not Traefik (no Traefik image here): found as Traefik is, by --providers.docker on its
+      // command line, and on a network of its own (the routed services join it).
+      docker(['network', 'create', `${traefik}-net`]);
+      docker(['run', '-d', '--name', traefik, '--network', `${traefik}-net`, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
       const bg = await step(['deploy', project, '--ref', 'a5']);
       expect(bg.stdout).toMatch(/blue-green via Traefik/);
 
@@ -283,8 +295,10 @@ describe('stateful services without shared:', () => {
     const traefik = `traefik-stand-in-${suffix}-b`;
     try {
       await ok(['project', 'set', project, '--traefik-routing']);
-      // A stand-in, not Traefik (no Traefik image here): found as Traefik is, by --providers.docker on its command line.
-      docker(['run', '-d', '--name', traefik, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
+      // A stand-in, not Traefik (no Traefik image here): found as Traefik is, by --providers.docker on its
+      // command line, and on a network of its own (the routed services join it).
+      docker(['network', 'create', `${traefik}-net`]);
+      docker(['run', '-d', '--name', traefik, '--network', `${traefik}-net`, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
       const before = deployments(dataDir, project).filter((d) => d.status === 'active');
       const res = await runCli(dataDir, ['deploy', project, '--ref', 'b3']);
       expect(res.code).toBe(2);

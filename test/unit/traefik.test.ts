@@ -325,3 +325,49 @@ describe('finding Traefik', () => {
     expect(networkProblems(config({ network_mode: 'host' }), traefik, cp)).toEqual([]);
   });
 });
+
+describe("routed services join Traefik's network (#16 item 1)", async () => {
+  const { attachTraefikNetwork, TRAEFIK_NETWORK_KEY } = await import('../../src/services/traefik-network.js');
+  const edge = (networks: string[], args = ['--providers.docker=true']): ContainerProcess => ({ name: 'edge', image: 'traefik:v3.1', args, env: {}, labels: {}, networks });
+  const routed = { labels: { 'traefik.http.routers.web.rule': 'Host(`a`)' } };
+  const cp = 'otterstack-shop-abc1234';
+
+  it('adds the network (external, by its real name), keeps default (also when v2 lists it), labels traefik.docker.network', () => {
+    for (const web of [routed, { ...routed, networks: { default: null } }]) {
+      const override: Record<string, unknown> = { services: { web: { labels: { 'io.otterstack.instance': 'x' } } } };
+      const attached = attachTraefikNetwork(override, { services: { web, db: {} } }, edge(['proxy']), cp);
+      expect([...attached]).toEqual(['web']);
+      expect(override).toEqual({
+        services: { web: { labels: { 'io.otterstack.instance': 'x', 'traefik.docker.network': 'proxy' }, networks: { default: {}, [TRAEFIK_NETWORK_KEY]: {} } } },
+        networks: { [TRAEFIK_NETWORK_KEY]: { external: true, name: 'proxy' } },
+      });
+    }
+  });
+
+  it('a service on named networks only keeps them (no default added); --providers.docker.network picks among several', () => {
+    const override: Record<string, unknown> = {};
+    attachTraefikNetwork(override, { services: { web: { ...routed, networks: { back: null } } } }, edge(['a', 'b'], ['--providers.docker', '--providers.docker.network=b']), cp);
+    expect((override.services as Record<string, { networks: object }>).web.networks).toEqual({ [TRAEFIK_NETWORK_KEY]: {} });
+    expect(override.networks).toEqual({ [TRAEFIK_NETWORK_KEY]: { external: true, name: 'b' } });
+  });
+
+  it('leaves services Traefik already reaches, that name their network, are not routed, or Traefik on the host network', () => {
+    const override: Record<string, unknown> = {};
+    const config = {
+      networks: { proxy: { name: 'proxy', external: true } },
+      services: {
+        shared: { ...routed, networks: { proxy: null } },
+        named: { labels: { ...routed.labels, 'traefik.docker.network': 'elsewhere' } },
+        off: { labels: { ...routed.labels, 'traefik.enable': 'false' } },
+        plain: {},
+      },
+    };
+    expect(attachTraefikNetwork(override, config, edge(['proxy']), cp).size).toBe(0);
+    expect(attachTraefikNetwork(override, { services: { web: routed } }, edge(['host']), cp).size).toBe(0);
+    expect(override).toEqual({});
+  });
+
+  it('refuses, naming the networks, when Traefik is only on the default bridge', () => {
+    expect(() => attachTraefikNetwork({}, { services: { web: routed } }, edge(['bridge']), cp)).toThrow(/Traefik \(edge\) is on no network a release can join \(its networks: bridge\), so it could not reach service web/);
+  });
+});
