@@ -120,6 +120,14 @@ export function traefikProblems(c: ContainerProcess, opts: { tcpRouters: boolean
 }
 
 /** The networks a resolved (compose config) service is on, by their engine names; null: not on a bridge network of its own (network_mode). */
+/** The labels of a service Traefik routes to (router or service labels, not `traefik.enable=false`), else null. */
+export function routedLabels(def: Record<string, unknown> | null): [string, unknown][] | null {
+  const labels = Object.entries(((def ?? {}).labels ?? {}) as Record<string, unknown>);
+  if (!labels.some(([k]) => /^traefik\.(http|tcp|udp)\.(routers|services)\./i.test(k))) return null;
+  if (labels.some(([k, v]) => k.toLowerCase() === 'traefik.enable' && isFalse(String(v)))) return null;
+  return labels;
+}
+
 export function serviceNetworks(config: Record<string, unknown>, def: Record<string, unknown>, composeProject: string): string[] | null {
   if (def.network_mode) return null;
   const top = (config.networks ?? {}) as Record<string, { name?: string } | null>;
@@ -140,9 +148,8 @@ export function networkProblems(config: Record<string, unknown>, traefik: Contai
   const name = traefik.name.replace(/^\//, '');
   const services = (config.services ?? {}) as Record<string, Record<string, unknown> | null>;
   for (const [svc, def] of Object.entries(services)) {
-    const labels = Object.entries(((def ?? {}).labels ?? {}) as Record<string, unknown>);
-    if (!labels.some(([k]) => /^traefik\.(http|tcp|udp)\.(routers|services)\./i.test(k))) continue;
-    if (labels.some(([k, v]) => k.toLowerCase() === 'traefik.enable' && isFalse(String(v)))) continue;
+    const labels = routedLabels(def);
+    if (!labels) continue;
     const nets = serviceNetworks(config, def ?? {}, composeProject);
     if (!nets || attached.has(svc)) continue;
     const chosen = (labels.find(([k]) => k.toLowerCase() === 'traefik.docker.network')?.[1] as string | undefined) ?? traefikOption(traefik, 'providers.docker.network');

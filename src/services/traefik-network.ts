@@ -1,6 +1,6 @@
 import { OtterError } from './errors.js';
 import { externalRef } from './shared-release.js';
-import { serviceNetworks, traefikOption, type ContainerProcess } from './traefik-detect.js';
+import { routedLabels, serviceNetworks, traefikOption, type ContainerProcess } from './traefik-detect.js';
 
 /** The key of Traefik's network in a release's override (its real name is given as `name`). */
 export const TRAEFIK_NETWORK_KEY = 'otterstack_traefik';
@@ -36,10 +36,8 @@ export function attachTraefikNetwork(override: Record<string, unknown>, config: 
   const name = traefik.name.replace(/^\//, '');
   let network: string | null | undefined;
   for (const [svc, def] of Object.entries(services)) {
-    const labels = Object.entries(((def ?? {}).labels ?? {}) as Record<string, unknown>);
-    if (!labels.some(([k]) => /^traefik\.(http|tcp|udp)\.(routers|services)\./i.test(k))) continue;
-    if (labels.some(([k, v]) => k.toLowerCase() === 'traefik.enable' && /^false$/i.test(String(v).trim()))) continue;
-    if (labels.some(([k]) => k.toLowerCase() === 'traefik.docker.network')) continue;
+    const labels = routedLabels(def);
+    if (!labels || labels.some(([k]) => k.toLowerCase() === 'traefik.docker.network')) continue;
     const nets = serviceNetworks(config, def ?? {}, composeProject);
     if (!nets || nets.some((n) => traefik.networks.includes(n))) continue;
     network ??= traefikNetwork(traefik);
