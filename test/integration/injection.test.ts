@@ -10,18 +10,26 @@ import { createFixtureRepo, type FixtureRepo } from '../helpers/fixture-repo.js'
 import { deployments, worktreeDirs } from '../helpers/state.js';
 
 const project = `t-inject-${crypto.randomBytes(3).toString('hex')}`;
+// The data dir sits in a private parent, so "nothing escaped to ../x" is checked in a
+// directory no other process writes to (a stray /tmp/x once failed this test on CI).
+let root: string;
 let dataDir: string;
 let scratch: string;
 let repo: FixtureRepo;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-inject-root-'));
+  dataDir = path.join(root, 'data');
+  fs.mkdirSync(dataDir);
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-inject-'));
   repo = createFixtureRepo(await freePort());
   expect((await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo.dir])).code).toBe(0);
 });
 
-afterAll(() => purgeProject(project));
+afterAll(() => {
+  purgeProject(project);
+  fs.rmSync(root, { recursive: true, force: true });
+});
 
 describe('hostile input touches nothing', () => {
   it.each([
@@ -50,7 +58,7 @@ describe('hostile input touches nothing', () => {
     const dep = await runCli(dataDir, ['deploy', name, '--ref', 'v1']);
     expect(dep.code).not.toBe(0);
     expect(fs.existsSync(path.join(dataDir, 'x'))).toBe(false);
-    expect(fs.existsSync(path.join(path.dirname(dataDir), 'x'))).toBe(false);
+    expect(fs.readdirSync(root)).toEqual(['data']);
   });
 
   it('git itself never takes a ref as an option (--end-of-options), even without our validation', async () => {
