@@ -8,8 +8,11 @@ import { OtterError, toOtterError } from './errors.js';
 import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
-import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, waitHealthy, type PreparedRelease } from './release.js';
-import { findTraefik, traefikProblems, type ContainerProcess } from './traefik-detect.js';
+import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
+import { releaseAlias } from './traefik-network.js';
+import { traefikProblems, type ContainerProcess } from './traefik-detect.js';
+import { runningTraefik } from './traefik-running.js';
+import { apiReachable, confirmSwitch, THROTTLE_MARGIN_MS, throttleMs, traefikApiUrl } from './traefik-switch.js';
 import { nextGeneration } from './traefik-priority.js';
 import { writeAfterSwitch } from './state-retry.js';
 import { runHook } from './hooks.js';
@@ -37,6 +40,8 @@ export class ReleaseRun {
   /** Blue-green: the Traefik found and this release's generation (router priorities, traefik-priority.ts). */
   private traefik: ContainerProcess | null = null;
   private generation = 0;
+  /** Blue-green: Traefik's API that confirms the switch (null: none answers; the throttle is waited out). */
+  private traefikApi: string | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -184,6 +189,14 @@ export class ReleaseRun {
     if (this.req.runHooks) return null;
     const kept = await this.ctx.engine.listContainers(this.cp);
     if (kept.length === 0) return null;
+    if (this.blueGreen) {
+      // DESIGN (#16 item 5): a kept release carries the router priorities of its own, older generation,
+      // below the running release's: started as it is, Traefik would keep routing to the release we
+      // leave until it stops. Through compose, with labels rewritten for this run's generation, its
+      // containers are recreated and outrank the running release once healthy. A failure stops them again.
+      this.preexisting = true;
+      return null;
+    }
     // Kept containers carry the configuration they were created with; another one needs compose.
     const keptRow = (await this.ctx.store.deployments.all(this.project.id)).find((d) => d.compose_project === this.cp && d.status !== 'failed' && d.status !== 'interrupted');
     if (!(await sameConfig(this.ctx, this.project, keptRow?.config_version ?? null, this.config.version))) return null;
@@ -204,8 +217,7 @@ export class ReleaseRun {
 
   private async chooseStrategy(): Promise<void> {
     if (this.project.strategy !== 'blue-green') return;
-    const running = await this.ctx.engine.listRunning();
-    const choice = findTraefik(await this.ctx.engine.inspectProcesses(running.map((c) => c.name)), this.ctx.settings.get('traefikContainer'));
+    const choice = await runningTraefik(this.ctx);
     if (!choice) {
       this.progress.warning('blue-green requested but no running container enables Traefik\'s docker provider (--providers.docker): falling back to recreate; set traefikContainer if Traefik reads a static file');
       return;
@@ -214,12 +226,26 @@ export class ReleaseRun {
     const problem = traefikProblems(choice.container, { tcpRouters: false })[0];
     if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
     this.traefik = choice.container;
+    await this.findTraefikApi(choice.container);
     const taken = await this.ctx.store.projects.nextTraefikGeneration(this.project.id, nextGeneration);
     this.generation = taken.generation;
     // Older releases still running keep their higher priorities: this one takes over when they stop.
     if (taken.renumber) this.progress.warning('blue-green priorities start again at generation 1: the running release outranks this one until it is stopped');
     this.blueGreen = true;
     this.progress.stage('start', `blue-green via Traefik (${choice.container.name}): new release starts next to the old one, generation ${this.generation}`);
+  }
+
+  /** Traefik's API for the switch confirmation; a configured one that does not answer stops the deploy before anything starts. */
+  private async findTraefikApi(traefik: ContainerProcess): Promise<void> {
+    const api = traefikApiUrl(traefik, this.ctx.settings.get('traefikApiUrl'));
+    if (!api) return;
+    const problem = await apiReachable(api.url);
+    if (!problem) {
+      this.traefikApi = api.url;
+      return;
+    }
+    if (api.configured) throw new OtterError('usage', `blue-green: Traefik's API at ${api.url} (traefikApiUrl) does not answer: ${problem}; fix the setting, or clear it to switch without confirmation`);
+    this.progress.warning(`Traefik's API at ${api.url} (--api.insecure) does not answer (${problem}): the switch is not confirmed, the old release stops after Traefik's throttle`);
   }
 
   private async checkoutAndStart(): Promise<string[]> {
@@ -252,10 +278,11 @@ export class ReleaseRun {
     }
     if (!this.blueGreen) await this.stopStatefulOfPrevious();
     const compose = await ctx.compose();
-    const target = this.prepared.target;
+    const prepared = this.prepared;
     progress.stage('start', `starting ${this.cp} (${compose.cli.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.cli.version})`);
+    if (prepared.traefikAttachment) progress.stage('start', `connecting ${prepared.traefikAttachment.services.join(', ')} to Traefik's network ${prepared.traefikAttachment.network} before they start (as ${prepared.traefikAttachment.services.map((s) => releaseAlias(s, releaseKey(this.cp))).join(', ')})`);
     await this.startWithPortRetry('compose up', async () => {
-      const res = await compose.up(target, {
+      const res = await upRelease(ctx, prepared, {
         signal: this.req.signal,
         timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000,
         onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim()).forEach((l) => progress.output(l.trim())),
@@ -307,14 +334,45 @@ export class ReleaseRun {
     const prev = this.previous;
     if (!prev || prev.compose_project === this.cp) return;
     const keep = this.ctx.settings.get('keepPreviousContainers');
-    const drain = this.blueGreen ? this.ctx.settings.get('drainSeconds') : 0;
-    if (drain > 0) {
-      this.progress.stage('retire', `new release healthy; draining ${drain}s before stopping ${prev.compose_project}`);
-      await new Promise((r) => setTimeout(r, drain * 1000));
-    }
+    if (this.blueGreen) await this.switchTraffic(prev);
     this.progress.stage('retire', `${keep ? 'stopping' : 'removing'} previous release ${prev.compose_project}`);
     if (keep) await stopRelease(this.ctx, prev.compose_project);
     else await removeRelease(this.ctx, prev.compose_project);
+  }
+
+  /**
+   * DESIGN (#16 item 4, docs/blue-green.md): the old release stops only once Traefik routes to the new
+   * one. With Traefik's API that is watched (every router enabled, its servers the new release's
+   * reachable addresses), then requests in flight get drainSeconds. Without it, the wait is at least
+   * Traefik's providersThrottleDuration plus a margin, the soonest Traefik can have switched.
+   */
+  private async switchTraffic(prev: Deployment): Promise<void> {
+    const drainMs = this.ctx.settings.get('drainSeconds') * 1000;
+    const throttle = this.traefik ? throttleMs(this.traefik) : 2000;
+    const routers = this.prepared?.httpRouters ?? [];
+    if (this.traefikApi && this.traefik && routers.length > 0) {
+      this.progress.stage('retire', `new release healthy; confirming with Traefik's API (${this.traefikApi}) that ${routers.join(', ')} route to it`);
+      const containers = await this.ctx.engine.listContainers(this.cp);
+      const networks = await this.ctx.engine.containerNetworks(containers.map((c) => c.id));
+      const releaseIps = new Set<string>();
+      const reachableIps = new Set<string>();
+      for (const nets of networks.values()) {
+        for (const [net, ep] of Object.entries(nets)) {
+          if (!ep.ip) continue;
+          releaseIps.add(ep.ip);
+          if (this.traefik.networks.includes(net)) reachableIps.add(ep.ip);
+        }
+      }
+      await confirmSwitch({ api: this.traefikApi, routers, releaseIps, reachableIps, timeoutMs: Math.max(30_000, 10 * throttle), signal: this.req.signal });
+      this.progress.stage('retire', `Traefik routes to ${this.cp}${drainMs > 0 ? `; draining ${drainMs / 1000}s` : ''} before stopping ${prev.compose_project}`);
+      if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
+      return;
+    }
+    const floor = throttle + THROTTLE_MARGIN_MS;
+    const wait = Math.max(drainMs, floor);
+    const why = drainMs >= floor ? '' : ` (at least Traefik's providersThrottleDuration ${throttle / 1000}s + ${THROTTLE_MARGIN_MS / 1000}s: without its API the switch cannot be confirmed)`;
+    this.progress.stage('retire', `new release healthy; waiting ${wait / 1000}s${why} before stopping ${prev.compose_project}`);
+    await new Promise((r) => setTimeout(r, wait));
   }
 
   /** Leaves things as they were before this run, as far as possible; never throws. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Deployment, Project } from '../db/schema.js';
 import type { ComposeTarget } from './commands/compose.js';
+import type { ExecOptions, ExecResult } from './commands/exec.js';
 import { INSTANCE_LABEL, PROJECT_LABEL, type ContainerInfo } from './commands/engine.js';
 import type { ServiceContext } from './context.js';
 import { OtterError, firstLine } from './errors.js';
@@ -20,7 +21,7 @@ import { findComposeFile } from './compose-file.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
 import { checkBlueGreen } from './traefik.js';
 import { networkProblems, traefikProblems, type ContainerProcess } from './traefik-detect.js';
-import { attachTraefikNetwork } from './traefik-network.js';
+import { attachTraefikNetwork, releaseAlias, type TraefikAttachment } from './traefik-network.js';
 import { nextGeneration } from './traefik-priority.js';
 import { hookOnSharedError, parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
 import { SHARED_HASH_LABEL, sharedComposeProject } from './shared-names.js';
@@ -70,6 +71,10 @@ export interface PreparedRelease {
   hooks: Partial<Record<HookName, Hook>>;
   /** Services of the release that keep data beyond their container: never two copies at once. */
   stateful: StatefulService[];
+  /** Blue-green: routed services to connect to Traefik's network between create and start (null: none). */
+  traefikAttachment: TraefikAttachment | null;
+  /** Blue-green: the release's renamed HTTP routers, whose switch is confirmed through Traefik's API. */
+  httpRouters: string[];
 }
 
 /**
@@ -190,6 +195,8 @@ export async function prepareRelease(
     sharedPlan = { services: shared, hashes, target: { ...base, project: sharedComposeProject(project.name), files: [composeFile, sharedOverrideFile] } };
   }
   let releaseFile = composeFile;
+  let traefikAttachment: TraefikAttachment | null = null;
+  const httpRouters: string[] = [];
   if (blueGreen) {
     const check = checkBlueGreen(parsed);
     if (check.errors.length > 0) throw new OtterError('usage', `blue-green: ${check.errors[0]!}`);
@@ -203,9 +210,10 @@ export async function prepareRelease(
     if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
     if (blueGreen.traefik) {
       // Routed services join Traefik's network (the override), or Traefik could not reach the new release.
-      const attached = attachTraefikNetwork(built.override, parsed, blueGreen.traefik, composeProject);
-      warnings.push(...networkProblems(parsed, blueGreen.traefik, composeProject, attached).map((w) => `blue-green: ${w}`));
+      traefikAttachment = attachTraefikNetwork(built.override, parsed, blueGreen.traefik, composeProject);
+      warnings.push(...networkProblems(parsed, blueGreen.traefik, composeProject, new Set(traefikAttachment?.services)).map((w) => `blue-green: ${w}`));
     }
+    httpRouters.push(...rewritten.httpRouters);
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
     releaseText = rewritten.text;
   }
@@ -240,7 +248,32 @@ export async function prepareRelease(
     shared: sharedPlan,
     hooks: ext.hooks,
     stateful,
+    traefikAttachment,
+    httpRouters,
   };
+}
+
+/**
+ * `compose up` for a release. Blue-green with Traefik on another network: create, connect the routed
+ * containers to Traefik's network under per-release aliases (traefik-network.ts), then start, so
+ * Traefik's first look at a container (its start event) already finds the address it can reach.
+ * Compose leaves a network it does not manage alone on a later `up` (v1 and v2), and a container it
+ * recreates comes back through here.
+ */
+export async function upRelease(ctx: ServiceContext, prepared: Pick<PreparedRelease, 'target' | 'traefikAttachment'>, opts: ExecOptions = {}): Promise<ExecResult> {
+  const compose = await ctx.compose();
+  const attach = prepared.traefikAttachment;
+  if (!attach) return compose.up(prepared.target, opts);
+  const created = await compose.create(prepared.target, opts);
+  if (created.exitCode !== 0) return created;
+  const cp = prepared.target.project;
+  const containers = (await ctx.engine.listContainers(cp)).filter((c) => attach.services.includes(c.service));
+  const networks = await ctx.engine.containerNetworks(containers.map((c) => c.id));
+  for (const c of containers) {
+    if (networks.get(c.id)?.[attach.network]) continue;
+    await ctx.engine.connectNetwork(attach.network, c.id, [releaseAlias(c.service, releaseKey(cp))]);
+  }
+  return compose.up(prepared.target, opts);
 }
 
 /**
@@ -384,13 +417,19 @@ export async function recreateRelease(ctx: ServiceContext, project: Project, d: 
   const label = `${d.git_ref ?? d.git_sha.slice(0, 7)} (${d.git_sha.slice(0, 7)})`;
   const { loadConfig } = await import('./project-env.js');
   const config = await loadConfig(ctx, project, d.config_version);
-  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, project.strategy === 'blue-green' ? { generation: (await ctx.store.projects.nextTraefikGeneration(project.id, nextGeneration)).generation, traefik: null } : null, config, d.compose_project);
+  let blueGreen: BlueGreenPlan | null = null;
+  if (project.strategy === 'blue-green') {
+    // Traefik is looked up again: the recreated containers must join its network as a deploy's do.
+    const { runningTraefik } = await import('./traefik-running.js');
+    const choice = await runningTraefik(ctx);
+    blueGreen = { generation: (await ctx.store.projects.nextTraefikGeneration(project.id, nextGeneration)).generation, traefik: choice && 'container' in choice ? choice.container : null };
+  }
+  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, blueGreen, config, d.compose_project);
   await ensurePinnedVolumes(ctx, project, prepared);
   if (prepared.shared) {
     const { ensureSharedServices } = await import('./shared-services.js');
     await ensureSharedServices(ctx, project, prepared.shared, new Progress([]), { allowUpdate: true });
   }
-  const compose = await ctx.compose();
-  const res = await compose.up(prepared.target, { timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 });
+  const res = await upRelease(ctx, prepared, { timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 });
   if (res.exitCode !== 0) throw new OtterError('environment', `could not recreate ${d.compose_project}: ${firstLine(outputSummary(res))}`);
 }

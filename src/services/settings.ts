@@ -31,6 +31,11 @@ export interface Settings {
   startupGraceSeconds: number;
   /** Blue-green: the Traefik container to route through ('' = the running container whose command line enables the docker provider). */
   traefikContainer: string;
+  /**
+   * Blue-green: Traefik's API, to confirm it routes to the new release before the old one stops
+   * ('' = http://<Traefik's address>:8080 when it runs with --api.insecure=true; traefik-switch.ts).
+   */
+  traefikApiUrl: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -52,6 +57,7 @@ export const DEFAULT_SETTINGS: Settings = {
   gitopsPollSeconds: 60,
   startupGraceSeconds: 5,
   traefikContainer: '',
+  traefikApiUrl: '',
 };
 
 export type SettingKey = keyof Settings;
@@ -90,6 +96,7 @@ export function parseSettingValue(key: SettingKey, raw: string): Settings[Settin
     if (raw !== '' && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(raw)) throw new OtterError('usage', `invalid value ${JSON.stringify(raw)} for ${key}: use a container name (letters, digits, _ . -) or '' to detect Traefik`);
     return raw.replace(/^\//, '');
   }
+  if (key === 'traefikApiUrl') return parseApiUrl(raw);
   if (kind === 'string') return raw;
   if (kind === 'boolean') {
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -102,6 +109,22 @@ export function parseSettingValue(key: SettingKey, raw: string): Settings[Settin
     throw new OtterError('usage', `invalid value ${JSON.stringify(raw)} for ${key}: use ${bounds.integer ? 'a whole number' : 'a number'} from ${bounds.min} to ${bounds.max}`);
   }
   return n;
+}
+
+/** '' or an http(s) URL without credentials (they would be stored and shown), query or fragment; no trailing slash. */
+function parseApiUrl(raw: string): string {
+  const text = raw.trim();
+  if (text === '') return '';
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    /* reported below */
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+    throw new OtterError('usage', `invalid value for traefikApiUrl: use Traefik's API address like http://127.0.0.1:8080 (http or https, no credentials, query or #), or '' to use --api.insecure`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 export function isSettingKey(key: string): key is SettingKey {

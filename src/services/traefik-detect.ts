@@ -18,6 +18,8 @@ export interface ContainerProcess {
   labels: Record<string, string>;
   /** Names of the networks the container is attached to ('host' for network_mode: host). */
   networks: string[];
+  /** Network name → the container's IPv4 address there (reaching Traefik's API: traefik-switch.ts). */
+  ips: Record<string, string>;
 }
 
 /**

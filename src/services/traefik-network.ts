@@ -1,17 +1,34 @@
 import { OtterError } from './errors.js';
-import { externalRef } from './shared-release.js';
 import { routedLabels, serviceNetworks, traefikOption, type ContainerProcess } from './traefik-detect.js';
 
-/** The key of Traefik's network in a release's override (its real name is given as `name`). */
-export const TRAEFIK_NETWORK_KEY = 'otterstack_traefik';
-
-/** Networks a compose service cannot join as an external network (no aliases there, or no network at all). */
+/** Networks a container cannot be connected to by name (no DNS there, or no network at all). */
 const UNUSABLE = new Set(['host', 'none', 'bridge']);
+
+/**
+ * How a release's routed services reach Traefik: connected to `network` (Traefik's) after compose
+ * creates them and before they start, each under its per-release alias only (see releaseAlias).
+ */
+export interface TraefikAttachment {
+  network: string;
+  services: string[];
+}
+
+/**
+ * The name a release's service answers to on Traefik's network: `<service>-<release key>`.
+ * DESIGN (#16 item 8): compose gives a service its name as an alias on every network it declares,
+ * so if releases joined Traefik's network through compose, `web` there would resolve to the old
+ * and the new release at once during the overlap, and a call from one release's `api` to `web`
+ * could land in the other. Connected by `docker network connect --alias`, a release is reachable on
+ * the shared network only under names that are its own; `web` resolves on its own default network.
+ */
+export function releaseAlias(service: string, releaseKey: string): string {
+  return `${service}-${releaseKey}`;
+}
 
 /**
  * The network of the running Traefik that the release's routed services join: the one its docker
  * provider is told to use (--providers.docker.network), else the first user-defined one it is on.
- * Null when it is on none a compose service can join.
+ * Null when it is on none a container can be connected to by name.
  */
 export function traefikNetwork(traefik: ContainerProcess): string | null {
   const configured = traefikOption(traefik, 'providers.docker.network');
@@ -20,20 +37,21 @@ export function traefikNetwork(traefik: ContainerProcess): string | null {
 }
 
 /**
- * Puts every routed service that shares no network with Traefik on Traefik's network, through the
- * release's override (an external network; the service keeps its own networks, `default` included),
- * and labels it `traefik.docker.network=<that network>` so Traefik dials the address it can reach.
- * Each release otherwise has only its own `<project>_default`, which Traefik is not on: the new
- * release's router would point at an address Traefik cannot reach (502/504) while the old one is
- * stopped. A service that names its network (`traefik.docker.network`) is left as the user set it.
- * Returns the services attached. Throws when Traefik is on no network a release can join.
+ * Plans Traefik's network for every routed service that shares no network with Traefik, and labels
+ * it `traefik.docker.network=<that network>` (through the override) so Traefik dials the address it
+ * can reach. Each release otherwise has only its own `<project>_default`, which Traefik is not on: the
+ * new release's router would point at an address Traefik cannot reach (502/504) while the old one is
+ * stopped. The connection itself is made by startReleaseContainers (release.ts), between create and
+ * start, so Traefik sees the container on its network from the first start event. A service that
+ * names its network (`traefik.docker.network`) is left as the user set it.
+ * Null when nothing needs attaching. Throws when Traefik is on no network a release can join.
  */
-export function attachTraefikNetwork(override: Record<string, unknown>, config: Record<string, unknown>, traefik: ContainerProcess, composeProject: string): Set<string> {
-  const attached = new Set<string>();
-  if (traefik.networks.includes('host')) return attached;
+export function attachTraefikNetwork(override: Record<string, unknown>, config: Record<string, unknown>, traefik: ContainerProcess, composeProject: string): TraefikAttachment | null {
+  if (traefik.networks.includes('host')) return null;
   const services = (config.services ?? {}) as Record<string, Record<string, unknown> | null>;
   const serviceOverride = (override.services ?? {}) as Record<string, Record<string, unknown>>;
   const name = traefik.name.replace(/^\//, '');
+  const attached: string[] = [];
   let network: string | null | undefined;
   for (const [svc, def] of Object.entries(services)) {
     const labels = routedLabels(def);
@@ -47,20 +65,11 @@ export function attachTraefikNetwork(override: Record<string, unknown>, config: 
         `blue-green: Traefik (${name}) is on no network a release can join (its networks: ${traefik.networks.join(', ') || 'none'}), so it could not reach service ${svc}: put Traefik on a user-defined network (docker network create proxy && docker network connect proxy ${name})`,
       );
     }
-    // `networks:` in the override replaces the implicit default network: keep it unless the service
-    // names only other networks (Compose v2's resolved config lists `default` even when the file does not).
-    const own = def?.networks;
-    const keys = Array.isArray(own) ? own.map(String) : own && typeof own === 'object' ? Object.keys(own) : [];
-    const keepDefault = keys.length === 0 || keys.includes('default');
-    const current = (serviceOverride[svc] ?? {}) as { networks?: Record<string, unknown>; labels?: Record<string, string> };
-    const networks = { ...(keepDefault ? { default: {} } : {}), ...(current.networks ?? {}), [TRAEFIK_NETWORK_KEY]: {} };
-    serviceOverride[svc] = { ...current, networks, labels: { ...(current.labels ?? {}), 'traefik.docker.network': network } };
-    attached.add(svc);
+    const current = (serviceOverride[svc] ?? {}) as { labels?: Record<string, string> };
+    serviceOverride[svc] = { ...current, labels: { ...(current.labels ?? {}), 'traefik.docker.network': network } };
+    attached.push(svc);
   }
-  if (attached.size > 0) {
-    override.services = serviceOverride;
-    // Network `external` with a name arrived in file format 3.5.
-    override.networks = { ...((override.networks ?? {}) as object), [TRAEFIK_NETWORK_KEY]: externalRef(network!, config.version, 5) };
-  }
-  return attached;
+  if (attached.length === 0) return null;
+  override.services = serviceOverride;
+  return { network: network!, services: attached };
 }

@@ -20,6 +20,8 @@ export interface RewriteResult {
   text: string;
   /** Renamed routers, for the "nothing to route" warning. */
   routers: string[];
+  /** The renamed HTTP routers (switch confirmation through Traefik's API: traefik-switch.ts). */
+  httpRouters: string[];
   /** The release has TCP routers (Traefik < 2.7 cannot order them: traefikProblems). */
   tcpRouters: boolean;
 }
@@ -122,12 +124,14 @@ export function rewriteComposeLabels(raw: string, opts: RewriteOptions): Rewrite
   const defined = definedNames(effective);
   const resolvedServices = (opts.resolved?.services ?? {}) as Record<string, { labels?: unknown } | null>;
   const routers: string[] = [];
+  const httpRouters: string[] = [];
   for (const [name, svc] of nodes) {
     const entries = effective[name]!;
     if (entries.length === 0) continue;
     const resolvedLabels = Object.fromEntries(toEntries(resolvedServices[name]?.labels));
     const renamed = renameServiceLabels(entries, defined, { suffix: opts.suffix, generation: opts.generation, resolved: resolvedLabels });
     routers.push(...renamed.routers);
+    httpRouters.push(...renamed.httpRouters);
     if (renamed.entries.every(([k, v], i) => i < entries.length && k === entries[i]![0] && v === entries[i]![1])) continue;
     const own = ownPair(svc, 'labels');
     const asList = own ? isSeq(own.value) || (isAlias(own.value) && Array.isArray(jsServices[name]?.labels)) : Array.isArray(jsServices[name]?.labels);
@@ -140,7 +144,7 @@ export function rewriteComposeLabels(raw: string, opts: RewriteOptions): Rewrite
     }
   }
   const tcpRouters = Object.values(effective).some((entries) => entries.some(([k]) => /^traefik\.tcp\.routers\./i.test(k)));
-  return { text: doc.toString(), routers, tcpRouters };
+  return { text: doc.toString(), routers, httpRouters, tcpRouters };
 }
 
 /** Changes only the entries that differ (keeping each value's type and quoting), then appends the new ones. */

@@ -98,7 +98,7 @@ export interface RenameOptions {
  * router gets its priority (replacing the app's own `priority` label where it had one, appended
  * otherwise). `defined` comes from definedNames over the whole release.
  */
-export function renameServiceLabels(entries: LabelEntries, defined: Set<string>, opts: RenameOptions): { entries: LabelEntries; routers: string[] } {
+export function renameServiceLabels(entries: LabelEntries, defined: Set<string>, opts: RenameOptions): { entries: LabelEntries; routers: string[]; httpRouters: string[] } {
   const value = (key: string, raw: LabelValue): LabelValue => (opts.resolved && key in opts.resolved ? opts.resolved[key]! : raw);
   const routers = new Map<string, { proto: string; name: string; rule: LabelValue; priority: LabelValue; priorityAt: number }>();
   entries.forEach(([key, raw], i) => {
@@ -120,7 +120,8 @@ export function renameServiceLabels(entries: LabelEntries, defined: Set<string>,
     if (r.priorityAt >= 0) out[r.priorityAt] = [out[r.priorityAt]![0], priority];
     else out.push([`traefik.${r.proto}.routers.${r.name}-${opts.suffix}.priority`, priority]);
   }
-  return { entries: out, routers: [...routers.values()].map((r) => `${r.name}-${opts.suffix}`) };
+  const all = [...routers.values()];
+  return { entries: out, routers: all.map((r) => `${r.name}-${opts.suffix}`), httpRouters: all.filter((r) => r.proto === 'http').map((r) => `${r.name}-${opts.suffix}`) };
 }
 
 /** The whole release at once (per compose service): definitions from any service are followed from every other. */

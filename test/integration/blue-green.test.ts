@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -117,7 +118,15 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(Object.keys(labels).filter((k) => /^traefik\.http\.(routers|services)\.web\./.test(k))).toEqual([]);
     // On Traefik's network (so Traefik can reach it) and told to be dialled there; its own network kept.
     expect(labels['traefik.docker.network']).toBe(proxyNet);
-    expect(Object.keys(inspect(containersOf(cp('v1'))[0]!.id).NetworkSettings.Networks).sort()).toEqual([proxyNet, `${cp('v1')}_default`].sort());
+    const nets = inspect(containersOf(cp('v1'))[0]!.id).NetworkSettings.Networks as Record<string, { Aliases: string[] | null }>;
+    expect(Object.keys(nets).sort()).toEqual([proxyNet, `${cp('v1')}_default`].sort());
+    // Item 8: on the shared network the release answers only to its own name, so `web` never reaches another release.
+    expect(nets[proxyNet]!.Aliases).toContain(`web-${sha7}`);
+    expect(nets[proxyNet]!.Aliases).not.toContain('web');
+    expect(nets[`${cp('v1')}_default`]!.Aliases).toContain('web');
+    const lookup = (name: string) => spawnSync('docker', ['exec', traefikName, 'nslookup', name], { encoding: 'utf8' }).status;
+    expect(lookup(`web-${sha7}`)).toBe(0);
+    expect(lookup('web')).not.toBe(0);
     expect(res.stdout).not.toMatch(/shares no network/);
     // The rewritten compose file lives beside the worktree in the data dir, never in the checkout.
     const worktrees = path.join(dataDir, 'worktrees', project);
@@ -155,12 +164,21 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(deployments(dataDir, project).filter((d) => d.status === 'active').map((d) => d.git_ref)).toEqual(['v3']);
   });
 
-  it('rollback uses the same flow: the target starts next to the current, which stops only afterwards', async () => {
+  it('rollback uses the same flow: the target starts next to the current, which stops only afterwards, with fresh priorities', async () => {
     const current = inspect(containersOf(cp('v3'))[0]!.id);
+    const kept = containersOf(cp('v1'))[0]!.id;
+    const priority = (labels: Record<string, string>) => Number(Object.entries(labels).find(([k]) => /^traefik\.http\.routers\.web-.*\.priority$/.test(k))![1]);
     const res = await runCli(dataDir, ['rollback', project], { OTTERSTACK_DRAIN_SECONDS: '0' });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/blue-green via Traefik/);
-    expect(inspect(containersOf(cp('v1'))[0]!.id).State.Running).toBe(true);
+    // Without an API to confirm the switch, the old release stops no sooner than Traefik's throttle allows.
+    expect(res.stdout).toMatch(/waiting 3s \(at least Traefik's providersThrottleDuration 2s \+ 1s/);
+    const back = inspect(containersOf(cp('v1'))[0]!.id);
+    expect(back.State.Running).toBe(true);
+    // Item 5: the kept release is recreated with this run's generation, so it outranks the release it replaces.
+    expect(back.Id.startsWith(kept)).toBe(false);
+    expect(priority(back.Config.Labels)).toBeGreaterThan(priority(current.Config.Labels));
+    expect(Object.keys(back.NetworkSettings.Networks)).toContain(proxyNet);
     const after = inspect(current.Id);
     expect(after.State.Running).toBe(false);
     expect(after.RestartCount).toBe(0);

@@ -258,7 +258,7 @@ describe('checkBlueGreen', () => {
 });
 
 describe('finding Traefik', () => {
-  const c = (name: string, args: string[], more: Partial<ContainerProcess> = {}): ContainerProcess => ({ name, image: 'traefik:v3.1', args, env: {}, labels: {}, networks: ['proxy'], ...more });
+  const c = (name: string, args: string[], more: Partial<ContainerProcess> = {}): ContainerProcess => ({ name, image: 'traefik:v3.1', args, env: {}, labels: {}, networks: ['proxy'], ips: {}, ...more });
 
   it('by the docker provider on its command line, not by a name or image mentioning traefik', () => {
     expect(enablesDockerProvider(c('p', ['--providers.docker']))).toBe(true);
@@ -304,8 +304,8 @@ describe('finding Traefik', () => {
   });
 
   it('parses docker inspect output: argv as given, only TRAEFIK_* variables kept', () => {
-    const line = [JSON.stringify('/edge'), JSON.stringify('traefik:v3.1'), JSON.stringify(['--providers.docker=true', '--entrypoints.web.address=:80']), JSON.stringify(['PATH=/bin', 'SECRET=x', 'TRAEFIK_LOG_LEVEL=DEBUG']), JSON.stringify({ a: 'b' }), JSON.stringify({ proxy: {}, bridge: {} }), JSON.stringify('bridge')].join('\t');
-    expect(parseInspectProcesses(`${line}\n`)).toEqual([{ name: 'edge', image: 'traefik:v3.1', args: ['--providers.docker=true', '--entrypoints.web.address=:80'], env: { TRAEFIK_LOG_LEVEL: 'DEBUG' }, labels: { a: 'b' }, networks: ['proxy', 'bridge'] }]);
+    const line = [JSON.stringify('/edge'), JSON.stringify('traefik:v3.1'), JSON.stringify(['--providers.docker=true', '--entrypoints.web.address=:80']), JSON.stringify(['PATH=/bin', 'SECRET=x', 'TRAEFIK_LOG_LEVEL=DEBUG']), JSON.stringify({ a: 'b' }), JSON.stringify({ proxy: { IPAddress: '172.30.0.2' }, bridge: {} }), JSON.stringify('bridge')].join('\t');
+    expect(parseInspectProcesses(`${line}\n`)).toEqual([{ name: 'edge', image: 'traefik:v3.1', args: ['--providers.docker=true', '--entrypoints.web.address=:80'], env: { TRAEFIK_LOG_LEVEL: 'DEBUG' }, labels: { a: 'b' }, networks: ['proxy', 'bridge'], ips: { proxy: '172.30.0.2' } }]);
     expect(parseInspectProcesses(`${line.replace(/"bridge"$/, '"host"')}\n`)[0]!.networks).toEqual(['host']);
   });
 
@@ -326,29 +326,27 @@ describe('finding Traefik', () => {
   });
 });
 
-describe("routed services join Traefik's network (#16 item 1)", async () => {
-  const { attachTraefikNetwork, TRAEFIK_NETWORK_KEY } = await import('../../src/services/traefik-network.js');
-  const edge = (networks: string[], args = ['--providers.docker=true']): ContainerProcess => ({ name: 'edge', image: 'traefik:v3.1', args, env: {}, labels: {}, networks });
+describe("routed services join Traefik's network (#16 items 1 and 8)", async () => {
+  const { attachTraefikNetwork, releaseAlias } = await import('../../src/services/traefik-network.js');
+  const edge = (networks: string[], args = ['--providers.docker=true']): ContainerProcess => ({ name: 'edge', image: 'traefik:v3.1', args, env: {}, labels: {}, networks, ips: {} });
   const routed = { labels: { 'traefik.http.routers.web.rule': 'Host(`a`)' } };
   const cp = 'otterstack-shop-abc1234';
 
-  it('adds the network (external, by its real name), keeps default (also when v2 lists it), labels traefik.docker.network', () => {
+  it("plans Traefik's network for the routed service and labels traefik.docker.network; compose's networks are left alone", () => {
     for (const web of [routed, { ...routed, networks: { default: null } }]) {
       const override: Record<string, unknown> = { services: { web: { labels: { 'io.otterstack.instance': 'x' } } } };
       const attached = attachTraefikNetwork(override, { services: { web, db: {} } }, edge(['proxy']), cp);
-      expect([...attached]).toEqual(['web']);
-      expect(override).toEqual({
-        services: { web: { labels: { 'io.otterstack.instance': 'x', 'traefik.docker.network': 'proxy' }, networks: { default: {}, [TRAEFIK_NETWORK_KEY]: {} } } },
-        networks: { [TRAEFIK_NETWORK_KEY]: { external: true, name: 'proxy' } },
-      });
+      expect(attached).toEqual({ network: 'proxy', services: ['web'] });
+      // No `networks:` in the override: compose would give the service its name as an alias there (item 8).
+      expect(override).toEqual({ services: { web: { labels: { 'io.otterstack.instance': 'x', 'traefik.docker.network': 'proxy' } } } });
     }
   });
 
-  it('a service on named networks only keeps them (no default added); --providers.docker.network picks among several', () => {
+  it('--providers.docker.network picks among several; the alias on it is the release\'s own', () => {
     const override: Record<string, unknown> = {};
-    attachTraefikNetwork(override, { services: { web: { ...routed, networks: { back: null } } } }, edge(['a', 'b'], ['--providers.docker', '--providers.docker.network=b']), cp);
-    expect((override.services as Record<string, { networks: object }>).web.networks).toEqual({ [TRAEFIK_NETWORK_KEY]: {} });
-    expect(override.networks).toEqual({ [TRAEFIK_NETWORK_KEY]: { external: true, name: 'b' } });
+    const attached = attachTraefikNetwork(override, { services: { web: { ...routed, networks: { back: null } } } }, edge(['a', 'b'], ['--providers.docker', '--providers.docker.network=b']), cp);
+    expect(attached).toEqual({ network: 'b', services: ['web'] });
+    expect(releaseAlias('web', 'abc1234')).toBe('web-abc1234');
   });
 
   it('leaves services Traefik already reaches, that name their network, are not routed, or Traefik on the host network', () => {
@@ -362,8 +360,8 @@ describe("routed services join Traefik's network (#16 item 1)", async () => {
         plain: {},
       },
     };
-    expect(attachTraefikNetwork(override, config, edge(['proxy']), cp).size).toBe(0);
-    expect(attachTraefikNetwork(override, { services: { web: routed } }, edge(['host']), cp).size).toBe(0);
+    expect(attachTraefikNetwork(override, config, edge(['proxy']), cp)).toBeNull();
+    expect(attachTraefikNetwork(override, { services: { web: routed } }, edge(['host']), cp)).toBeNull();
     expect(override).toEqual({});
   });
 

@@ -166,6 +166,11 @@ export class Compose {
     return this.exec(target, ['up', '--detach', '--no-color'], opts);
   }
 
+  /** Creates the release's containers (networks, volumes) without starting any. */
+  create(target: ComposeTarget, opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(target, ['up', '--no-start', '--no-color'], opts);
+  }
+
   /**
    * Starts only the named services, without their dependencies (shared services): `mode` decides
    * what happens to an existing container, so compose never recreates one on its own judgement.

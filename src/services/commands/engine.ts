@@ -75,6 +75,37 @@ export function parsePsOutput(stdout: string): ContainerInfo[] {
 }
 
 /** Parses inspectProcesses' lines (JSON fields, tab-separated: JSON never holds a raw tab). */
+/** Network name → the container's IPv4 address there, from docker inspect's NetworkSettings.Networks. */
+function addresses(networks: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!networks || typeof networks !== 'object') return out;
+  for (const [net, info] of Object.entries(networks as Record<string, { IPAddress?: string } | null>)) if (info?.IPAddress) out[net] = info.IPAddress;
+  return out;
+}
+
+/** A container's place on one network. */
+export interface NetworkEndpoint {
+  ip: string;
+  aliases: string[];
+}
+
+export function parseContainerNetworks(stdout: string): Map<string, Record<string, NetworkEndpoint>> {
+  const out = new Map<string, Record<string, NetworkEndpoint>>();
+  for (const line of stdout.split('\n').filter((l) => l.trim())) {
+    try {
+      const [id, networks] = line.split('\t').map((f) => JSON.parse(f) as unknown);
+      const nets: Record<string, NetworkEndpoint> = {};
+      for (const [net, info] of Object.entries((networks ?? {}) as Record<string, { IPAddress?: string; Aliases?: string[] | null } | null>)) {
+        nets[net] = { ip: info?.IPAddress ?? '', aliases: info?.Aliases ?? [] };
+      }
+      out.set(String(id), nets);
+    } catch {
+      /* not a line of ours */
+    }
+  }
+  return out;
+}
+
 export function parseInspectProcesses(stdout: string): ContainerProcess[] {
   const out: ContainerProcess[] = [];
   for (const line of stdout.split('\n').filter((l) => l.trim())) {
@@ -92,6 +123,7 @@ export function parseInspectProcesses(stdout: string): ContainerProcess[] {
         env: traefikEnv,
         labels: labels && typeof labels === 'object' ? (labels as Record<string, string>) : {},
         networks: mode === 'host' ? ['host'] : networks && typeof networks === 'object' ? Object.keys(networks) : [],
+        ips: addresses(networks),
       });
     } catch {
       /* not a line of ours */
@@ -232,6 +264,19 @@ export class DockerEngine {
     const format = '{{json .Name}}\t{{json .Config.Image}}\t{{json .Args}}\t{{json .Config.Env}}\t{{json .Config.Labels}}\t{{json .NetworkSettings.Networks}}\t{{json .HostConfig.NetworkMode}}';
     const res = await this.run(['docker', 'inspect', '--type', 'container', '--format', format, '--', ...names], { timeoutMs: 30_000 });
     return parseInspectProcesses(res.stdout);
+  }
+
+  /** Each container's networks (by name) with its address and aliases there; one engine call. Keyed by full id. */
+  async containerNetworks(ids: string[]): Promise<Map<string, Record<string, NetworkEndpoint>>> {
+    if (ids.length === 0) return new Map();
+    const res = await this.run(['docker', 'inspect', '--type', 'container', '--format', '{{json .Id}}\t{{json .NetworkSettings.Networks}}', '--', ...ids], { timeoutMs: 30_000 });
+    if (res.exitCode !== 0) throw new OtterError('environment', `docker inspect failed: ${outputSummary(res)}`);
+    return parseContainerNetworks(res.stdout);
+  }
+
+  /** Connects a container (created or running) to a network under the given aliases only. */
+  async connectNetwork(network: string, id: string, aliases: string[]): Promise<void> {
+    await this.checked(['docker', 'network', 'connect', ...aliases.flatMap((a) => ['--alias', a]), '--', network, id], `docker network connect ${network}`);
   }
 
   async listVolumes(): Promise<string[]> {
