@@ -9,6 +9,7 @@ bash "$here/install-deps.sh"
 bash "$here/install-compose-v2.sh"
 bash "$here/start-engine.sh"
 bash "$here/build-test-image.sh"
+bash "$here/build-label-proxy-image.sh"
 
 cd "$root"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
