@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../test/helpers/cli.js';
-import { docker, freePort, httpGet, purgeProject, TEST_IMAGE } from '../test/helpers/engine.js';
+import { freePort, httpGet, purgeProject, TEST_IMAGE } from '../test/helpers/engine.js';
 import { git } from '../test/helpers/fixture-repo.js';
-import { startLabelProxy } from './label-proxy.js';
+import { startLabelProxy, type LabelProxy } from './stand-in/start.js';
 import type { Row } from './run.js';
 
 function app(version: string, hostPort: number | null): string {
@@ -27,7 +27,7 @@ ${hostPort ? `    ports: ["127.0.0.1:${hostPort}:8080"]\n` : ''}    labels:
 }
 
 /** Steady request loop (every 20 ms, bounded) while `v1 -> v2` deploys; counts failed requests. */
-async function measure(strategy: 'recreate' | 'blue-green'): Promise<{ total: number; failed: number }> {
+async function measure(strategy: 'recreate' | 'blue-green', proxy: LabelProxy): Promise<{ total: number; failed: number }> {
   const hostPort = strategy === 'recreate' ? await freePort() : null;
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-bench-repo-'));
   git(repo, ['init', '-q', '-b', 'main']);
@@ -41,11 +41,12 @@ async function measure(strategy: 'recreate' | 'blue-green'): Promise<{ total: nu
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-bench-'));
   const add = ['project', 'add', '--name', project, '--repo', repo, ...(strategy === 'blue-green' ? ['--traefik-routing'] : [])];
   await runCli(dataDir, add);
-  const proxy = strategy === 'blue-green' ? await startLabelProxy() : null;
-  const port = proxy?.port ?? hostPort!;
+  // Blue-green is measured through the proxy (Host rule and all), recreate on the host port.
+  const port = strategy === 'blue-green' ? proxy.port : hostPort!;
+  const host = strategy === 'blue-green' ? 'bench.test' : undefined;
   try {
     if ((await runCli(dataDir, ['deploy', project, '--ref', 'v1'])).code !== 0) throw new Error('bench: v1 deploy failed');
-    for (let i = 0; i < 100 && (await httpGet(port)) !== 'v1'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await httpGet(port, 2000, host)) !== 'v1'; i++) await new Promise((r) => setTimeout(r, 100));
     let total = 0;
     let failed = 0;
     let done = false;
@@ -53,7 +54,7 @@ async function measure(strategy: 'recreate' | 'blue-green'): Promise<{ total: nu
       const deadline = Date.now() + 180_000;
       while (!done && Date.now() < deadline) {
         total++;
-        if ((await httpGet(port, 1000)) === null) failed++;
+        if ((await httpGet(port, 1000, host)) === null) failed++;
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
@@ -65,26 +66,24 @@ async function measure(strategy: 'recreate' | 'blue-green'): Promise<{ total: nu
     if (res.code !== 0) throw new Error(`bench: v2 deploy failed: ${res.stderr}`);
     return { total, failed };
   } finally {
-    await proxy?.stop();
     purgeProject(project);
   }
 }
 
 export async function benchDowntime(): Promise<Row[]> {
-  const traefik = `traefik-bench-stand-in-${process.pid}`;
-  // Recognised as Traefik by its docker-provider option (as sh's $0), not by its name; on a network of
-  // its own, which the routed services join (the proxy itself runs on the host and reaches both).
-  docker(['network', 'create', `${traefik}-net`]);
-  docker(['run', '-d', '--name', traefik, '--network', `${traefik}-net`, TEST_IMAGE, 'sh', '-c', 'sleep 600', '--providers.docker=true']);
+  // The label proxy (a stand-in for Traefik) in its container, on a network of its own, which the
+  // routed services join; OtterStack finds it by --providers.docker on its command line, and it
+  // routes only over that network, as Traefik would. Only traefik.enable=true containers: the
+  // machine may be running other projects' labelled containers.
+  const proxy = await startLabelProxy({ args: ['--providers.docker.exposedbydefault=false'] });
   try {
     const rows: Row[] = [];
     for (const strategy of ['recreate', 'blue-green'] as const) {
-      const r = await measure(strategy);
-      rows.push({ metric: `failed requests during deploy, ${strategy}`, value: r.failed, unit: 'req', detail: `of ${r.total} (1 request / 20 ms)${strategy === 'blue-green' ? '; label-priority proxy stands in for Traefik' : '; host port'}` });
+      const r = await measure(strategy, proxy);
+      rows.push({ metric: `failed requests during deploy, ${strategy}`, value: r.failed, unit: 'req', detail: `of ${r.total} (1 request / 20 ms)${strategy === 'blue-green' ? '; through the label proxy (a stand-in for Traefik, in a container)' : '; host port'}` });
     }
     return rows;
   } finally {
-    docker(['rm', '-f', traefik]);
-    docker(['network', 'rm', `${traefik}-net`]);
+    proxy.stop();
   }
 }

@@ -57,10 +57,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** GET http://127.0.0.1:port/ → body, or null when nothing answers. */
-export function httpGet(port: number, timeoutMs = 2000): Promise<string | null> {
+/** GET http://127.0.0.1:port/ → body, or null when nothing answers (`host`: the Host header, for a proxy's Host rules). */
+export function httpGet(port: number, timeoutMs = 2000, host?: string): Promise<string | null> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: timeoutMs }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: timeoutMs, ...(host ? { headers: { host } } : {}) }, (res) => {
       let body = '';
       res.on('data', (b) => (body += b));
       res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : null));
