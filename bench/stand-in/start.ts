@@ -46,7 +46,8 @@ export async function startLabelProxy(opts: { network?: string; args?: string[];
     docker(['run', '-d', '--name', name, '--network', network, '-v', '/var/run/docker.sock:/var/run/docker.sock:ro', '-p', '127.0.0.1::80', '-p', '127.0.0.1::8080', LABEL_PROXY_IMAGE, '--providers.docker=true', '--api.insecure=true', ...(opts.args ?? [])]);
     const port = published(name, 80);
     const apiUrl = `http://127.0.0.1:${published(name, 8080)}`;
-    await waitFor(async () => (await fetch(`${apiUrl}/api/http/routers`)).ok, `label proxy ${name}'s API`, opts.timeoutMs ?? 30_000);
+    // Each probe bounded too: docker-proxy may accept the connection before node listens and hold it.
+    await waitFor(async () => (await fetch(`${apiUrl}/api/http/routers`, { signal: AbortSignal.timeout(2000) })).ok, `label proxy ${name}'s API`, opts.timeoutMs ?? 30_000);
     return { name, network, url: `http://127.0.0.1:${port}`, port, apiUrl, stop };
   } catch (err) {
     const logs = (() => {
