@@ -18,12 +18,15 @@ const isolated = `t-lp-iso-${sfx}`;
 let proxy: LabelProxy;
 
 /** A busybox httpd answering `body`, labelled for a router `<router>` on Host(`<router>.test`). */
-function runApp(name: string, network: string, router: string, body: string): void {
-  docker(['run', '-d', '--init', '--name', name, '--network', network,
+function runApp(name: string, network: string, router: string, body: string, extra: string[] = [], alsoOn?: string): void {
+  docker(['create', '--init', '--name', name, '--network', network, ...extra,
     '-l', 'traefik.enable=true',
     '-l', `traefik.http.routers.${router}.rule=Host(\`${router}.test\`)`,
     '-l', `traefik.http.services.${router}.loadbalancer.server.port=8080`,
     TEST_IMAGE, 'sh', '-c', `mkdir -p /www && echo ${body} > /www/index.html && exec httpd -f -p 8080 -h /www`]);
+  // Connected before it starts: the proxy (like Traefik) rebuilds on container events, not network ones.
+  if (alsoOn) docker(['network', 'connect', alsoOn, name]);
+  docker(['start', name]);
 }
 
 /** GET / through the proxy with a Host header → status and body (bounded). */
@@ -51,7 +54,9 @@ describe('label proxy (a stand-in for Traefik) in its container', () => {
     // Only labelled containers: the machine may run other suites' containers at the same time.
     proxy = await startLabelProxy({ args: ['--providers.docker.exposedbydefault=false'] });
     docker(['network', 'create', other]);
-    runApp(reachable, proxy.network, `reach-${sfx}`, 'reachable');
+    // As OtterStack attaches a release: on its own network (listed first: t-other < t-proxy) and on
+    // the proxy's, labelled traefik.docker.network so the proxy dials it there.
+    runApp(reachable, other, `reach-${sfx}`, 'reachable', ['-l', `traefik.docker.network=${proxy.network}`], proxy.network);
     runApp(isolated, other, `iso-${sfx}`, 'isolated');
   });
 
@@ -71,7 +76,7 @@ describe('label proxy (a stand-in for Traefik) in its container', () => {
     proxy?.stop();
   });
 
-  it('routes to a container on its network, and the API shows the router and its server on that network', async () => {
+  it('routes to a container on its network (by traefik.docker.network), and the API shows the router and its server on that network', async () => {
     const router = await waitFor(async () => {
       const r = await apiJson(`/api/http/routers/reach-${sfx}@docker`);
       return r.status === 200 && r.json;
