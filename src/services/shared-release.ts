@@ -80,9 +80,12 @@ export function attachSharedNetwork(override: Record<string, unknown>, config: R
   const serviceOverride = (override.services ?? {}) as Record<string, Record<string, unknown>>;
   for (const [service, def] of Object.entries(services)) {
     if (def?.network_mode !== undefined) continue;
+    // Override `networks:` is merged into the file's, where none means the implicit `default`: keep it
+    // unless the service names only other networks. Compose v2's resolved config lists `default` even
+    // when the file does not, so "it had networks" cannot be judged from the key being present.
     const own = def?.networks;
-    const had = Array.isArray(own) ? own.length > 0 : own && typeof own === 'object' ? Object.keys(own).length > 0 : false;
-    const networks: Record<string, Record<string, never>> = had ? {} : { default: {} };
+    const keys = Array.isArray(own) ? own.map(String) : own && typeof own === 'object' ? Object.keys(own) : [];
+    const networks: Record<string, Record<string, never>> = keys.length === 0 || keys.includes('default') ? { default: {} } : {};
     networks[SHARED_NETWORK_KEY] = {};
     serviceOverride[service] = { ...(serviceOverride[service] ?? {}), networks };
   }

@@ -201,6 +201,10 @@ describe('shared services: the database is never doubled', () => {
     expect(first.stdout).toMatch(/creating shared db \(otterstack-.*-shared\)/);
     // The release holds no db of its own: only web runs in it.
     expect(docker(['ps', '--filter', `label=com.docker.compose.project=otterstack-${project}-${repo.shas.a1!.slice(0, 7)}`, '--format', '{{.Label "com.docker.compose.service"}}'])).toBe('web');
+    // ...on its own default network (where `web` is its own) and the project's shared one (the db), on v1 and v2 alike.
+    const a1 = `otterstack-${project}-${repo.shas.a1!.slice(0, 7)}`;
+    const webNets = docker(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${a1}`])]).split(' ').filter(Boolean).sort();
+    expect(webNets).toEqual([`${a1}_default`, `otterstack-${project}-net`].sort());
     const second = await step(['deploy', project, '--ref', 'a2']);
     expect(second.stdout).toMatch(/shared db unchanged and running: left alone/);
     await step(['deploy', project, '--ref', 'a3']);
