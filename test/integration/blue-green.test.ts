@@ -5,10 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
-import { containersOf, docker, purgeProject, TEST_IMAGE } from '../helpers/engine.js';
+import { containersOf, docker, httpGet, purgeProject, TEST_IMAGE } from '../helpers/engine.js';
+import { startLabelProxy, type LabelProxy } from '../helpers/label-proxy.js';
 import { git } from '../helpers/fixture-repo.js';
 import { holdExclusive } from '../helpers/exclusive.js';
 import { deployments } from '../helpers/state.js';
+import { waitFor } from '../helpers/wait.js';
 
 const suffix = crypto.randomBytes(3).toString('hex');
 const project = `t-bg-${suffix}`;
@@ -18,6 +20,10 @@ const proxyNet = `t-proxy-${suffix}`;
 let dataDir: string;
 let repo: string;
 let releaseExclusive = () => {};
+/** The label proxy (a stand-in for Traefik, bench/stand-in): in its container on proxyNet, with Traefik's API shape. */
+let proxy: LabelProxy | null = null;
+/** What the app answers through the proxy for Host app.test (null: no 200). */
+const served = () => httpGet(proxy!.port, 2000, 'app.test');
 const shas: Record<string, string> = {};
 
 /** A Traefik-routed app: no host ports, a router and a service in labels, a healthcheck. */
@@ -63,6 +69,8 @@ beforeAll(async () => {
   commit('v3', compose('v3'));
   commit('ports', compose('ports').replace('    init: true', '    init: true\n    ports: ["127.0.0.1:18999:8080"]'));
   commit('named', compose('named').replace('    init: true', '    init: true\n    container_name: fixed-name'));
+  // Healthy, but its router names a middleware nobody defines: Traefik disables the router.
+  commit('nomw', compose('nomw').replace('      - traefik.http.routers.web.service=web', '      - traefik.http.routers.web.service=web\n      - traefik.http.routers.web.middlewares=missing'));
   const add = await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo, '--traefik-routing']);
   expect(add.code, add.stderr).toBe(0);
 });
@@ -70,6 +78,7 @@ beforeAll(async () => {
 afterAll(() => {
   purgeProject(project);
   try {
+    proxy?.stop();
     docker(['rm', '-f', traefikName]);
     docker(['network', 'rm', proxyNet]);
   } catch {
@@ -101,13 +110,13 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     // Then on a network of its own, as Traefik in its own compose project is.
     docker(['rm', '-f', traefikName]);
     docker(['network', 'create', proxyNet]);
-    docker(['run', '-d', '--name', traefikName, '--network', proxyNet, TEST_IMAGE, 'sh', '-c', 'sleep 3600', '--providers.docker=true']);
+    proxy = await startLabelProxy({ network: proxyNet });
   });
 
   it('labels the release with per-release router names and priority = generation × 100000 + rule length, on Traefik\'s network', async () => {
     const res = await runCli(dataDir, ['deploy', project, '--ref', 'v1']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(new RegExp(`blue-green via Traefik \\(${traefikName}\\)`));
+    expect(res.stdout).toMatch(new RegExp(`blue-green via Traefik \\(${proxy!.name}\\)`));
     const labels = inspect(containersOf(cp('v1'))[0]!.id).Config.Labels;
     const sha7 = shas.v1!.slice(0, 7);
     expect(labels[`traefik.http.routers.web-${sha7}.rule`]).toBe('Host(`app.test`)');
@@ -124,11 +133,13 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(nets[proxyNet]!.Aliases).toContain(`web-${sha7}`);
     expect(nets[proxyNet]!.Aliases).not.toContain('web');
     expect(nets[`${cp('v1')}_default`]!.Aliases).toContain('web');
-    const lookup = (name: string) => spawnSync('docker', ['exec', traefikName, 'nslookup', name], { encoding: 'utf8' }).status;
+    const lookup = (name: string) => spawnSync('docker', ['exec', proxy!.name, 'busybox', 'nslookup', name], { encoding: 'utf8' }).status;
     expect(lookup(`web-${sha7}`)).toBe(0);
     expect(lookup('web')).not.toBe(0);
     expect(res.stdout).not.toMatch(/shares no network/);
     // The rewritten compose file lives beside the worktree in the data dir, never in the checkout.
+    // The label proxy routes Host app.test to it over that network (throttled like Traefik: waited for).
+    await waitFor(async () => (await served()) === 'v1', 'the proxy to serve v1', 30_000);
     const worktrees = path.join(dataDir, 'worktrees', project);
     expect(fs.readdirSync(path.join(worktrees, sha7)).filter((f) => f.includes('otterstack'))).toEqual([]);
     expect(fs.readFileSync(path.join(worktrees, `${sha7}.release.yaml`), 'utf8')).toContain(`traefik.http.routers.web-${sha7}.rule`);
@@ -140,8 +151,10 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     const samples: ReturnType<typeof inspect>[] = [];
     let retiring = false;
     void run.waitForLine(/retire\s+/, 120_000).then(() => (retiring = true), () => undefined);
+    const answers: (string | null)[] = [];
     while (!retiring) {
       samples.push(inspect(old.Id));
+      answers.push(await served());
       if (run.pid && (await Promise.race([run.done.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]))) break;
     }
     const res = await run.done;
@@ -153,6 +166,22 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(after.State.Running).toBe(false);
     expect(after.RestartCount).toBe(0);
     expect(inspect(containersOf(cp('v3'))[0]!.id).State.Running).toBe(true);
+    // Item 4: the old release stopped only after the proxy's API showed the new router enabled with the
+    // new release's address, so the moment the deploy returns the proxy serves v3; v1 answered until then.
+    expect(res.stdout).toMatch(new RegExp(`confirming with Traefik's API \\(http://[0-9.]+:8080\\) that web-${shas.v3!.slice(0, 7)} route to it`));
+    expect(res.stdout).toMatch(new RegExp(`Traefik routes to ${cp('v3')}; draining 1s before stopping ${cp('v1')}`));
+    expect(await served()).toBe('v3');
+    expect(answers.filter((a) => a !== 'v1' && a !== 'v3')).toEqual([]);
+  });
+
+  it('a router Traefik reports disabled fails the deploy with its words; the new release is removed, the old one serves on', async () => {
+    const current = inspect(containersOf(cp('v3'))[0]!.id);
+    const res = await runCli(dataDir, ['deploy', project, '--ref', 'nomw']);
+    expect(res.code, res.stdout).toBe(6);
+    expect(res.stderr).toMatch(new RegExp(`Traefik reports router web-${shas.nomw!.slice(0, 7)} disabled: middleware "missing@docker" does not exist; the old release keeps serving`));
+    expect(containersOf(cp('nomw'))).toEqual([]);
+    expect(inspect(current.Id)).toMatchObject({ Id: current.Id, RestartCount: 0, State: { Running: true, StartedAt: current.State.StartedAt } });
+    expect(await served()).toBe('v3');
   });
 
   it('a failing release is removed and the old one keeps running with zero restarts', async () => {
@@ -171,8 +200,8 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     const res = await runCli(dataDir, ['rollback', project], { OTTERSTACK_DRAIN_SECONDS: '0' });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/blue-green via Traefik/);
-    // Without an API to confirm the switch, the old release stops no sooner than Traefik's throttle allows.
-    expect(res.stdout).toMatch(/waiting 3s \(at least Traefik's providersThrottleDuration 2s \+ 1s/);
+    expect(res.stdout).toMatch(new RegExp(`Traefik routes to ${cp('v1')} before stopping ${cp('v3')}`));
+    expect(await served()).toBe('v1');
     const back = inspect(containersOf(cp('v1'))[0]!.id);
     expect(back.State.Running).toBe(true);
     // Item 5: the kept release is recreated with this run's generation, so it outranks the release it replaces.
@@ -182,6 +211,16 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     const after = inspect(current.Id);
     expect(after.State.Running).toBe(false);
     expect(after.RestartCount).toBe(0);
+  });
+
+  it('a configured traefikApiUrl that does not answer stops the deploy before anything starts', async () => {
+    const active = inspect(containersOf(cp('v1'))[0]!.id);
+    const res = await runCli(dataDir, ['deploy', project, '--ref', 'v3'], { OTTERSTACK_TRAEFIK_API_URL: 'http://127.0.0.1:9' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/blue-green: Traefik's API at http:\/\/127\.0\.0\.1:9 \(traefikApiUrl\) does not answer: .*; fix the setting, or clear it/);
+    expect(containersOf(cp('v3')).every((c) => c.state !== 'running')).toBe(true);
+    expect(inspect(active.Id)).toMatchObject({ RestartCount: 0, State: { Running: true, StartedAt: active.State.StartedAt } });
+    expect(deployments(dataDir, project).filter((d) => d.status === 'deploying')).toEqual([]);
   });
 
   it.each([

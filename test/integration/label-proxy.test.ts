@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, TEST_IMAGE } from '../helpers/engine.js';
+import { holdExclusive } from '../helpers/exclusive.js';
 import { startLabelProxy, type LabelProxy } from '../helpers/label-proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -50,7 +51,11 @@ async function apiJson(path: string): Promise<{ status: number; json: any }> {
 const ipOn = (container: string, network: string) => docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container]);
 
 describe('label proxy (a stand-in for Traefik) in its container', () => {
+  let releaseExclusive = () => {};
   beforeAll(async () => {
+    // A running `--providers.docker` container is what OtterStack takes for Traefik: blue-green tests
+    // elsewhere (either compose version) must not see this one.
+    releaseExclusive = await holdExclusive('traefik');
     // Only labelled containers: the machine may run other suites' containers at the same time.
     proxy = await startLabelProxy({ args: ['--providers.docker.exposedbydefault=false'] });
     docker(['network', 'create', other]);
@@ -74,6 +79,7 @@ describe('label proxy (a stand-in for Traefik) in its container', () => {
       /* not created */
     }
     proxy?.stop();
+    releaseExclusive();
   });
 
   it('routes to a container on its network (by traefik.docker.network), and the API shows the router and its server on that network', async () => {
