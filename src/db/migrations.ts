@@ -178,6 +178,14 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE projects ADD COLUMN traefik_generation INTEGER NOT NULL DEFAULT 0`.execute(db);
     },
   },
+  {
+    version: 10,
+    name: 'pull policy',
+    async up(db) {
+      // always | missing | never (services/image-pull.ts): a tag like :latest is pulled again on each deploy by default.
+      await sql`ALTER TABLE projects ADD COLUMN pull_policy TEXT NOT NULL DEFAULT 'always'`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

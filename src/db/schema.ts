@@ -37,6 +37,8 @@ export interface ProjectsTable {
   gitops_last_sha: Generated<string | null>;
   /** Blue-green: the generation of the project's latest release (0: none yet; traefik-priority.ts). */
   traefik_generation: Generated<number>;
+  /** Before each deploy: always | missing | never (services/image-pull.ts). */
+  pull_policy: Generated<'always' | 'missing' | 'never'>;
   created_at: EpochMs;
   updated_at: EpochMs;
 }

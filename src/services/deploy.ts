@@ -35,6 +35,8 @@ export interface DeployRequest {
   runHooks?: boolean;
   /** Refuse instead of replacing a shared service whose definition changed. */
   noSharedUpdate?: boolean;
+  /** --pull (true) / --no-pull (false): overrides the project's pullPolicy for this deploy. */
+  pull?: boolean;
 }
 
 /** What rollback hands to the shared path: the release to bring back, already chosen. */

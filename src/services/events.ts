@@ -9,6 +9,7 @@ export type Stage =
   | 'worktree'
   | 'validate'
   | 'shared'
+  | 'pull'
   | 'hook'
   | 'start'
   | 'health'

@@ -1,9 +1,10 @@
 import type { Project } from '../db/schema.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
+import type { PullPolicy } from './image-pull.js';
 
 /** What `project add` decides about a project, whatever its source. */
-export type ProjectFields = Pick<Project, 'compose_file' | 'strategy' | 'persistent_paths' | 'auto_persist'>;
+export type ProjectFields = Pick<Project, 'compose_file' | 'strategy' | 'persistent_paths' | 'auto_persist'> & { pull_policy?: PullPolicy };
 
 /**
  * Inserts the project row. Two `project add` of one name can both pass the early check; the

@@ -15,6 +15,7 @@ import { chownTo } from './paths.js';
 import { addRemoteProject } from './remote-projects.js';
 import { insertProject, type ProjectFields } from './project-insert.js';
 import { TrackedPaths } from './tracked-paths.js';
+import { validatePullPolicy } from './image-pull.js';
 
 export async function requireProject(ctx: ServiceContext, name: string): Promise<Project> {
   validateProjectName(name);
@@ -37,6 +38,8 @@ export interface AddProjectRequest {
   autoPersist?: boolean;
   /** Accept a tracked path as persistent. */
   force?: boolean;
+  /** Before each deploy: always (default) | missing | never (image-pull.ts). */
+  pullPolicy?: string;
 }
 
 /** A valid name no project has yet (the TUI's add form checks each field as it is typed in). */
@@ -69,12 +72,14 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   const name = validateProjectName(req.name);
   const composeFile = req.composeFile ? validateComposeFile(req.composeFile) : null;
   const persistent = (req.persistentPaths ?? []).map(validatePersistentPath);
+  const pullPolicy = req.pullPolicy === undefined ? undefined : validatePullPolicy(req.pullPolicy);
   await checkNewProjectName(ctx, name);
   const fields: ProjectFields = {
     compose_file: composeFile,
     strategy: req.traefikRouting ? 'blue-green' : 'recreate',
     persistent_paths: JSON.stringify(persistent),
     auto_persist: req.autoPersist ? 1 : 0,
+    ...(pullPolicy ? { pull_policy: pullPolicy } : {}),
   };
   const checkPersistent = (repo: string) => refuseTrackedPersistent(ctx, repo, persistent, req.force ?? false);
   if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, fields, withPassword(parseRemoteUrl(req.repo), req.password), onProgress, checkPersistent);
@@ -116,6 +121,8 @@ export interface UpdateProjectRequest {
   force?: boolean;
   /** Services run once per project outside releases ([] = none); x-otterstack.shared wins. */
   sharedServices?: string[];
+  /** Before each deploy: always | missing | never (image-pull.ts). */
+  pullPolicy?: string;
 }
 
 /** `project set`: changes apply from the next deploy on. */
@@ -138,6 +145,7 @@ export async function updateProject(
   const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
   if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
   if (req.autoPersist !== undefined) patch.auto_persist = req.autoPersist ? 1 : 0;
+  if (req.pullPolicy !== undefined) patch.pull_policy = validatePullPolicy(req.pullPolicy);
   if (req.sharedServices !== undefined) patch.shared_services = JSON.stringify(await validateSharedServices(ctx, project, req.sharedServices));
   const paths = req.persistentPaths?.map(validatePersistentPath);
   if (paths !== undefined) {
@@ -149,7 +157,7 @@ export async function updateProject(
     patch.persistent_owners = JSON.stringify(owners);
   }
   if (Object.keys(patch).length === 0 && !targets.notify?.length) {
-    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --auto-persist, --shared, --notify or --follow-branch');
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --auto-persist, --shared, --pull-policy, --notify or --follow-branch');
   }
   await ctx.store.projects.update(project.id, patch);
   if (owner && paths) chownPersistentNow(ctx.paths.projectShared(project.name), paths, owner);

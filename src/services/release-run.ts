@@ -10,6 +10,7 @@ import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
 import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { releaseAlias } from './traefik-network.js';
+import { pullImages } from './image-pull.js';
 import { traefikProblems, type ContainerProcess } from './traefik-detect.js';
 import { runningTraefik } from './traefik-running.js';
 import { apiReachable, confirmSwitch, THROTTLE_MARGIN_MS, throttleMs, traefikApiUrl } from './traefik-switch.js';
@@ -256,6 +257,9 @@ export class ReleaseRun {
     this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { generation: this.generation, traefik: this.traefik } : null, this.config, this.cp);
     for (const n of this.prepared.notes) progress.stage('validate', n);
     for (const w of this.prepared.warnings) progress.warning(w);
+    this.checkAbort();
+    // Before anything starts or stops: a pull that fails leaves the running release as it was.
+    await pullImages(ctx, this.prepared.images, { policy: project.pull_policy, explicit: this.req.pull, signal: this.req.signal, timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 }, progress);
     this.checkAbort();
     await ensurePinnedVolumes(ctx, project, this.prepared);
     if (this.prepared.shared) {

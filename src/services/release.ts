@@ -21,6 +21,7 @@ import { findComposeFile } from './compose-file.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
 import { checkBlueGreen } from './traefik.js';
 import { networkProblems, traefikProblems, type ContainerProcess } from './traefik-detect.js';
+import { releaseImages, type ReleaseImage } from './image-pull.js';
 import { attachTraefikNetwork, releaseAlias, type TraefikAttachment } from './traefik-network.js';
 import { nextGeneration } from './traefik-priority.js';
 import { hookOnSharedError, parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
@@ -75,6 +76,8 @@ export interface PreparedRelease {
   traefikAttachment: TraefikAttachment | null;
   /** Blue-green: the release's renamed HTTP routers, whose switch is confirmed through Traefik's API. */
   httpRouters: string[];
+  /** Every service's image (shared ones too), for the pull stage (image-pull.ts). */
+  images: ReleaseImage[];
 }
 
 /**
@@ -250,6 +253,7 @@ export async function prepareRelease(
     stateful,
     traefikAttachment,
     httpRouters,
+    images: releaseImages(parsed, serviceNames),
   };
 }
 

@@ -83,7 +83,8 @@ export class TmuxApp {
     for (const key of keys) {
       const before = this.keysRead();
       this.tmux(['send-keys', '-t', 'app', key]);
-      await waitFor(() => this.keysRead() > before, `the TUI reads ${key}`, 10_000).catch((err: Error) => {
+      // 30 s: once, on a loaded 2-core CI run, a TUI busy with a deploy it ran itself took over 10 s to read a key.
+      await waitFor(() => this.keysRead() > before, `the TUI reads ${key}`, 30_000).catch((err: Error) => {
         const exited = fs.existsSync(this.exitFile) ? `exited with ${fs.readFileSync(this.exitFile, 'utf8').trim()}` : 'still running';
         throw new Error(`${err.message} (TUI ${exited}, ${JSON.stringify(this.state())})\n--- screen ---\n${this.screen()}`);
       });

@@ -18,6 +18,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
     .option('--traefik-routing', 'blue-green deploys through a running Traefik (zero downtime)')
     .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
+    .option('--pull-policy <policy>', 'before each deploy pull images: always (default), missing or never')
     .option('--force', 'with --persistent: accept a path that git tracks (it would stop following new releases)')
     .option('--password-stdin', 'read the password or token for an https:// URL from standard input (or set $OTTERSTACK_GIT_PASSWORD); the user comes from the URL')
     .option('--json', 'print JSON')
@@ -26,7 +27,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         const password = opts.passwordStdin ? await readSecretFromStdin('--password-stdin', 'printf %s "$TOKEN" | otterstack project add ... --password-stdin') : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
         const p = await addProject(
           ctx,
-          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password, autoPersist: opts.autoPersist, force: opts.force },
+          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password, autoPersist: opts.autoPersist, force: opts.force, pullPolicy: opts.pullPolicy },
           opts.json ? undefined : progressPrinter(io.err),
         );
         if (opts.json) json(p);
@@ -48,6 +49,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--notify <kind=target...>', 'add notification targets for this project (see notify add)')
     .option('--secret-env <NAME>', 'with --notify: env var holding the HMAC key / SMTP password')
     .option('--smtp <url>', 'with --notify email=…: smtp://[user@]host:port')
+    .option('--pull-policy <policy>', 'before each deploy pull images: always, missing or never')
     .option('--follow-branch <branch>', 'GitOps: `watch --gitops` deploys new commits of this branch')
     .option('--no-follow-branch', 'GitOps off')
     .option('--json', 'print JSON')
@@ -62,9 +64,10 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
           autoPersist: opts.autoPersist,
           force: opts.force,
           sharedServices: opts.shared === undefined ? undefined : [opts.shared],
+          pullPolicy: opts.pullPolicy,
         }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
-        else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}`);
+        else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}, pull policy ${p.pull_policy}`);
       }),
     );
   project
@@ -93,6 +96,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
             `source:        ${projectSource(p)}`,
             `compose file:  ${p.compose_file ?? '(auto)'}`,
             `strategy:      ${p.strategy}`,
+            `pull policy:   ${p.pull_policy}`,
             `persistent:    ${persistentSummary(p.persistent_paths, p.persistent_owners) || '-'}${p.auto_persist ? ' (+ auto-persist)' : ''}`,
             `worktrees:     ${d.worktreesDir}`,
             ...(d.clone

@@ -31,10 +31,12 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .option('--force', 'deploy even if the managed clone has local edits')
     .option('--skip-hooks', 'emergencies: run no pre_deploy/post_deploy hook (recorded in history)')
     .option('--no-shared-update', 'refuse, instead of replacing, a shared service whose definition changed')
+    .option('--pull', "pull every image from its registry, whatever the project's pull policy; a failed pull fails the deploy")
+    .option('--no-pull', "pull nothing, whatever the project's pull policy")
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const res = await deploy(ctx, { project: name, ref: opts.ref, force: opts.force, dryRun: opts.dryRun, skipHooks: opts.skipHooks, noSharedUpdate: opts.sharedUpdate === false, ...common(opts) });
+        const res = await deploy(ctx, { project: name, ref: opts.ref, force: opts.force, dryRun: opts.dryRun, skipHooks: opts.skipHooks, noSharedUpdate: opts.sharedUpdate === false, pull: opts.pull, ...common(opts) });
         report(res, 'deployed', opts.json);
       }),
     );

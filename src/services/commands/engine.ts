@@ -1,5 +1,5 @@
 import { OtterError } from '../errors.js';
-import { exec as defaultExec, type Exec, type ExecResult, outputSummary } from './exec.js';
+import { exec as defaultExec, type Exec, type ExecOptions, type ExecResult, outputSummary } from './exec.js';
 import { SHARED_HASH_LABEL } from '../shared-names.js';
 import type { ContainerProcess } from '../traefik-detect.js';
 
@@ -277,6 +277,23 @@ export class DockerEngine {
   /** Connects a container (created or running) to a network under the given aliases only. */
   async connectNetwork(network: string, id: string, aliases: string[]): Promise<void> {
     await this.checked(['docker', 'network', 'connect', ...aliases.flatMap((a) => ['--alias', a]), '--', network, id], `docker network connect ${network}`);
+  }
+
+  /** What the engine has of an image (its registry digests), or null when it is not on this host. */
+  async imageInfo(ref: string): Promise<{ repoDigests: string[] } | null> {
+    const res = await this.run(['docker', 'image', 'inspect', '--format', '{{json .RepoDigests}}', '--', ref], { timeoutMs: 30_000 });
+    if (res.exitCode !== 0) return null;
+    try {
+      const digests = JSON.parse(res.stdout.trim()) as unknown;
+      return { repoDigests: Array.isArray(digests) ? digests.map(String) : [] };
+    } catch {
+      return { repoDigests: [] };
+    }
+  }
+
+  /** `docker pull`; the result is the caller's to judge (image-pull.ts). */
+  pull(ref: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.run(['docker', 'pull', '--', ref], opts);
   }
 
   async listVolumes(): Promise<string[]> {
