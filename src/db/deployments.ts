@@ -72,6 +72,10 @@ export class DeploymentQueries {
     });
   }
 
+  async setBuiltImages(id: number, tags: string[]): Promise<void> {
+    await this.db.updateTable('deployments').set({ built_images: JSON.stringify(tags) }).where('id', '=', id).execute();
+  }
+
   async setNotes(id: number, notes: string | null): Promise<void> {
     await this.db.updateTable('deployments').set({ notes }).where('id', '=', id).execute();
   }

@@ -186,6 +186,15 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE projects ADD COLUMN pull_policy TEXT NOT NULL DEFAULT 'always'`.execute(db);
     },
   },
+  {
+    version: 11,
+    name: 'images built per release',
+    async up(db) {
+      // JSON array of the image tags a release's build stage produced (services/image-build.ts):
+      // prune removes exactly these when it removes the release, never another project's images.
+      await sql`ALTER TABLE deployments ADD COLUMN built_images TEXT`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -65,6 +65,8 @@ export interface DeploymentsTable {
   finished_at: EpochMs | null;
   /** The project configuration version the release ran with (null: none, or before versions existed). */
   config_version: number | null;
+  /** JSON array of image tags the release's build stage made (null: it builds nothing). */
+  built_images: Generated<string | null>;
   /** Beside the release itself, for history: "shared db replaced; post_deploy failed: …" (null: nothing). */
   notes: Generated<string | null>;
   /** Who started it ("alice from 203.0.113.7"); null before this was recorded. */

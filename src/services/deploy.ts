@@ -37,6 +37,10 @@ export interface DeployRequest {
   noSharedUpdate?: boolean;
   /** --pull (true) / --no-pull (false): overrides the project's pullPolicy for this deploy. */
   pull?: boolean;
+  /** The build stage builds without cache (--no-cache). */
+  noCache?: boolean;
+  /** The build stage pulls base images anew (--pull-base). */
+  pullBase?: boolean;
 }
 
 /** What rollback hands to the shared path: the release to bring back, already chosen. */

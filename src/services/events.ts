@@ -10,6 +10,7 @@ export type Stage =
   | 'validate'
   | 'shared'
   | 'pull'
+  | 'build'
   | 'hook'
   | 'start'
   | 'health'

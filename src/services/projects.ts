@@ -234,6 +234,8 @@ export interface RemoveResult {
   removedReleases: string[];
   removedVolumes: string[];
   removedPaths: string[];
+  /** Images the build stage made for the project (cleanup all). */
+  removedImages: string[];
 }
 
 /**
@@ -260,7 +262,7 @@ export async function removeProject(
 }
 
 async function removeLocked(ctx: ServiceContext, project: Project, cleanup: RemoveCleanup, progress: Progress): Promise<RemoveResult> {
-  const out: RemoveResult = { project: project.name, cleanup, removedReleases: [], removedVolumes: [], removedPaths: [] };
+  const out: RemoveResult = { project: project.name, cleanup, removedReleases: [], removedVolumes: [], removedPaths: [], removedImages: [] };
   const deploying = await ctx.store.deployments.byStatus('deploying', project.id);
   if (deploying.length > 0) {
     throw new OtterError('conflict', `project ${project.name} has a deployment in progress (id ${deploying[0]!.id}): wait for it or run cleanup first`);
@@ -293,6 +295,9 @@ async function removeLocked(ctx: ServiceContext, project: Project, cleanup: Remo
       progress.stage('cleanup', `removing volume ${v}`);
       if (await ctx.engine.removeVolume(v)) out.removedVolumes.push(v);
     }
+    // Every image the build stage made for the project (recorded per release): none of another project's.
+    const { recordedImages, removeBuiltImages } = await import('./image-build.js');
+    out.removedImages = await removeBuiltImages(ctx, recordedImages(await ctx.store.deployments.all(project.id)), progress, 'cleanup');
     removePath(ctx.paths.projectShared(project.name), out);
     removePath(ctx.paths.projectLogs(project.name), out);
     if (project.repo_type === 'remote') removePath(ctx.paths.repo(project.name), out);

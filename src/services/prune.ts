@@ -9,12 +9,15 @@ import { parseComposeProjectName, removeRelease, unusedReleaseNetworks } from '.
 import { OtterError } from './errors.js';
 import { withOperationLog } from './oplog.js';
 import { releaseOfWorktreeEntry } from './paths.js';
+import { recordedImages, removeBuiltImages } from './image-build.js';
 
 export interface PruneResult {
   project: string;
   keptReleases: string[];
   removedReleases: string[];
   removedWorktrees: string[];
+  /** Images the build stage made for the releases removed. */
+  removedImages: string[];
   deletedHistoryRows: number;
   deletedLogs: number;
 }
@@ -43,6 +46,8 @@ export interface PrunePlan {
   /** Worktree directories (full paths) that go; `files` are stray non-worktree entries. */
   worktrees: string[];
   files: string[];
+  /** Image tags built for releases that go (never those of a kept release). */
+  images: string[];
   /** History rows past the retention limit, and operation logs past their age. */
   historyRows: number[];
   logs: { id: number; log_path: string }[];
@@ -71,7 +76,12 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number): P
     if (r.status === 'inactive' || r.status === 'rolled_back') kept.add(r.compose_project);
   }
   const keptCommits = new Set(rows.filter((r) => kept.has(r.compose_project)).map((r) => r.git_sha.slice(0, 7)));
-  const plan: PrunePlan = { keptReleases: [...kept], releases: [], networks: [], worktrees: [], files: [], historyRows: [], logs: [] };
+  const plan: PrunePlan = { keptReleases: [...kept], releases: [], networks: [], worktrees: [], files: [], images: [], historyRows: [], logs: [] };
+  // Images built for releases not kept (failed ones included); a tag a kept release records stays.
+  const keptImages = recordedImages(rows.filter((r) => kept.has(r.compose_project)));
+  for (const tag of recordedImages(rows.filter((r) => !kept.has(r.compose_project) && r.status !== 'deploying'))) {
+    if (!keptImages.has(tag) && (await ctx.engine.imageInfo(tag))) plan.images.push(tag);
+  }
 
   const onEngine = new Set((await ctx.ownContainers()).map((c) => c.composeProject));
   for (const cp of onEngine) {
@@ -108,12 +118,13 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number): P
 /** Prune with the project lock already held: plans, then removes what the plan names. */
 export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress): Promise<PruneResult> {
   const plan = await planPrune(ctx, project, keep);
-  const out: PruneResult = { project: project.name, keptReleases: plan.keptReleases, removedReleases: [], removedWorktrees: [], deletedHistoryRows: 0, deletedLogs: 0 };
+  const out: PruneResult = { project: project.name, keptReleases: plan.keptReleases, removedReleases: [], removedWorktrees: [], removedImages: [], deletedHistoryRows: 0, deletedLogs: 0 };
   for (const cp of plan.releases) {
     progress.stage('prune', `removing release ${cp}`);
     await removeRelease(ctx, cp);
     out.removedReleases.push(cp);
   }
+  out.removedImages = await removeBuiltImages(ctx, plan.images, progress, 'prune');
   // Read again: the releases just removed may have left their networks.
   for (const net of await unusedReleaseNetworks(ctx, project.name, new Set(plan.keptReleases))) {
     progress.stage('prune', `removing network of ${net.composeProject} (no container uses it)`);

@@ -11,6 +11,7 @@ import { redact } from './redact.js';
 import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { releaseAlias } from './traefik-network.js';
 import { pullImages } from './image-pull.js';
+import { buildImages } from './image-build.js';
 import { traefikProblems, type ContainerProcess } from './traefik-detect.js';
 import { runningTraefik } from './traefik-running.js';
 import { apiReachable, confirmSwitch, THROTTLE_MARGIN_MS, throttleMs, traefikApiUrl } from './traefik-switch.js';
@@ -261,6 +262,12 @@ export class ReleaseRun {
     // Before anything starts or stops: a pull that fails leaves the running release as it was.
     await pullImages(ctx, this.prepared.images, { policy: project.pull_policy, explicit: this.req.pull, signal: this.req.signal, timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 }, progress);
     this.checkAbort();
+    if (this.prepared.built.length > 0) {
+      // Recorded before building: a failed release's images (if any got built) are pruned with it.
+      await ctx.store.deployments.setBuiltImages(this.deployment!.id, this.prepared.built.map((b) => b.tag));
+      await buildImages(ctx, this.prepared.target, this.prepared.built, { noCache: this.req.noCache, pullBase: this.req.pullBase, signal: this.req.signal, timeoutMs: ctx.settings.get('buildTimeoutSeconds') * 1000 }, progress);
+      this.checkAbort();
+    }
     await ensurePinnedVolumes(ctx, project, this.prepared);
     if (this.prepared.shared) {
       const outcome = await ensureSharedServices(ctx, project, this.prepared.shared, progress, {

@@ -18,6 +18,8 @@ export interface Settings {
   refreshIntervalSeconds: number;
   cloneTimeoutSeconds: number;
   fetchTimeoutSeconds: number;
+  /** The build stage's bound (image-build.ts): a build still running then is stopped and the deploy fails. */
+  buildTimeoutSeconds: number;
   /** Blue-green: seconds between the new release turning healthy and stopping the old one. */
   drainSeconds: number;
   /** First retry delay of a failed notification (then doubling). */
@@ -50,6 +52,7 @@ export const DEFAULT_SETTINGS: Settings = {
   refreshIntervalSeconds: 5,
   cloneTimeoutSeconds: 600,
   fetchTimeoutSeconds: 120,
+  buildTimeoutSeconds: 1800,
   drainSeconds: 5,
   notifyRetryBaseSeconds: 2,
   notifyMinIntervalSeconds: 60,
@@ -78,6 +81,7 @@ const NUMBER_BOUNDS: Partial<Record<SettingKey, { min: number; max: number; inte
   fetchTimeoutSeconds: { min: 1, max: MAX_SECONDS, integer: true },
   refreshIntervalSeconds: { min: 1, max: MAX_SECONDS, integer: true },
   drainSeconds: { min: 0, max: MAX_SECONDS, integer: true },
+  buildTimeoutSeconds: { min: 1, max: MAX_SECONDS, integer: true },
   notifyRetryBaseSeconds: { min: 1, max: MAX_SECONDS, integer: true },
   notifyMinIntervalSeconds: { min: 0, max: MAX_SECONDS, integer: true },
   watchPollSeconds: { min: 1, max: MAX_SECONDS, integer: true },

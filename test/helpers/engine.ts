@@ -44,6 +44,9 @@ export function purgeProject(project: string): void {
   if (nets.length) tolerant(() => docker(['network', 'rm', ...nets]));
   const vols = docker(['volume', 'ls', '-q', '--filter', `name=otterstack-${project}_`]).split('\n').filter(Boolean);
   if (vols.length) tolerant(() => docker(['volume', 'rm', '-f', ...vols]));
+  // Images the build stage tagged for its releases (otterstack/<project>-<service>:<key>).
+  const images = docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=otterstack/${project}-*`]).split('\n').filter(Boolean);
+  if (images.length) tolerant(() => docker(['image', 'rm', '-f', ...images]));
 }
 
 export function freePort(): Promise<number> {

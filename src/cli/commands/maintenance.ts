@@ -26,7 +26,7 @@ export function registerMaintenanceCommands(program: Command, { io, withContext,
         }
         const res = await prune(ctx, name, opts.keep, opts.json ? undefined : progressPrinter(io.out));
         if (opts.json) json(res);
-        else io.out(`pruned ${name}: ${res.removedReleases.length} release(s), ${res.removedWorktrees.length} worktree(s), ${res.deletedHistoryRows} history row(s), ${res.deletedLogs} log(s); kept ${res.keptReleases.join(', ') || 'nothing'}`);
+        else io.out(`pruned ${name}: ${res.removedReleases.length} release(s), ${res.removedWorktrees.length} worktree(s), ${res.removedImages.length} image(s), ${res.deletedHistoryRows} history row(s), ${res.deletedLogs} log(s); kept ${res.keptReleases.join(', ') || 'nothing'}`);
       }),
     );
 

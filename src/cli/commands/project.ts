@@ -127,7 +127,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
       withContext(async (ctx) => {
         if (!opts.yes) throw new OtterError('usage', `refusing to remove ${name} without --yes (cleanup: ${opts.cleanup})`);
         const res = await removeProject(ctx, name, opts.cleanup as RemoveCleanup, progressPrinter(io.err));
-        io.out(`removed ${res.project}: ${res.removedReleases.length} release(s), ${res.removedVolumes.length} volume(s), ${res.removedPaths.length} path(s)`);
+        io.out(`removed ${res.project}: ${res.removedReleases.length} release(s), ${res.removedVolumes.length} volume(s), ${res.removedImages.length} image(s), ${res.removedPaths.length} path(s)`);
       }),
     );
 }

@@ -33,10 +33,12 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
     .option('--no-shared-update', 'refuse, instead of replacing, a shared service whose definition changed')
     .option('--pull', "pull every image from its registry, whatever the project's pull policy; a failed pull fails the deploy")
     .option('--no-pull', "pull nothing, whatever the project's pull policy")
+    .option('--no-cache', 'build images without the build cache')
+    .option('--pull-base', 'build with fresh base images (compose build --pull)')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action((name, opts) =>
       withContext(async (ctx) => {
-        const res = await deploy(ctx, { project: name, ref: opts.ref, force: opts.force, dryRun: opts.dryRun, skipHooks: opts.skipHooks, noSharedUpdate: opts.sharedUpdate === false, pull: opts.pull, ...common(opts) });
+        const res = await deploy(ctx, { project: name, ref: opts.ref, force: opts.force, dryRun: opts.dryRun, skipHooks: opts.skipHooks, noSharedUpdate: opts.sharedUpdate === false, pull: opts.pull, noCache: opts.cache === false, pullBase: opts.pullBase, ...common(opts) });
         report(res, 'deployed', opts.json);
       }),
     );

@@ -166,6 +166,15 @@ export class Compose {
     return this.exec(target, ['up', '--detach', '--no-color'], opts);
   }
 
+  /**
+   * Builds the named services' images. v1 (classic builder) gets --force-rm, so a failed step leaves no
+   * intermediate container behind; v2 has no such flag (its builder keeps none).
+   */
+  build(target: ComposeTarget, services: string[], opts: { noCache?: boolean; pull?: boolean; exec?: ExecOptions } = {}): Promise<ExecResult> {
+    const args = ['build', ...(this.cli.kind === 'v1' ? ['--force-rm'] : []), ...(opts.noCache ? ['--no-cache'] : []), ...(opts.pull ? ['--pull'] : []), '--', ...services];
+    return this.exec(target, args, opts.exec ?? {});
+  }
+
   /** Creates the release's containers (networks, volumes) without starting any. */
   create(target: ComposeTarget, opts: ExecOptions = {}): Promise<ExecResult> {
     return this.exec(target, ['up', '--no-start', '--no-color'], opts);

@@ -291,6 +291,12 @@ export class DockerEngine {
     }
   }
 
+  /** Removes an image tag (never forced: one a container uses stays); false when the engine refused. */
+  async removeImage(ref: string): Promise<boolean> {
+    const res = await this.run(['docker', 'image', 'rm', '--', ref], { timeoutMs: 120_000 });
+    return res.exitCode === 0;
+  }
+
   /** `docker pull`; the result is the caller's to judge (image-pull.ts). */
   pull(ref: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return this.run(['docker', 'pull', '--', ref], opts);
