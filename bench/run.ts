@@ -11,6 +11,7 @@ import { benchRollback } from './rollback.js';
 import { benchTui } from './tui.js';
 import { benchDowntime } from './downtime.js';
 import { benchFloor } from './floor.js';
+import { benchBuildDeploy } from './build-deploy.js';
 
 interface Row {
   metric: string;
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     ['history', benchHistory],
     ['tui', benchTui],
     ['downtime', benchDowntime],
+    ['build', benchBuildDeploy],
   ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {
