@@ -19,7 +19,15 @@ fi
 log=/var/log/otterstack-dockerd.log
 echo "start-engine: starting dockerd (log: $log)"
 # setsid: dockerd must outlive this script and the shell/CI step that ran it.
-setsid dockerd >"$log" 2>&1 < /dev/null &
+# Docker's default address pools hold about 30 bridge networks; every release has one (kept releases
+# keep theirs), and the test suite, with both compose versions in parallel, went past that ("could not
+# find an available, non-overlapping IPv4 address pool"). /24 networks from a /16 hold 256. Only when
+# the operator's daemon.json does not set pools itself (dockerd refuses the flag and the key together).
+pool_args=()
+if ! grep -qs default-address-pools /etc/docker/daemon.json; then
+  pool_args=(--default-address-pool base=10.213.0.0/16,size=24)
+fi
+setsid dockerd "${pool_args[@]}" >"$log" 2>&1 < /dev/null &
 
 for _ in $(seq 1 120); do
   if docker info >/dev/null 2>&1; then
