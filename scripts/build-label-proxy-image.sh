@@ -33,10 +33,15 @@ cp "$src/label-proxy.mjs" "$src/label-rules.mjs" "$root/opt/label-proxy/"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
 echo 'root:x:0:' > "$root/etc/group"
 chmod 1777 "$root/tmp"
+# The image this replaces: untagged by the import, it would stay on disk (106 MB each time).
+old=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 tar -C "$root" -c . | docker import \
   --change 'ENV PATH=/usr/bin:/bin' \
   --change "LABEL otterstack.hash=$hash" \
   --change 'EXPOSE 80 8080' \
   --change 'ENTRYPOINT ["node", "/opt/label-proxy/label-proxy.mjs"]' \
   - "$IMAGE" >/dev/null
+# Left when a container still uses it.
+new=$(docker image inspect --format '{{.Id}}' "$IMAGE")
+[ -z "$old" ] || [ "$old" = "$new" ] || docker image rm "$old" >/dev/null 2>&1 || true
 echo "build-label-proxy-image: built $IMAGE ($hash)"

@@ -1,3 +1,4 @@
+import { formatBytes } from '../services/commands/image-usage.js';
 import type { Deployment } from '../db/schema.js';
 import type { RefInfo } from '../services/commands/git.js';
 import type { PrunePlan } from '../services/prune.js';
@@ -62,6 +63,7 @@ export function prunePlanLines(plan: PrunePlan, keep: number): string[] {
   for (const n of plan.networks) lines.push(`  network of ${n.composeProject} (no container uses it)`);
   for (const w of plan.worktrees) lines.push(`  worktree ${w}`);
   for (const i of plan.images) lines.push(`  image ${i} (built for a release that goes)`);
+  if (plan.images.length) lines.push(`  images free at least ${formatBytes(plan.imageBytes)}`);
   if (plan.historyRows.length) lines.push(`  ${plan.historyRows.length} history row(s) past the retention limit`);
   if (plan.logs.length) lines.push(`  ${plan.logs.length} operation log(s) past their age`);
   lines.push('', 'Volumes and persistent data are never removed.');

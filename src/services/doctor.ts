@@ -4,6 +4,7 @@ import { toOtterError } from './errors.js';
 import { INSTANCE_LABEL } from './commands/engine.js';
 import { MANAGED_DIR_MODE } from './paths.js';
 import { STATE_FILE_MODE } from '../db/connection.js';
+import { freeSpace, gib, lowSpaceWarnings } from './disk-space.js';
 
 export interface DoctorCheck {
   name: string;
@@ -14,7 +15,6 @@ export interface DoctorCheck {
 }
 
 const MIN_GIT = [2, 30];
-const LOW_DISK_BYTES = 2 * 1024 ** 3;
 
 export function gitVersionOk(version: string): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
@@ -50,10 +50,11 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorCheck[]> {
   const dbMode = fs.statSync(ctx.paths.database).mode & 0o777;
   add('state file', dbMode === STATE_FILE_MODE ? 'ok' : 'fail', `${ctx.paths.database} mode ${dbMode.toString(8)}`);
 
-  const stat = fs.statfsSync(root);
-  const free = stat.bavail * stat.bsize;
-  const gib = (free / 1024 ** 3).toFixed(1);
-  add('disk space', free < LOW_DISK_BYTES ? 'warn' : 'ok', `${gib} GiB free on the data dir's filesystem`);
+  const min = ctx.settings.get('minFreeDiskGiB');
+  for (const space of await freeSpace(ctx)) {
+    const low = lowSpaceWarnings([space], min);
+    add(`disk space (${space.what})`, low.length ? 'warn' : 'ok', low[0] ?? `${gib(space.freeBytes)} free on ${space.path} (minFreeDiskGiB ${min})`);
+  }
   add('instance', 'ok', `${ctx.instanceId} (label ${INSTANCE_LABEL} on this installation's releases)`);
   return checks;
 }

@@ -12,6 +12,8 @@ import type { Progress } from './events.js';
 import { mostUsefulLine } from './commands/exec.js';
 import { redact } from './redact.js';
 import type { ComposeTarget } from './commands/compose.js';
+import { formatBytes } from './commands/image-usage.js';
+import { requireBuildSpace } from './disk-space.js';
 
 /** Docker's repository rule: lowercase letters, digits and separators. */
 function repoPart(name: string): string {
@@ -72,6 +74,7 @@ export async function buildImages(ctx: ServiceContext, target: ComposeTarget, bu
     else needed.push(b);
   }
   if (needed.length === 0) return;
+  await requireBuildSpace(ctx);
   const compose = await ctx.compose();
   progress.stage('build', `building ${needed.map((b) => `${b.service} as ${b.tag}`).join(', ')}${req.noCache ? ' (no cache)' : ''}${req.pullBase ? ' (pulling base images)' : ''}`);
   // Our own clock, not the exec timeout: compose v2 exits with a code of its own when killed, which
@@ -96,7 +99,7 @@ export async function buildImages(ctx: ServiceContext, target: ComposeTarget, bu
   } finally {
     clearTimeout(timer);
   }
-  if (res.exitCode !== 0) await removeStepContainers(ctx, `${output}\n${res.stdout}\n${res.stderr}`);
+  if (res.exitCode !== 0) await removeBuildLeftovers(ctx, `${output}\n${res.stdout}\n${res.stderr}`);
   if (req.signal?.aborted) throw new OtterError('interrupted', 'deploy interrupted while building images');
   if (timeout.signal.aborted) throw new OtterError('deploy_failed', `building ${needed.map((b) => b.service).join(', ')} took longer than ${Math.round(req.timeoutMs / 1000)}s (buildTimeoutSeconds) and was stopped: raise buildTimeoutSeconds or make the build faster`);
   if (res.exitCode !== 0) {
@@ -114,8 +117,40 @@ export function stepContainers(output: string): string[] {
   return [...new Set([...output.matchAll(/---> Running in ([0-9a-f]{12,64})\b/g)].map((m) => m[1]!))];
 }
 
-async function removeStepContainers(ctx: ServiceContext, output: string): Promise<void> {
+/**
+ * The images the classic builder committed for steps it ran in this build (" ---> <id>" after a
+ * "Running in"), not those it took from the cache: another build may be standing on those.
+ */
+export function stepImages(output: string): string[] {
+  const out: string[] = [];
+  let ran = false;
+  for (const line of output.split('\n')) {
+    if (/^Step \d+\/\d+ :/.test(line.trim())) ran = false;
+    else if (/---> Running in [0-9a-f]{12,64}\b/.test(line)) ran = true;
+    else {
+      const m = /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(line);
+      if (m && ran) out.push(m[1]!);
+      if (m) ran = false;
+    }
+  }
+  return [...new Set(out)];
+}
+
+/**
+ * A failed, timed-out or cancelled classic build leaves its last step's container and the images
+ * of the steps that did finish (untagged: dangling, nothing ever removes them). Both go, by the ids
+ * the build printed; an image only while still dangling (untagged, no child), so never one a tag
+ * or another build has come to use. Removing it takes its untagged parents with it. BuildKit (Compose
+ * v2 on this engine) leaves neither: only its build cache, which is the engine's to collect.
+ */
+async function removeBuildLeftovers(ctx: ServiceContext, output: string): Promise<void> {
   for (const id of stepContainers(output)) await ctx.engine.remove([id]).catch(() => undefined);
+  const ours = stepImages(output);
+  if (ours.length === 0) return;
+  const dangling = await ctx.engine.danglingImages().catch(() => [] as string[]);
+  for (const id of ours.reverse()) {
+    if (dangling.some((d) => d.replace(/^sha256:/, '').startsWith(id))) await ctx.engine.removeImage(id);
+  }
 }
 
 /** The tags the build stage recorded for these deployments (deployments.built_images). */
@@ -132,17 +167,32 @@ export function recordedImages(rows: { built_images?: string | null }[]): Set<st
   return out;
 }
 
+/** What removing built images gave back. */
+export interface RemovedImages {
+  tags: string[];
+  /** Bytes freed, by the engine's accounting (image-usage.ts). */
+  bytes: number;
+}
+
 /**
  * Removes built images by tag (an image goes when its last tag does). One still used by a container
- * is left, never forced. Returns the tags removed.
+ * is left, never forced. The engine's usage is read before each removal: a layer two removed
+ * images shared is unique to the second once the first is gone, so it is counted once, there.
  */
-export async function removeBuiltImages(ctx: ServiceContext, tags: Iterable<string>, progress: Progress, stage: 'prune' | 'cleanup'): Promise<string[]> {
-  const removed: string[] = [];
-  for (const tag of tags) {
-    if (!(await ctx.engine.imageInfo(tag))) continue;
-    progress.stage(stage, `removing image ${tag}`);
-    if (await ctx.engine.removeImage(tag)) removed.push(tag);
-    else progress.warning(`image ${tag} is still used by a container: left`);
+export async function removeBuiltImages(ctx: ServiceContext, tags: Iterable<string>, progress: Progress, stage: 'prune' | 'cleanup'): Promise<RemovedImages> {
+  const out: RemovedImages = { tags: [], bytes: 0 };
+  const wanted = [...tags];
+  if (wanted.length === 0) return out;
+  let usage = await ctx.engine.imageUsage();
+  for (const tag of wanted) {
+    const image = usage.get(tag);
+    if (!image) continue;
+    progress.stage(stage, `removing image ${tag} (${formatBytes(image.uniqueBytes)})`);
+    if (await ctx.engine.removeImage(tag)) {
+      out.tags.push(tag);
+      out.bytes += image.uniqueBytes;
+      usage = await ctx.engine.imageUsage();
+    } else progress.warning(`image ${tag} is still used by a container: left`);
   }
-  return removed;
+  return out;
 }

@@ -236,6 +236,8 @@ export interface RemoveResult {
   removedPaths: string[];
   /** Images the build stage made for the project (cleanup all). */
   removedImages: string[];
+  /** Bytes the removed images gave back (the engine's accounting). */
+  reclaimedBytes: number;
 }
 
 /**
@@ -262,7 +264,7 @@ export async function removeProject(
 }
 
 async function removeLocked(ctx: ServiceContext, project: Project, cleanup: RemoveCleanup, progress: Progress): Promise<RemoveResult> {
-  const out: RemoveResult = { project: project.name, cleanup, removedReleases: [], removedVolumes: [], removedPaths: [], removedImages: [] };
+  const out: RemoveResult = { project: project.name, cleanup, removedReleases: [], removedVolumes: [], removedPaths: [], removedImages: [], reclaimedBytes: 0 };
   const deploying = await ctx.store.deployments.byStatus('deploying', project.id);
   if (deploying.length > 0) {
     throw new OtterError('conflict', `project ${project.name} has a deployment in progress (id ${deploying[0]!.id}): wait for it or run cleanup first`);
@@ -297,7 +299,9 @@ async function removeLocked(ctx: ServiceContext, project: Project, cleanup: Remo
     }
     // Every image the build stage made for the project (recorded per release): none of another project's.
     const { recordedImages, removeBuiltImages } = await import('./image-build.js');
-    out.removedImages = await removeBuiltImages(ctx, recordedImages(await ctx.store.deployments.all(project.id)), progress, 'cleanup');
+    const images = await removeBuiltImages(ctx, recordedImages(await ctx.store.deployments.all(project.id)), progress, 'cleanup');
+    out.removedImages = images.tags;
+    out.reclaimedBytes = images.bytes;
     removePath(ctx.paths.projectShared(project.name), out);
     removePath(ctx.paths.projectLogs(project.name), out);
     if (project.repo_type === 'remote') removePath(ctx.paths.repo(project.name), out);

@@ -18,6 +18,8 @@ export interface PruneResult {
   removedWorktrees: string[];
   /** Images the build stage made for the releases removed. */
   removedImages: string[];
+  /** Bytes the removed images gave back (the engine's accounting). */
+  reclaimedBytes: number;
   deletedHistoryRows: number;
   deletedLogs: number;
 }
@@ -48,6 +50,8 @@ export interface PrunePlan {
   files: string[];
   /** Image tags built for releases that go (never those of a kept release). */
   images: string[];
+  /** What removing them would free now, at least (layers they share with each other come free too). */
+  imageBytes: number;
   /** History rows past the retention limit, and operation logs past their age. */
   historyRows: number[];
   logs: { id: number; log_path: string }[];
@@ -76,11 +80,16 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number): P
     if (r.status === 'inactive' || r.status === 'rolled_back') kept.add(r.compose_project);
   }
   const keptCommits = new Set(rows.filter((r) => kept.has(r.compose_project)).map((r) => r.git_sha.slice(0, 7)));
-  const plan: PrunePlan = { keptReleases: [...kept], releases: [], networks: [], worktrees: [], files: [], images: [], historyRows: [], logs: [] };
+  const plan: PrunePlan = { keptReleases: [...kept], releases: [], networks: [], worktrees: [], files: [], images: [], imageBytes: 0, historyRows: [], logs: [] };
   // Images built for releases not kept (failed ones included); a tag a kept release records stays.
   const keptImages = recordedImages(rows.filter((r) => kept.has(r.compose_project)));
-  for (const tag of recordedImages(rows.filter((r) => !kept.has(r.compose_project) && r.status !== 'deploying'))) {
-    if (!keptImages.has(tag) && (await ctx.engine.imageInfo(tag))) plan.images.push(tag);
+  const going = [...recordedImages(rows.filter((r) => !kept.has(r.compose_project) && r.status !== 'deploying'))].filter((tag) => !keptImages.has(tag));
+  const usage = going.length > 0 ? await ctx.engine.imageUsage() : new Map();
+  for (const tag of going) {
+    const image = usage.get(tag);
+    if (!image) continue;
+    plan.images.push(tag);
+    plan.imageBytes += image.uniqueBytes;
   }
 
   const onEngine = new Set((await ctx.ownContainers()).map((c) => c.composeProject));
@@ -118,13 +127,15 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number): P
 /** Prune with the project lock already held: plans, then removes what the plan names. */
 export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress): Promise<PruneResult> {
   const plan = await planPrune(ctx, project, keep);
-  const out: PruneResult = { project: project.name, keptReleases: plan.keptReleases, removedReleases: [], removedWorktrees: [], removedImages: [], deletedHistoryRows: 0, deletedLogs: 0 };
+  const out: PruneResult = { project: project.name, keptReleases: plan.keptReleases, removedReleases: [], removedWorktrees: [], removedImages: [], reclaimedBytes: 0, deletedHistoryRows: 0, deletedLogs: 0 };
   for (const cp of plan.releases) {
     progress.stage('prune', `removing release ${cp}`);
     await removeRelease(ctx, cp);
     out.removedReleases.push(cp);
   }
-  out.removedImages = await removeBuiltImages(ctx, plan.images, progress, 'prune');
+  const images = await removeBuiltImages(ctx, plan.images, progress, 'prune');
+  out.removedImages = images.tags;
+  out.reclaimedBytes = images.bytes;
   // Read again: the releases just removed may have left their networks.
   for (const net of await unusedReleaseNetworks(ctx, project.name, new Set(plan.keptReleases))) {
     progress.stage('prune', `removing network of ${net.composeProject} (no container uses it)`);

@@ -38,6 +38,11 @@ export interface Settings {
    * ('' = http://<Traefik's address>:8080 when it runs with --api.insecure=true; traefik-switch.ts).
    */
   traefikApiUrl: string;
+  /**
+   * Free space wanted on the data dir's and the Docker root's filesystems (disk-space.ts): doctor and
+   * the TUI warn below it, and a deploy that builds images refuses to start below half of it.
+   */
+  minFreeDiskGiB: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -61,6 +66,7 @@ export const DEFAULT_SETTINGS: Settings = {
   startupGraceSeconds: 5,
   traefikContainer: '',
   traefikApiUrl: '',
+  minFreeDiskGiB: 5,
 };
 
 export type SettingKey = keyof Settings;
@@ -68,7 +74,8 @@ export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
 
 /** healthTimeoutSeconds -> OTTERSTACK_HEALTH_TIMEOUT_SECONDS */
 export function envNameFor(key: SettingKey): string {
-  return 'OTTERSTACK_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+  // A unit keeps its letters together: minFreeDiskGiB -> OTTERSTACK_MIN_FREE_DISK_GIB.
+  return 'OTTERSTACK_' + key.replace(/GiB$/, 'Gib').replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
 const MAX_SECONDS = MAX_TIMER_SECONDS;
@@ -91,6 +98,7 @@ const NUMBER_BOUNDS: Partial<Record<SettingKey, { min: number; max: number; inte
   logRetentionDays: { min: 1, max: 36_500, integer: true },
   maxParallelDeploys: { min: 1, max: 64, integer: true },
   startupGraceSeconds: { min: 0, max: 3600, integer: false },
+  minFreeDiskGiB: { min: 0, max: 1_000_000, integer: false },
 };
 
 export function parseSettingValue(key: SettingKey, raw: string): Settings[SettingKey] {

@@ -41,8 +41,11 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-data-'));
   repo = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-repo-'));
   git(repo, ['init', '-q', '-b', 'main']);
-  for (const r of ['r1', 'r2', 'r3', 'r4', 'r5']) commit(r, `FROM ${TEST_IMAGE}\nRUN echo ${r} > /rev\n`);
-  commit('bad', `FROM ${TEST_IMAGE}\nRUN echo about to fail && exit 3\n`);
+  // Each release's layer holds 300 kB of its own: what removing its image must give back.
+  for (const r of ['r1', 'r2', 'r3', 'r4', 'r5']) commit(r, `FROM ${TEST_IMAGE}\nRUN echo ${r} > /rev && head -c 300000 /dev/urandom > /blob\n`);
+  // A step that succeeds (the classic builder commits an image for it), then one that fails.
+  commit('bad', `FROM ${TEST_IMAGE}\nRUN echo ${suffix}-first-step > /a\nRUN echo about to fail && exit 3\n`);
+  commit('roomy', `FROM ${TEST_IMAGE}\nRUN echo roomy-${suffix} > /a\n`);
   // Unique per run: a build cache from an earlier run would finish it at once.
   commit('slow', `FROM ${TEST_IMAGE}\nRUN echo ${suffix} && sleep 45\n`);
   expect((await runCli(dataDir, ['project', 'add', '--name', project, '--repo', repo])).code).toBe(0);
@@ -69,9 +72,16 @@ describe('the build stage (#17)', () => {
     const dry = await runCli(dataDir, ['prune', project, '--keep', '2', '--dry-run']);
     expect(dry.stdout).toContain(`image ${repository}:${sha7.r3} (built for a release that goes)`);
     expect(builtTags()).toHaveLength(3);
-    const pruned = await runCli(dataDir, ['prune', project, '--keep', '2']);
+    // What r3's image alone holds: all of it but the base it was built FROM.
+    const size = (ref: string) => Number(docker(['image', 'inspect', '--format', '{{.Size}}', ref]));
+    const own = size(`${repository}:${sha7.r3}`) - size(TEST_IMAGE);
+    expect(own).toBeGreaterThan(300_000);
+    const pruned = await runCli(dataDir, ['prune', project, '--keep', '2', '--json']);
     expect(pruned.code, pruned.stderr).toBe(0);
-    expect(pruned.stdout).toMatch(/1 image\(s\)/);
+    const report = JSON.parse(pruned.stdout) as { removedImages: string[]; reclaimedBytes: number };
+    expect(report.removedImages).toEqual([`${repository}:${sha7.r3}`]);
+    // Docker reports sizes to 4 significant digits.
+    expect(Math.abs(report.reclaimedBytes - own) / own).toBeLessThan(0.001);
     expect(builtTags()).toEqual([sha7.r4!, sha7.r5!].sort());
   });
 
@@ -82,6 +92,21 @@ describe('the build stage (#17)', () => {
     expect(res.stdout).not.toMatch(/building web/);
   });
 
+  it('below half of minFreeDiskGiB a deploy that builds refuses to start; doctor warns below it', async () => {
+    const before = activeContainer();
+    const tight = { ...env, OTTERSTACK_MIN_FREE_DISK_GIB: '1000000' };
+    const res = await runCli(dataDir, ['deploy', project, '--ref', 'roomy'], tight);
+    expect(res.code).toBe(5);
+    expect(res.stderr).toMatch(/^otterstack: only [\d.]+ GiB free on the data dir \(.*\): a deploy that builds needs 500000\.0 GiB \(half of minFreeDiskGiB 1000000\)/m);
+    expect(activeContainer().id).toBe(before.id);
+    expect(builtTags()).not.toContain(sha7.roomy);
+    expect(deployments(dataDir, project).filter((d) => d.status === 'deploying')).toEqual([]);
+    const doctor = await runCli(dataDir, ['doctor'], tight);
+    expect(doctor.stdout).toMatch(/disk space \(data dir\)\s+WARN\s+only [\d.]+ GiB free on the data dir/);
+    expect(doctor.stdout).toMatch(/disk space \(Docker root\)\s+WARN\s+only [\d.]+ GiB free on the Docker root \(\/var\/lib\/docker\)/);
+    expect((await runCli(dataDir, ['doctor'])).stdout).toMatch(/disk space \(Docker root\)\s+ok\s+/i);
+  });
+
   it('a failing build fails the deploy (exit 6) with its last lines; nothing of it starts, the old release serves on', async () => {
     const before = activeContainer();
     const res = await runCli(dataDir, ['deploy', project, '--ref', 'bad'], env);
@@ -90,6 +115,10 @@ describe('the build stage (#17)', () => {
     expect(activeContainer().id).toBe(before.id);
     expect(docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=otterstack-${project}-${sha7.bad}`])).toBe('');
     expect(builtTags()).not.toContain(sha7.bad);
+    // Nothing of the failed build stays: no step container, no image of the step that succeeded.
+    expect(docker(['ps', '-a', '--no-trunc', '--format', '{{.Command}}'])).not.toContain('about to fail');
+    const images = docker(['image', 'ls', '-a', '-q']).split('\n').filter(Boolean);
+    expect(docker(['image', 'inspect', ...images])).not.toContain(`${suffix}-first-step`);
   });
 
   it('a build past buildTimeoutSeconds is stopped and the deploy fails, saying so', async () => {
@@ -106,7 +135,7 @@ describe('the build stage (#17)', () => {
   it('project remove --cleanup all removes every image built for the project', async () => {
     const res = await runCli(dataDir, ['project', 'remove', project, '--yes', '--cleanup', 'all']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/2 image\(s\)/);
+    expect(res.stdout).toMatch(/2 image\(s\) \(\d+(\.\d)? kB reclaimed\)/);
     expect(builtTags()).toEqual([]);
   });
 });

@@ -37,14 +37,17 @@ describe('terminals over SSH', () => {
     const { app, report } = await open({ TERM: 'tmux-256color', LANG: 'en_US.UTF-8' });
     expect(report).toMatchObject({ colors: 256, unicode: true, terminal: 'xterm-256color' });
     expect(app.screen(true)).toMatch(COLOUR_SGR);
+    await waitFor(() => /refreshed/.test(app.screen()), 'a refresh');
+    expect(app.screen()).not.toMatch(/low disk/);
     app.keys('q');
     expect(await app.exitCode()).toBe(0);
   });
 
-  it('screen works with 8 colours', async () => {
-    const { app, report } = await open({ TERM: 'screen', LANG: 'C.UTF-8' });
+  it('screen works with 8 colours; the title warns of a disk below minFreeDiskGiB', async () => {
+    const { app, report } = await open({ TERM: 'screen', LANG: 'C.UTF-8', OTTERSTACK_MIN_FREE_DISK_GIB: '1000000' });
     expect(report).toMatchObject({ colors: 8, terminal: 'xterm' });
     expect(app.screen()).toMatch(/○ not deployed/);
+    await app.waitForScreen(/low disk: [\d.]+ GiB free on the data dir/, 'the low-disk warning');
     app.keys('q');
     expect(await app.exitCode()).toBe(0);
   });

@@ -27,3 +27,25 @@ describe('a stopped classic build', () => {
     expect(stepContainers('#5 [2/2] RUN sleep 40\n')).toEqual([]);
   });
 });
+
+describe('a failed classic build', () => {
+  it('names the images of the steps it ran, not the base or cached steps', async () => {
+    const { stepImages } = await import('../../src/services/image-build.js');
+    const out = [
+      'Step 1/4 : FROM otterstack/busybox:local',
+      ' ---> 126708a943b7',
+      'Step 2/4 : RUN echo cached',
+      ' ---> Using cache',
+      ' ---> 1111aaaa2222',
+      'Step 3/4 : RUN echo hi > /a',
+      ' ---> Running in 54e1a8f618cd',
+      'Removing intermediate container 54e1a8f618cd',
+      ' ---> 8688c35d1748',
+      'Step 4/4 : RUN false',
+      ' ---> Running in 4bf23be55abe',
+      "The command '/bin/sh -c false' returned a non-zero code: 1",
+    ].join('\n');
+    expect(stepImages(out)).toEqual(['8688c35d1748']);
+    expect(stepImages('#7 [app 4/4] RUN false\n#7 ERROR: exit code: 1\n')).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@ import { previewPrune, prune } from '../../services/prune.js';
 import { prunePlanLines } from '../../render/tui-dialogs.js';
 import { isSettingKey, SETTING_KEYS } from '../../services/settings.js';
 import { doctorTable } from '../../render/rows.js';
+import { formatBytes } from '../../services/commands/image-usage.js';
 import { progressPrinter } from '../progress-printer.js';
 import { parseIntOption, type CliKit } from '../context.js';
 
@@ -26,7 +27,7 @@ export function registerMaintenanceCommands(program: Command, { io, withContext,
         }
         const res = await prune(ctx, name, opts.keep, opts.json ? undefined : progressPrinter(io.out));
         if (opts.json) json(res);
-        else io.out(`pruned ${name}: ${res.removedReleases.length} release(s), ${res.removedWorktrees.length} worktree(s), ${res.removedImages.length} image(s), ${res.deletedHistoryRows} history row(s), ${res.deletedLogs} log(s); kept ${res.keptReleases.join(', ') || 'nothing'}`);
+        else io.out(`pruned ${name}: ${res.removedReleases.length} release(s), ${res.removedWorktrees.length} worktree(s), ${res.removedImages.length} image(s) (${formatBytes(res.reclaimedBytes)} reclaimed), ${res.deletedHistoryRows} history row(s), ${res.deletedLogs} log(s); kept ${res.keptReleases.join(', ') || 'nothing'}`);
       }),
     );
 

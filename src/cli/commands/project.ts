@@ -3,6 +3,7 @@ import { addProject, listProjects, removeProject, showProject, updateProject, ty
 import { OtterError } from '../../services/errors.js';
 import { historyTable, projectListTable, projectSource } from '../../render/rows.js';
 import { formatAge, shortSha } from '../../render/format.js';
+import { formatBytes } from '../../services/commands/image-usage.js';
 import { progressPrinter } from '../progress-printer.js';
 import type { CliKit } from '../context.js';
 import { readSecretFromStdin } from '../stdin.js';
@@ -127,7 +128,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
       withContext(async (ctx) => {
         if (!opts.yes) throw new OtterError('usage', `refusing to remove ${name} without --yes (cleanup: ${opts.cleanup})`);
         const res = await removeProject(ctx, name, opts.cleanup as RemoveCleanup, progressPrinter(io.err));
-        io.out(`removed ${res.project}: ${res.removedReleases.length} release(s), ${res.removedVolumes.length} volume(s), ${res.removedImages.length} image(s), ${res.removedPaths.length} path(s)`);
+        io.out(`removed ${res.project}: ${res.removedReleases.length} release(s), ${res.removedVolumes.length} volume(s), ${res.removedImages.length} image(s) (${formatBytes(res.reclaimedBytes)} reclaimed), ${res.removedPaths.length} path(s)`);
       }),
     );
 }

@@ -16,6 +16,7 @@ import { rollback } from '../../services/rollback.js';
 import { getRecordedStatus, getStatus, type ProjectStatus } from '../../services/status.js';
 import type { OperationState } from './operations.js';
 import { SORT_MODES, sortStatuses, type SortMode } from './sort.js';
+import { freeSpace, lowSpaces, type FreeSpace } from '../../services/disk-space.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
 
 /**
@@ -40,6 +41,9 @@ export class DashboardModel extends EventEmitter {
   lastRefresh = 0;
   notifications: NotificationView[] = [];
   refreshError: string | null = null;
+  /** Filesystems below minFreeDiskGiB (disk-space.ts), measured at most once a minute. */
+  lowDisk: FreeSpace[] = [];
+  private diskCheckedAt = 0;
   private logsAbort: AbortController | null = null;
   private logsFor: string | null = null;
   private nextOpId = 1;
@@ -118,7 +122,7 @@ export class DashboardModel extends EventEmitter {
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        [this.statuses, this.notifications] = await Promise.all([getStatus(this.ctx), recentNotifications(this.ctx, 20)]);
+        [this.statuses, this.notifications] = await Promise.all([getStatus(this.ctx), recentNotifications(this.ctx, 20), this.checkDisk()]);
         this.refreshError = null;
       } catch (err) {
         this.refreshError = toOtterError(err).message;
@@ -129,6 +133,12 @@ export class DashboardModel extends EventEmitter {
       this.changed();
     })().finally(() => (this.refreshing = null));
     return this.refreshing;
+  }
+
+  private async checkDisk(): Promise<void> {
+    if (Date.now() - this.diskCheckedAt < 60_000) return;
+    this.diskCheckedAt = Date.now();
+    this.lowDisk = lowSpaces(await freeSpace(this.ctx).catch(() => []), this.ctx.settings.get('minFreeDiskGiB'));
   }
 
   /** The running operation of another process on the selected project (its log, followed), or null. */

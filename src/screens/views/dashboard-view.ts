@@ -12,6 +12,7 @@ import type { Theme } from '../theme.js';
 import { createPane, paneBoxOptions, type Pane } from './pane.js';
 import { LogScroll, logContent, type LogLines } from './log-scroll.js';
 import { fitLogLabel } from '../../render/log-lines.js';
+import { gib } from '../../services/disk-space.js';
 
 export type PaneName = 'projects' | 'containers' | 'history' | 'activity';
 export const PANE_ORDER: PaneName[] = ['projects', 'containers', 'history', 'activity'];
@@ -67,9 +68,10 @@ export class DashboardView {
     const undelivered = model.undelivered();
     const notices = undelivered ? `  ${tone('bad', `${undelivered} notification(s) undelivered (n)`)}` : model.notifications[0] ? `  last notice: ${model.notifications[0].event} ${model.notifications[0].project ?? ''}` : '';
     const problems = healthSummary(model.statuses, tone, busy);
+    const disk = model.lowDisk[0] ? `  ${tone('bad', `low disk: ${gib(model.lowDisk[0].freeBytes)} free on the ${model.lowDisk[0].what}`)}` : '';
     const stale = model.refreshError ? `  ${tone('bad', `engine: ${tagSafe(model.refreshError)}`)}` : '';
     this.title.setContent(
-      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${model.sortMode === 'health' ? '' : `  sorted by ${model.sortMode === 'name' ? 'name' : 'last deploy'}`}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${stale}`,
+      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${model.sortMode === 'health' ? '' : `  sorted by ${model.sortMode === 'name' ? 'name' : 'last deploy'}`}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${disk}${stale}`,
     );
 
     const p = projectRows(visible, now, this.theme.unicode, tone, busy, innerWidth(this.projects.box));

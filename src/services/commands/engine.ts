@@ -2,6 +2,7 @@ import { OtterError } from '../errors.js';
 import { exec as defaultExec, type Exec, type ExecOptions, type ExecResult, outputSummary } from './exec.js';
 import { SHARED_HASH_LABEL } from '../shared-names.js';
 import type { ContainerProcess } from '../traefik-detect.js';
+import { parseImageUsage, type ImageUsage } from './image-usage.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 /** Set on every release container through the override; value = the installation's instance id. */
@@ -139,6 +140,12 @@ export class DockerEngine {
   async serverVersion(): Promise<string | null> {
     const res = await this.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 }).catch(() => null);
     return res && res.exitCode === 0 ? res.stdout.trim() : null;
+  }
+
+  /** Where the engine keeps images and volumes ('' when it does not say). */
+  async dockerRootDir(): Promise<string> {
+    const res = await this.run(['docker', 'info', '--format', '{{.DockerRootDir}}'], { timeoutMs: 15_000 }).catch(() => null);
+    return res && res.exitCode === 0 ? res.stdout.trim() : '';
   }
 
   /**
@@ -289,6 +296,23 @@ export class DockerEngine {
     } catch {
       return { repoDigests: [] };
     }
+  }
+
+  /**
+   * Every tagged image's unique size, from the engine's disk-usage report. Costly on a large host
+   * (the engine also sizes containers and volumes): called only when images are about to go.
+   */
+  async imageUsage(): Promise<Map<string, ImageUsage>> {
+    const res = await this.run(['docker', 'system', 'df', '--verbose', '--format', '{{json .Images}}'], { timeoutMs: 300_000 });
+    if (res.exitCode !== 0) throw new OtterError('environment', `docker system df failed: ${outputSummary(res)}`);
+    return parseImageUsage(res.stdout);
+  }
+
+  /** Full ids of dangling images: untagged, with no child image. */
+  async danglingImages(): Promise<string[]> {
+    const res = await this.run(['docker', 'image', 'ls', '--quiet', '--no-trunc', '--filter', 'dangling=true'], { timeoutMs: 60_000 });
+    if (res.exitCode !== 0) throw new OtterError('environment', `docker image ls failed: ${outputSummary(res)}`);
+    return res.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
   /** Removes an image tag (never forced: one a container uses stays); false when the engine refused. */
