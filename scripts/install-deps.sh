@@ -18,6 +18,8 @@ have_cmd ssh || need+=(openssh-client)
 have_cmd iptables || need+=(iptables)
 # A real registry (distribution 2.8) for the pull-stage tests (#17); run by the tests on 127.0.0.1 only.
 have_cmd docker-registry || need+=(docker-registry)
+# htpasswd (bcrypt) for the registry-login tests' password-protected registry.
+have_cmd htpasswd || need+=(apache2-utils)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -11,6 +11,7 @@ import { DataPaths, defaultDataDir } from './paths.js';
 import { SettingsStore, type Settings } from './settings.js';
 import { rememberSecretEnv } from './redact.js';
 import { SecretBox } from './secret-box.js';
+import { OwnDockerConfig } from './docker-config.js';
 
 /** Everything a service needs, built once per process and shared by the TUI and the CLI. */
 export interface ServiceContext {
@@ -19,6 +20,8 @@ export interface ServiceContext {
   store: Store;
   git: Git;
   engine: DockerEngine;
+  /** OtterStack's own Docker config dir (registry logins), used by `engine` and `compose()` only. */
+  dockerConfig: OwnDockerConfig;
   /** Why the data dir cannot be written (e.g. `EROFS`), or null: then only read commands work. */
   readOnly: string | null;
   /** Encrypts and decrypts project configuration with <data-dir>/secret.key. */
@@ -58,7 +61,10 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
   const { db, close } = readOnly ? await openReadOnlySnapshot(paths.database) : await openDatabase(paths.database);
   const run = opts.exec ?? defaultExec;
   const instanceId = (await readMeta(db, 'instance_id'))!;
-  const engine = new DockerEngine(run);
+  // Docker and compose see our registry logins (DOCKER_CONFIG); git never needs them.
+  const dockerConfig = new OwnDockerConfig(paths.dockerConfigDir, opts.env ?? process.env);
+  const dockerRun = dockerConfig.exec(run);
+  const engine = new DockerEngine(dockerRun);
   let compose: Promise<Compose> | null = null;
   const pending = new Set<Promise<unknown>>();
   return {
@@ -69,11 +75,13 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
     store: createStore(db),
     git: new Git(run),
     engine,
+    dockerConfig,
     instanceId,
     invokedBy: invokerOf(opts.env ?? process.env),
     ownContainers: () => engine.listContainers(undefined, instanceId),
     compose() {
-      compose ??= detectCompose(run, settings.get('composeCommand'), opts.exec ? null : path.join(paths.root, 'compose-cli.json')).then((cli) => new Compose(cli, run));
+      // Detection looks for the plugin where the docker it runs will: in our config dir once it is in use.
+      compose ??= detectCompose(dockerRun, settings.get('composeCommand'), opts.exec ? null : path.join(paths.root, 'compose-cli.json'), { ...process.env, ...dockerConfig.env() }).then((cli) => new Compose(cli, dockerRun));
       // A failed detection is not cached: the operator may install compose and retry in the TUI.
       compose.catch(() => (compose = null));
       return compose;

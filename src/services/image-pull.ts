@@ -69,7 +69,7 @@ export function pullFailure(image: string, output: string): string {
   const registry = registryOf(image);
   const last = output.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? 'no output';
   if (/unauthorized|authentication required|denied|no basic auth credentials/i.test(output)) {
-    return `pulling ${image} was refused by ${registry} (${last}): log in with: docker login ${registry} (as the user running otterstack)`;
+    return `pulling ${image} was refused by ${registry} (${last}): log in with: otterstack registry login ${registry} --username USER --password-stdin`;
   }
   return `pulling ${image} from ${registry} failed: ${last}`;
 }

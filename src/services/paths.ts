@@ -54,6 +54,10 @@ export class DataPaths {
   get sharedDir(): string {
     return path.join(this.root, 'shared');
   }
+  /** OtterStack's own Docker config dir (registry credentials; docker-config.ts): 0700, made by the first login. */
+  get dockerConfigDir(): string {
+    return path.join(this.root, 'docker');
+  }
   repo(project: string): string {
     return path.join(this.reposDir, project);
   }

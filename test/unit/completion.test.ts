@@ -23,12 +23,14 @@ describe('shell completion from the command definitions', () => {
     expect(complete('deploy', 'web', '--r')).toEqual(['--ref']);
     expect(complete('--data-dir', '/x', 'project', 'add', '--re')).toEqual(['--repo']);
     expect(complete('config', 's')).toEqual(['set']);
+    expect(complete('registry', '')).toEqual(['list', 'login', 'logout']);
+    expect(complete('registry', 'login', 'h', '--p')).toEqual(['--password-stdin']);
   });
 
   it('covers every command the CLI has, so it cannot drift', () => {
     const top = completionTree(program).find((n) => n.path === '')!.subcommands;
     expect(top).toEqual(program.commands.map((c) => c.name()));
-    expect(top).toEqual(expect.arrayContaining(['deploy', 'rollback', 'watch', 'completion']));
+    expect(top).toEqual(expect.arrayContaining(['deploy', 'rollback', 'watch', 'completion', 'registry']));
   });
 
   it('zsh gets the same table through bashcompinit', () => {

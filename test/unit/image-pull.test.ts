@@ -34,7 +34,7 @@ describe('the pull stage decides per image (#17)', () => {
     expect(registryOf('library/redis:7')).toBe('docker.io');
     expect(registryOf('redis')).toBe('docker.io');
     expect(pullFailure('r.example/web', 'Error response from daemon: unauthorized: authentication required\n')).toBe(
-      'pulling r.example/web was refused by r.example (Error response from daemon: unauthorized: authentication required): log in with: docker login r.example (as the user running otterstack)',
+      'pulling r.example/web was refused by r.example (Error response from daemon: unauthorized: authentication required): log in with: otterstack registry login r.example --username USER --password-stdin',
     );
     expect(pullFailure('r.example/web', 'Error response from daemon: Get "https://r.example/v2/": dial tcp: connection refused')).toMatch(/^pulling r\.example\/web from r\.example failed: Error response/);
     expect(validatePullPolicy('missing')).toBe('missing');

@@ -326,6 +326,20 @@ export class DockerEngine {
     return this.run(['docker', 'pull', '--', ref], opts);
   }
 
+  /**
+   * `docker login` into the given config dir. The password goes through stdin (`--password-stdin`),
+   * never into an argument every local user can read in `ps`; the host follows `--`, so it is never
+   * an option. The engine checks the credentials against the registry before docker stores them.
+   */
+  login(configDir: string, host: string, username: string, password: string): Promise<ExecResult> {
+    return this.run(['docker', '--config', configDir, 'login', `--username=${username}`, '--password-stdin', '--', host], { input: password, timeoutMs: 60_000 });
+  }
+
+  /** `docker logout` from the given config dir (removes the host's entry from its config.json). */
+  logout(configDir: string, host: string): Promise<ExecResult> {
+    return this.run(['docker', '--config', configDir, 'logout', '--', host], { timeoutMs: 30_000 });
+  }
+
   async listVolumes(): Promise<string[]> {
     const res = await this.run(['docker', 'volume', 'ls', '--quiet']);
     return res.exitCode === 0 ? res.stdout.split('\n').filter(Boolean) : [];
