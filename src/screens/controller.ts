@@ -1,3 +1,4 @@
+import { planLines } from '../render/plan-lines.js';
 import { toOtterError } from '../services/errors.js';
 import { shortSha, formatAge, tagSafe } from '../render/format.js';
 import { notificationLines } from '../render/tui-rows.js';
@@ -259,19 +260,10 @@ export class Controller implements CommandFlows {
     this.say(`checking ${tagSafe(ref)}…`);
     const pv = await this.model.preview(project, ref);
     const tone = this.view.theme.tone;
-    const lines = [
-      `Deploy {bold}${tagSafe(ref)}{/bold} (${shortSha(pv.sha)}) to ${project}`,
-      pv.active ? `running now: ${tagSafe(pv.active.git_ref ?? '-')} (${shortSha(pv.active.git_sha)})` : 'nothing is running yet',
-      '',
-    ];
-    if (pv.active?.git_sha === pv.sha) lines.push('this is the running release');
-    // Validation's findings come from the repository too: literal text only.
-    if (pv.problem) lines.push(`${tone('bad', `${pv.problem.willFail ? 'will fail' : 'could not check'}:`)} ${tagSafe(pv.problem.message)}`);
-    for (const w of pv.warnings) lines.push(`${tone('warn', 'warning:')} ${tagSafe(w)}`);
-    if (pv.problem || pv.warnings.length > 0) lines.push('');
-    // Commit subjects are written by whoever pushes: shown literally, never as tags or escapes.
-    for (const c of pv.ahead) lines.push(`${tone('good', '+')} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
-    for (const c of pv.behind) lines.push(`${tone('bad', '-')} ${shortSha(c.sha)} ${tagSafe(c.subject)}`);
+    // The same lines as `otterstack plan`; all of it comes from the repository, git or the engine:
+    // literal text only, never tags.
+    const lines = [`Deploy {bold}${tagSafe(ref)}{/bold} (${shortSha(pv.sha)}) to ${project}`, ''];
+    for (const l of planLines(pv)) lines.push(l.tone ? tone(l.tone, tagSafe(l.text)) : tagSafe(l.text));
     const held = this.heldElsewhere(project);
     if (held) lines.push('', tone('warn', tagSafe(held)));
     if (!(await this.dialogs.confirm(`Deploy ${project}`, lines))) return;

@@ -41,6 +41,8 @@ export interface DeployRequest {
   noCache?: boolean;
   /** The build stage pulls base images anew (--pull-base). */
   pullBase?: boolean;
+  /** Dry run: handed the prepared target before its scratch worktree goes (plan.ts reads it). */
+  onDryRun?: (prepared: PreparedRelease, composeProject: string) => void;
 }
 
 /** What rollback hands to the shared path: the release to bring back, already chosen. */
@@ -115,7 +117,7 @@ export async function runLocked(
     const config = await loadConfig(ctx, project, picked.configVersion ?? null);
     const cp = await chooseComposeProject(ctx, project, sha, config);
 
-    if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started, config);
+    if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started, config, (p) => req.onDryRun?.(p, cp));
 
     if (previous?.git_sha === sha && (await sameConfig(ctx, project, previous.config_version, config.version)) && (await isHealthy(ctx, previous))) {
       progress.stage('done', `${ref} (${sha.slice(0, 7)}) is already the active, healthy release`);
@@ -238,7 +240,7 @@ async function isHealthy(ctx: ServiceContext, d: Deployment): Promise<boolean> {
 }
 
 /** Checks out the ref in a scratch worktree, validates it, and removes everything again. */
-async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: string, progress: Progress, started: number, config: LoadedConfig): Promise<DeployResult> {
+async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: string, progress: Progress, started: number, config: LoadedConfig, onPrepared?: (prepared: PreparedRelease) => void): Promise<DeployResult> {
   const scratch = path.join(ctx.paths.projectWorktrees(project.name), `.dry-run-${crypto.randomUUID().slice(0, 8)}`);
   // Its own name, so its generated files never replace those of a release of the same commit.
   const scratchCp = `${composeProjectName(project.name, sha)}-dry-run-${path.basename(scratch).slice(-8)}`;
@@ -250,6 +252,7 @@ async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: s
     const prepared = await prepareRelease(ctx, project, sha, scratch, `${ref} (${sha.slice(0, 7)})`, null, config, scratchCp);
     for (const n of prepared.notes) progress.stage('validate', n);
     for (const w of prepared.warnings) progress.warning(w);
+    onPrepared?.(prepared);
     const beside = [
       ...(prepared.shared ? [`shared ${prepared.shared.services.join(', ')}`] : []),
       ...(Object.keys(prepared.hooks).length ? [`hooks ${Object.keys(prepared.hooks).join(', ')}`] : []),

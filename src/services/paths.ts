@@ -84,6 +84,10 @@ export class DataPaths {
   sharedOverride(project: string, key: string): string {
     return path.join(this.worktreesDir, project, `${key}.shared.yaml`);
   }
+  /** What the release is made of (release-shape.ts), for `plan` to compare a target with. */
+  releaseShape(project: string, key: string): string {
+    return path.join(this.worktreesDir, project, `${key}.shape.json`);
+  }
   /** Blue-green's rewritten copy of the release's compose file; beside the worktree, never inside it. */
   releaseCompose(project: string, key: string): string {
     return path.join(this.worktreesDir, project, `${key}.release.yaml`);
@@ -103,7 +107,7 @@ export class DataPaths {
  * named by its release key: sha7, or sha7-c<N>). null for anything else.
  */
 export function releaseOfWorktreeEntry(entry: string): { sha7: string; key: string; worktree: boolean } | null {
-  const m = /^(([0-9a-f]{7})(?:-c\d+)?)(\.(?:otterstack|release|shared)\.yaml)?$/.exec(entry);
+  const m = /^(([0-9a-f]{7})(?:-c\d+)?)(\.(?:otterstack|release|shared)\.yaml|\.shape\.json)?$/.exec(entry);
   if (!m || (!m[3] && m[1] !== m[2])) return null;
   return { sha7: m[2]!, key: m[1]!, worktree: !m[3] };
 }

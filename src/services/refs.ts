@@ -5,6 +5,8 @@ import { deploy } from './deploy.js';
 import { OtterError, toOtterError } from './errors.js';
 import { requireProject } from './projects.js';
 import { validateRef } from './validation.js';
+import { releaseChanges, type ReleaseChanges } from './plan.js';
+import type { PreparedRelease } from './release.js';
 
 /** Recent tags and branches to offer in the deploy picker, newest first. */
 export async function listDeployableRefs(ctx: ServiceContext, name: string, limit = 30): Promise<RefInfo[]> {
@@ -24,6 +26,8 @@ export interface DeployPreview {
   warnings: string[];
   /** Why the target would not deploy (invalid compose file…), or why it could not be checked. */
   problem: { willFail: boolean; message: string } | null;
+  /** What changes against the active release (plan.ts); null when the target could not be rendered. */
+  release: ReleaseChanges | null;
 }
 
 /** What deploying `ref` would change, shown before the operator confirms. */
@@ -39,17 +43,19 @@ export async function previewDeploy(ctx: ServiceContext, name: string, ref: stri
     from ? ctx.git.commitsBetween(project.repo_path, sha, from, 20) : Promise.resolve([]),
   ]);
   const check = await validateTarget(ctx, name, sha);
-  return { ref, sha, active, ahead, behind, ...check };
+  const release = check.prepared ? await releaseChanges(ctx, project, active, check.prepared.release, check.prepared.composeProject) : null;
+  return { ref, sha, active, ahead, behind, warnings: check.warnings, problem: check.problem, release };
 }
 
 /** A dry run of the target (the one `validate` path): scratch worktree, compose config, risks. */
-async function validateTarget(ctx: ServiceContext, project: string, sha: string): Promise<Pick<DeployPreview, 'warnings' | 'problem'>> {
+async function validateTarget(ctx: ServiceContext, project: string, sha: string): Promise<Pick<DeployPreview, 'warnings' | 'problem'> & { prepared: { release: PreparedRelease; composeProject: string } | null }> {
   const warnings: string[] = [];
+  let prepared: { release: PreparedRelease; composeProject: string } | null = null;
   try {
-    await deploy(ctx, { project, ref: sha, dryRun: true, onProgress: (e) => e.type === 'warning' && warnings.push(e.message) });
-    return { warnings, problem: null };
+    await deploy(ctx, { project, ref: sha, dryRun: true, onProgress: (e) => e.type === 'warning' && warnings.push(e.message), onDryRun: (release, composeProject) => (prepared = { release, composeProject }) });
+    return { warnings, problem: null, prepared };
   } catch (err) {
     const e = toOtterError(err);
-    return { warnings, problem: { willFail: e.kind === 'usage' || e.kind === 'not_found', message: e.message } };
+    return { warnings, problem: { willFail: e.kind === 'usage' || e.kind === 'not_found', message: e.message }, prepared: null };
   }
 }

@@ -30,6 +30,7 @@ import { SHARED_HASH_LABEL, sharedComposeProject } from './shared-names.js';
 import type { SharedPlan } from './shared-services.js';
 import { blueGreenStatefulError, statefulServices, type StatefulService } from './stateful.js';
 
+import { releaseShape, type ReleaseShape } from './release-shape.js';
 export { COMPOSE_FILE_CANDIDATES, findComposeFile } from './compose-file.js';
 export { activeServices, preflightConfig } from './release-checks.js';
 
@@ -81,6 +82,8 @@ export interface PreparedRelease {
   images: ReleaseImage[];
   /** Services that build, and the per-release tag they build into (image-build.ts). */
   built: BuiltImage[];
+  /** What the release is made of (release-shape.ts), also written beside it for `plan`. */
+  shape: ReleaseShape;
 }
 
 /**
@@ -247,6 +250,13 @@ export async function prepareRelease(
     fs.rmSync(overrideFile, { force: true });
   }
   if (target.files.length === 1) target.files = [releaseFile];
+  const shape = releaseShape(parsed, {
+    services: services.filter((s) => !shared.includes(s)),
+    shared: sharedPlan?.hashes ?? {},
+    volumes: Object.values(built.pinnedVolumes),
+    configKeys: Object.keys(config.config.vars),
+  });
+  writeGeneratedFile(ctx.paths.releaseShape(project.name, releaseKey(composeProject)), `${JSON.stringify(shape, null, 2)}\n`);
   return {
     target,
     services: services.filter((s) => !shared.includes(s)),
@@ -261,6 +271,7 @@ export async function prepareRelease(
     httpRouters,
     images: releaseImages(parsed, serviceNames),
     built: builtImages,
+    shape,
   };
 }
 
@@ -307,6 +318,7 @@ export function removeGeneratedFiles(ctx: ServiceContext, project: string, key: 
   fs.rmSync(ctx.paths.override(project, key), { force: true });
   fs.rmSync(ctx.paths.releaseCompose(project, key), { force: true });
   fs.rmSync(ctx.paths.sharedOverride(project, key), { force: true });
+  fs.rmSync(ctx.paths.releaseShape(project, key), { force: true });
 }
 
 /** Creates the release's external pinned volumes that do not exist yet, labelled as ours. */

@@ -4,6 +4,9 @@ import { rollback } from '../../services/rollback.js';
 import { parseDurationSeconds } from '../../services/validation.js';
 import { formatDuration, shortSha } from '../../render/format.js';
 import { progressPrinter } from '../progress-printer.js';
+import { previewDeploy } from '../../services/refs.js';
+import { planLines } from '../../render/plan-lines.js';
+import { OtterError } from '../../services/errors.js';
 import type { CliKit } from '../context.js';
 
 function summary(res: DeployResult, verb: string): string {
@@ -68,6 +71,24 @@ export function registerReleaseCommands(program: Command, { io, withContext, jso
         const res = await deploy(ctx, { project: name, ref: opts.ref, dryRun: true, signal: io.signal, onProgress: opts.json ? undefined : progressPrinter(io.out) });
         if (opts.json) json({ valid: true, ...res });
         else io.out(`${name} ${opts.ref} (${shortSha(res.sha)}) is valid: services ${res.services.join(', ')}`);
+      }),
+    );
+
+  program
+    .command('plan <project>')
+    .description('show what deploying a ref would change against the active release, without starting it')
+    .option('--ref <ref>', 'ref to plan', 'HEAD')
+    .option('--json', 'print JSON')
+    .action((name, opts) =>
+      withContext(async (ctx) => {
+        const pv = await previewDeploy(ctx, name, opts.ref);
+        if (opts.json) json(pv);
+        else {
+          io.out(`plan ${name}: ${opts.ref} (${shortSha(pv.sha)})`);
+          for (const l of planLines(pv)) io.out(l.text ? `  ${l.text}` : '');
+        }
+        // Scripts can gate on it: a target that would not deploy is not a plan.
+        if (pv.problem) throw new OtterError(pv.problem.willFail ? 'usage' : 'environment', pv.problem.message);
       }),
     );
 }
