@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Deployment, Project } from '../db/schema.js';
 import { ENV_KEY, parseDotenv } from './dotenv.js';
 import { OtterError } from './errors.js';
@@ -175,9 +174,4 @@ function mergeTwo(a: Record<string, unknown>, b: Record<string, unknown>): Recor
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** How a file is named in messages: its path relative to the checkout. */
-export function shownPath(worktree: string, file: string): string {
-  return path.relative(worktree, file);
 }
