@@ -195,6 +195,20 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE deployments ADD COLUMN built_images TEXT`.execute(db);
     },
   },
+  {
+    version: 12,
+    name: 'compose inputs',
+    async up(db) {
+      // Several compose files, profiles and env files per project (services/compose-inputs.ts). A
+      // project with one compose_file keeps it, as a list of one: the same deploy as before.
+      await sql`ALTER TABLE projects ADD COLUMN compose_files TEXT NOT NULL DEFAULT '[]'`.execute(db);
+      await sql`UPDATE projects SET compose_files = json_array(compose_file) WHERE compose_file IS NOT NULL`.execute(db);
+      await sql`ALTER TABLE projects ADD COLUMN compose_profiles TEXT NOT NULL DEFAULT '[]'`.execute(db);
+      await sql`ALTER TABLE projects ADD COLUMN env_files TEXT NOT NULL DEFAULT '[]'`.execute(db);
+      // What each release ran with, so a rollback or recreate runs it with the same inputs.
+      await sql`ALTER TABLE deployments ADD COLUMN compose_inputs TEXT`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -15,8 +15,14 @@ export interface ProjectsTable {
   repo_url: string | null;
   /** Local repository path, or the managed clone for remote projects. */
   repo_path: string;
-  /** null = auto-detect (compose.yaml > compose.yml > docker-compose.yaml > docker-compose.yml). */
+  /** The first of compose_files (null: auto-detect), for readers that know only one file. */
   compose_file: string | null;
+  /** JSON array of compose files relative to the checkout, in order ([] = auto-detect: compose.yaml > compose.yml > docker-compose.yaml > docker-compose.yml). */
+  compose_files: Generated<string>;
+  /** JSON array of compose profiles passed as --profile. */
+  compose_profiles: Generated<string>;
+  /** JSON array of env files relative to the checkout, merged in order into the release's one env file. */
+  env_files: Generated<string>;
   worktree_retention: number | null;
   strategy: DeployStrategy;
   /** JSON array of relative bind-mount sources kept under <data>/shared/<project>/. */
@@ -71,6 +77,8 @@ export interface DeploymentsTable {
   notes: Generated<string | null>;
   /** Who started it ("alice from 203.0.113.7"); null before this was recorded. */
   invoked_by: Generated<string | null>;
+  /** JSON of the compose inputs the release ran with (compose-inputs.ts); null before they were recorded. */
+  compose_inputs: Generated<string | null>;
 }
 
 /**

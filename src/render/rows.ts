@@ -4,6 +4,7 @@ import type { DoctorCheck } from '../services/doctor.js';
 import type { ProjectStatus } from '../services/status.js';
 import { badge, formatAge, formatDuration, formatTimestamp, renderTable, shortSha, type Column } from './format.js';
 import { stripUrlUserinfo } from '../services/redact.js';
+import { describeInputs, projectComposeInputs } from '../services/compose-inputs.js';
 
 /** Row formatting for lists shown by both the CLI and the TUI. Pure. */
 
@@ -15,7 +16,7 @@ export function projectListTable(projects: Project[]): string {
   const cols: Column<Project>[] = [
     { header: 'NAME', value: (p) => p.name },
     { header: 'SOURCE', value: projectSource, max: 60 },
-    { header: 'COMPOSE FILE', value: (p) => p.compose_file ?? '(auto)' },
+    { header: 'COMPOSE FILES', value: (p) => describeInputs(projectComposeInputs(p)).files, max: 40 },
     { header: 'STRATEGY', value: (p) => p.strategy },
     { header: 'STATUS', value: (p) => p.status },
   ];

@@ -407,7 +407,7 @@ export class Controller implements CommandFlows {
     const composeFile = await this.dialogs.ask('Add project', 'Compose file (empty = auto-detect):');
     if (composeFile === null) return;
     this.say(`adding ${name}…`);
-    await this.model.add({ name, repo, composeFile: composeFile.trim() || undefined });
+    await this.model.add({ name, repo, composeFiles: composeFile.trim() ? [composeFile.trim()] : undefined });
     this.say(`added ${name}: press d to deploy it`);
   }
 

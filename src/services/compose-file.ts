@@ -4,6 +4,7 @@ import { OtterError } from './errors.js';
 import { isLink, resolvesInside } from './paths.js';
 import type { Project } from '../db/schema.js';
 import type { ServiceContext } from './context.js';
+import { projectComposeInputs } from './compose-inputs.js';
 
 export const COMPOSE_FILE_CANDIDATES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
@@ -25,22 +26,55 @@ export function findComposeFile(worktree: string, configured: string | null, ref
   return file;
 }
 
+/** The release's compose files in the configured order (each found and confined as findComposeFile does), or the one auto-detected. */
+export function findComposeFiles(worktree: string, configured: readonly string[], refLabel: string): string[] {
+  if (configured.length === 0) return [findComposeFile(worktree, null, refLabel)];
+  return configured.map((f) => findComposeFile(worktree, f, refLabel));
+}
+
 /**
- * The service names of the project's compose file at the repository's HEAD, read from git (no
+ * The project's env files in the release: each must exist and, like a compose file, stay inside
+ * the checkout (a symlink out would have us copy a host file into what compose reads).
+ */
+export function findEnvFiles(worktree: string, configured: readonly string[], refLabel: string): string[] {
+  return configured.map((name) => {
+    const file = path.join(worktree, name);
+    if (!fs.existsSync(file) && !isLink(file)) throw new OtterError('not_found', `env file ${name} not found at ${refLabel}: commit it, or change the list with project set --compose-env-file`);
+    if (!resolvesInside(file, worktree)) {
+      throw new OtterError('usage', `env file ${name} at ${refLabel} resolves outside the repository checkout (a symlink?): refusing to read it; commit the file itself`);
+    }
+    if (!fs.statSync(file).isFile()) throw new OtterError('usage', `env file ${name} at ${refLabel} is not a file: give the path of a dotenv file`);
+    return file;
+  });
+}
+
+/** The project's compose files as named in git: the configured ones, or the candidates to try in turn. */
+export function composeFilesToRead(project: Pick<Project, 'compose_file' | 'compose_files' | 'compose_profiles' | 'env_files'>): { files: string[]; autoDetect: boolean } {
+  const { files } = projectComposeInputs(project);
+  return files.length > 0 ? { files, autoDetect: false } : { files: COMPOSE_FILE_CANDIDATES, autoDetect: true };
+}
+
+/**
+ * The service names of the project's compose files at the repository's HEAD, read from git (no
  * checkout), for checking names an operator gives (`project set --shared`); null when unreadable.
- * Only the file itself: services that `include:` or `extends:` bring in are checked at deploy.
+ * Only the files themselves: services that `include:` or `extends:` bring in are checked at deploy.
  */
 export async function serviceNamesAtHead(ctx: ServiceContext, project: Project): Promise<string[] | null> {
   const { parse } = await import('./yaml.js');
-  for (const file of project.compose_file ? [project.compose_file] : COMPOSE_FILE_CANDIDATES) {
+  const { files, autoDetect } = composeFilesToRead(project);
+  const names = new Set<string>();
+  let read = false;
+  for (const file of files) {
     const text = await ctx.git.readFile(project.repo_path, 'HEAD', file);
     if (text === null) continue;
     try {
       const services = (parse(text) as { services?: unknown } | null)?.services;
-      return services && typeof services === 'object' ? Object.keys(services) : null;
+      if (services && typeof services === 'object') Object.keys(services).forEach((n) => names.add(n));
+      read = true;
     } catch {
       return null;
     }
+    if (autoDetect) break;
   }
-  return null;
+  return read ? [...names] : null;
 }

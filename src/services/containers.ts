@@ -5,7 +5,8 @@ import type { ContainerInfo, ContainerState } from './commands/engine.js';
 import { outputSummary } from './commands/exec.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
-import { findComposeFile } from './compose-file.js';
+import { findComposeFiles } from './compose-file.js';
+import { projectComposeInputs, recordedComposeInputs, type ComposeInputs } from './compose-inputs.js';
 import { configValues, loadConfig } from './project-env.js';
 import { requireProject } from './projects.js';
 import { redact, rememberSecretValues, secretValuesInConfig } from './redact.js';
@@ -108,7 +109,7 @@ async function releaseConfig(ctx: ServiceContext, name: string, composeProject: 
   if (!release) return ['(not the active release: its configuration is not kept)'];
   // Loading the configuration remembers its values, which redact() then masks wherever they appear.
   const config = await loadConfig(ctx, project, release.config_version);
-  const target = releaseTarget(ctx, name, release.worktree_path, project.compose_file, release.compose_project, configValues(config));
+  const target = releaseTarget(ctx, name, release.worktree_path, recordedComposeInputs(release) ?? projectComposeInputs(project), release.compose_project, configValues(config));
   const compose = await ctx.compose();
   const res = await compose.config(target);
   if (res.exitCode !== 0) return [`compose config failed: ${outputSummary(res)}`];
@@ -121,12 +122,12 @@ async function releaseConfig(ctx: ServiceContext, name: string, composeProject: 
   return res.stdout.trimEnd().split('\n');
 }
 
-/** The files a release was started with (prepareRelease wrote the generated ones beside the worktree). */
-function releaseTarget(ctx: ServiceContext, project: string, worktree: string, configured: string | null, composeProject: string, env: Record<string, string>): ComposeTarget {
-  const composeFile = findComposeFile(worktree, configured, composeProject);
+/** The files a release was started with (prepareRelease wrote the generated ones beside the worktree), its env file and profiles. */
+function releaseTarget(ctx: ServiceContext, project: string, worktree: string, inputs: ComposeInputs, composeProject: string, env: Record<string, string>): ComposeTarget {
+  const composeFiles = findComposeFiles(worktree, inputs.files, composeProject);
   const key = releaseKey(composeProject);
-  const rewritten = ctx.paths.releaseCompose(project, key);
   const override = ctx.paths.override(project, key);
-  const files = [fs.existsSync(rewritten) ? rewritten : composeFile, ...(fs.existsSync(override) ? [override] : [])];
-  return { project: composeProject, files, projectDir: path.dirname(composeFile), env };
+  const envFile = ctx.paths.renderedEnv(project, key);
+  const files = [...composeFiles.map((f, i) => (fs.existsSync(ctx.paths.releaseCompose(project, key, i)) ? ctx.paths.releaseCompose(project, key, i) : f)), ...(fs.existsSync(override) ? [override] : [])];
+  return { project: composeProject, files, projectDir: path.dirname(composeFiles[0]!), env, profiles: inputs.profiles, ...(fs.existsSync(envFile) ? { envFile } : {}) };
 }

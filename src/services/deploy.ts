@@ -17,6 +17,7 @@ import { ReleaseRun } from './release-run.js';
 import { notify } from './notify/notifier.js';
 import { pruneLocked } from './prune.js';
 import { loadConfig, recordConfig, sameConfig, type LoadedConfig } from './project-env.js';
+import { projectComposeInputs, projectWithInputs, recordedComposeInputs, sameComposeInputs, type ComposeInputs } from './compose-inputs.js';
 
 export interface DeployRequest {
   project: string;
@@ -53,6 +54,8 @@ export interface ResolvedTarget {
   configVersion?: number | null;
   /** After success, make that configuration the project's current one again (rollback). */
   restoreConfig?: boolean;
+  /** The compose inputs to run with (rollback: those the target release recorded); default the project's. */
+  composeInputs?: ComposeInputs | null;
 }
 
 export type DeployOutcome = 'deployed' | 'unchanged' | 'dry_run';
@@ -99,27 +102,31 @@ export async function runLocked(
   pickTarget: (project: Project, progress: Progress) => Promise<ResolvedTarget | DeployResult>,
 ): Promise<DeployResult> {
   const started = Date.now();
-  const project = await requireProject(ctx, req.project);
+  const current = await requireProject(ctx, req.project);
   const listeners: ProgressListener[] = req.onProgress ? [req.onProgress] : [];
   const progress = new Progress(listeners);
   const action = req.action ?? 'deploy';
 
-  progress.stage('lock', `locking ${project.name}`);
-  const lock = lockProject(ctx, project.name, action);
+  progress.stage('lock', `locking ${current.name}`);
+  const lock = lockProject(ctx, current.name, action);
   let slot: { release(): void } | null = null;
   let log: OperationLogger | null = null;
   try {
     slot = await acquireDeploySlot(ctx, progress, req.signal);
-    const picked = await pickTarget(project, progress);
+    const picked = await pickTarget(current, progress);
     if ('outcome' in picked) return picked;
+    // The release runs with its own compose inputs (a rollback's recorded ones), the project's settings stay.
+    const project = picked.composeInputs ? projectWithInputs(current, picked.composeInputs) : current;
+    const inputs = projectComposeInputs(project);
     const { sha, ref } = picked;
     const previous = (await ctx.store.deployments.active(project.id)) ?? null;
     const config = await loadConfig(ctx, project, picked.configVersion ?? null);
-    const cp = await chooseComposeProject(ctx, project, sha, config);
+    const cp = await chooseComposeProject(ctx, project, sha, config, inputs);
 
     if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started, config, (p) => req.onDryRun?.(p, cp));
 
-    if (previous?.git_sha === sha && (await sameConfig(ctx, project, previous.config_version, config.version)) && (await isHealthy(ctx, previous))) {
+    const sameInputs = !previous || sameComposeInputs(recordedComposeInputs(previous) ?? inputs, inputs);
+    if (previous?.git_sha === sha && sameInputs && (await sameConfig(ctx, project, previous.config_version, config.version)) && (await isHealthy(ctx, previous))) {
       progress.stage('done', `${ref} (${sha.slice(0, 7)}) is already the active, healthy release`);
       return result('unchanged', project, ref, sha, previous, previous, null, started, null, previous.compose_project);
     }
@@ -219,9 +226,11 @@ async function resolveTarget(ctx: ServiceContext, project: Project, ref: string,
  * (redeploy, rollback), else the commit's plain name if free, else `-c<N>` for a config-only
  * release, which then starts next to the serving one like any new release.
  */
-async function chooseComposeProject(ctx: ServiceContext, project: Project, sha: string, config: LoadedConfig): Promise<string> {
+async function chooseComposeProject(ctx: ServiceContext, project: Project, sha: string, config: LoadedConfig, inputs: ComposeInputs): Promise<string> {
   const good = (await ctx.store.deployments.all(project.id)).filter((r) => r.git_sha === sha && ['active', 'inactive', 'rolled_back'].includes(r.status));
-  for (const r of good) if (await sameConfig(ctx, project, r.config_version, config.version)) return r.compose_project;
+  // A release recorded before inputs were (null) ran with the project's: it counts as the same.
+  const sameInputs = (r: Deployment) => sameComposeInputs(recordedComposeInputs(r) ?? inputs, inputs);
+  for (const r of good) if (sameInputs(r) && (await sameConfig(ctx, project, r.config_version, config.version))) return r.compose_project;
   const plain = composeProjectName(project.name, sha);
   return good.some((r) => r.compose_project === plain) ? composeProjectName(project.name, sha, config.version) : plain;
 }

@@ -88,9 +88,16 @@ export class DataPaths {
   releaseShape(project: string, key: string): string {
     return path.join(this.worktreesDir, project, `${key}.shape.json`);
   }
-  /** Blue-green's rewritten copy of the release's compose file; beside the worktree, never inside it. */
-  releaseCompose(project: string, key: string): string {
-    return path.join(this.worktreesDir, project, `${key}.release.yaml`);
+  /**
+   * The release's rewritten copy of its compose file number `index` (blue-green labels, shared
+   * services left out); beside the worktree, never inside it. The first keeps the name it always had.
+   */
+  releaseCompose(project: string, key: string, index = 0): string {
+    return path.join(this.worktreesDir, project, `${key}.release${index > 0 ? `-${index + 1}` : ''}.yaml`);
+  }
+  /** The release's one env file, rendered from the project's env files (compose-inputs.ts). */
+  renderedEnv(project: string, key: string): string {
+    return path.join(this.worktreesDir, project, `${key}.compose.env`);
   }
 
   /** Creates the managed folders with 0750 (idempotent; fixes looser modes). */
@@ -107,7 +114,7 @@ export class DataPaths {
  * named by its release key: sha7, or sha7-c<N>). null for anything else.
  */
 export function releaseOfWorktreeEntry(entry: string): { sha7: string; key: string; worktree: boolean } | null {
-  const m = /^(([0-9a-f]{7})(?:-c\d+)?)(\.(?:otterstack|release|shared)\.yaml|\.shape\.json)?$/.exec(entry);
+  const m = /^(([0-9a-f]{7})(?:-c\d+)?)(\.(?:otterstack\.yaml|release(?:-\d+)?\.yaml|shared\.yaml|compose\.env|shape\.json))?$/.exec(entry);
   if (!m || (!m[3] && m[1] !== m[2])) return null;
   return { sha7: m[2]!, key: m[1]!, worktree: !m[3] };
 }

@@ -4,7 +4,7 @@ import { OtterError } from './errors.js';
 import type { PullPolicy } from './image-pull.js';
 
 /** What `project add` decides about a project, whatever its source. */
-export type ProjectFields = Pick<Project, 'compose_file' | 'strategy' | 'persistent_paths' | 'auto_persist'> & { pull_policy?: PullPolicy };
+export type ProjectFields = Pick<Project, 'compose_file' | 'compose_files' | 'compose_profiles' | 'env_files' | 'strategy' | 'persistent_paths' | 'auto_persist'> & { pull_policy?: PullPolicy };
 
 /**
  * Inserts the project row. Two `project add` of one name can both pass the early check; the

@@ -8,7 +8,8 @@ import { lockProject } from './locking.js';
 import { withOperationLog } from './oplog.js';
 import { pinnedVolumeName } from './override.js';
 import { parseComposeProjectName, removeRelease } from './release.js';
-import { validateComposeFile, validateOwner, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
+import { inputColumns, projectComposeInputs, validateComposeFiles, validateEnvFiles, validateProfiles, type ComposeInputs } from './compose-inputs.js';
+import { validateOwner, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
 import { addTarget } from './notify/manage.js';
 import { isRemoteUrl, parseRemoteUrl, withPassword } from './remote.js';
 import { chownTo } from './paths.js';
@@ -28,7 +29,12 @@ export async function requireProject(ctx: ServiceContext, name: string): Promise
 export interface AddProjectRequest {
   name: string;
   repo: string;
-  composeFile?: string;
+  /** Compose files in order (none: auto-detect). */
+  composeFiles?: string[];
+  /** Compose profiles to enable (--profile). */
+  profiles?: string[];
+  /** Env files from the repository, merged in order into the release's env file. */
+  envFiles?: string[];
   persistentPaths?: string[];
   /** Blue-green deploys through Traefik (falls back to recreate when no Traefik runs). */
   traefikRouting?: boolean;
@@ -70,12 +76,12 @@ async function localRepositoryPath(ctx: ServiceContext, repo: string): Promise<s
 
 export async function addProject(ctx: ServiceContext, req: AddProjectRequest, onProgress?: ProgressListener): Promise<Project> {
   const name = validateProjectName(req.name);
-  const composeFile = req.composeFile ? validateComposeFile(req.composeFile) : null;
+  const inputs: ComposeInputs = { files: validateComposeFiles(req.composeFiles ?? []), profiles: validateProfiles(req.profiles ?? []), envFiles: validateEnvFiles(req.envFiles ?? []) };
   const persistent = (req.persistentPaths ?? []).map(validatePersistentPath);
   const pullPolicy = req.pullPolicy === undefined ? undefined : validatePullPolicy(req.pullPolicy);
   await checkNewProjectName(ctx, name);
   const fields: ProjectFields = {
-    compose_file: composeFile,
+    ...inputColumns(inputs),
     strategy: req.traefikRouting ? 'blue-green' : 'recreate',
     persistent_paths: JSON.stringify(persistent),
     auto_persist: req.autoPersist ? 1 : 0,
@@ -110,7 +116,12 @@ async function refuseTrackedPersistent(ctx: ServiceContext, repo: string, persis
 
 export interface UpdateProjectRequest {
   traefikRouting?: boolean;
-  composeFile?: string | null;
+  /** Replaces the list ([] or [''] = auto-detect). */
+  composeFiles?: string[];
+  /** Replaces the list ([''] = none). */
+  profiles?: string[];
+  /** Replaces the list ([''] = none). */
+  envFiles?: string[];
   persistentPaths?: string[];
   /** GitOps branch (null = off). */
   followBranch?: string | null;
@@ -134,6 +145,15 @@ export async function updateProject(
 ): Promise<Project> {
   const project = await requireProject(ctx, name);
   const patch: Partial<Project> = {};
+  if (req.composeFiles !== undefined || req.profiles !== undefined || req.envFiles !== undefined) {
+    // Each list given replaces the project's; the others stay. Validated before anything is written.
+    const now = projectComposeInputs(project);
+    Object.assign(patch, inputColumns({
+      files: req.composeFiles === undefined ? now.files : validateComposeFiles(req.composeFiles),
+      profiles: req.profiles === undefined ? now.profiles : validateProfiles(req.profiles),
+      envFiles: req.envFiles === undefined ? now.envFiles : validateEnvFiles(req.envFiles),
+    }));
+  }
   if (req.followBranch !== undefined) {
     if (req.followBranch !== null) validateRef(req.followBranch);
     patch.follow_branch = req.followBranch;
@@ -141,7 +161,6 @@ export async function updateProject(
   }
   for (const spec of targets.notify ?? []) await addTarget(ctx, { project: name, spec, secretEnv: targets.secretEnv, smtp: targets.smtp });
   if (req.traefikRouting !== undefined) patch.strategy = req.traefikRouting ? 'blue-green' : 'recreate';
-  if (req.composeFile !== undefined) patch.compose_file = req.composeFile ? validateComposeFile(req.composeFile) : null;
   const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
   if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
   if (req.autoPersist !== undefined) patch.auto_persist = req.autoPersist ? 1 : 0;
@@ -157,7 +176,7 @@ export async function updateProject(
     patch.persistent_owners = JSON.stringify(owners);
   }
   if (Object.keys(patch).length === 0 && !targets.notify?.length) {
-    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --persistent, --auto-persist, --shared, --pull-policy, --notify or --follow-branch');
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --profile, --compose-env-file, --persistent, --auto-persist, --shared, --pull-policy, --notify or --follow-branch');
   }
   await ctx.store.projects.update(project.id, patch);
   if (owner && paths) chownPersistentNow(ctx.paths.projectShared(project.name), paths, owner);
@@ -199,6 +218,8 @@ export function listProjects(ctx: ServiceContext): Promise<Project[]> {
 
 export interface ProjectDetails {
   project: Project;
+  /** Compose files, profiles and env files, as lists (the row holds them as JSON text). */
+  composeInputs: ComposeInputs;
   active: Deployment | null;
   recent: Deployment[];
   worktreesDir: string;
@@ -210,6 +231,7 @@ export async function showProject(ctx: ServiceContext, name: string): Promise<Pr
   const project = await requireProject(ctx, name);
   return {
     project,
+    composeInputs: projectComposeInputs(project),
     active: (await ctx.store.deployments.active(project.id)) ?? null,
     recent: await ctx.store.deployments.history(project.id, 5),
     worktreesDir: ctx.paths.projectWorktrees(project.name),

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Project } from '../db/schema.js';
 import { composeEnvironment } from './commands/compose.js';
-import { COMPOSE_FILE_CANDIDATES } from './compose-file.js';
+import { composeFilesToRead } from './compose-file.js';
+import { projectComposeInputs } from './compose-inputs.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import { requiredVariables } from './interpolation.js';
@@ -54,23 +55,31 @@ export function requireVariables(project: Project, composeText: string, vars: Re
 }
 
 /**
- * The same check before a deploy creates anything (row, worktree, containers): the compose file
- * and its .env read straight from git at the release's commit. prepareRelease checks again.
+ * The same check before a deploy creates anything (row, worktree, containers): the compose files,
+ * their .env and the project's env files read straight from git at the release's commit.
+ * prepareRelease checks again, and says what is missing or out of bounds.
  */
 export async function preflightConfig(ctx: ServiceContext, project: Project, sha: string, config: LoadedConfig): Promise<void> {
   const vars = configValues(config);
-  for (const file of project.compose_file ? [project.compose_file] : COMPOSE_FILE_CANDIDATES) {
+  const { files, autoDetect } = composeFilesToRead(project);
+  const texts: string[] = [];
+  let first: string | null = null;
+  for (const file of files) {
     const text = await ctx.git.readFile(project.repo_path, sha, file);
     if (text === null) continue;
-    const dotEnv = await ctx.git.readFile(project.repo_path, sha, path.posix.join(path.posix.dirname(file), '.env'));
-    requireVariables(project, text, vars, dotEnv ?? '');
-    return;
+    first ??= file;
+    texts.push(text);
+    if (autoDetect) break;
   }
+  if (first === null) return;
+  const envTexts = [await ctx.git.readFile(project.repo_path, sha, path.posix.join(path.posix.dirname(first), '.env'))];
+  for (const f of projectComposeInputs(project).envFiles) envTexts.push(await ctx.git.readFile(project.repo_path, sha, f));
+  requireVariables(project, texts.join('\n'), vars, envTexts.filter((t) => t !== null).join('\n'));
 }
 
 /**
- * The services `up` starts: those without `profiles`, or with one of COMPOSE_PROFILES (a project
- * variable, like every other input of compose: `otterstack env set web COMPOSE_PROFILES=workers`). Compose v2's
+ * The services `up` starts: those without `profiles`, or with one of the enabled profiles (the
+ * project's --profile list, else COMPOSE_PROFILES: compose-inputs.ts enabledProfiles). Compose v2's
  * `config` already leaves the others out; v1's lists them all, and waiting for a service that never
  * starts would fail every deploy.
  */

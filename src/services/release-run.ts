@@ -20,6 +20,8 @@ import { writeAfterSwitch } from './state-retry.js';
 import { runHook } from './hooks.js';
 import { ensureSharedServices, sharedNote } from './shared-services.js';
 import { sharedComposeProject } from './shared-names.js';
+import { findComposeFiles } from './compose-file.js';
+import { mergeMappings, projectComposeInputs, recordedComposeInputs, sameComposeInputs } from './compose-inputs.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
 
@@ -81,6 +83,7 @@ export class ReleaseRun {
       started_at: Date.now(),
       config_version: this.config.version || null,
       invoked_by: ctx.invokedBy,
+      compose_inputs: JSON.stringify(projectComposeInputs(project)),
     });
     try {
       await this.chooseStrategy();
@@ -119,12 +122,12 @@ export class ReleaseRun {
   /** A rollback of a kept release reads no compose file; its hooks are looked up only to say they do not run. */
   private async sayHooksNotRun(): Promise<void> {
     try {
-      const { findComposeFile } = await import('./compose-file.js');
-      const text = fs.readFileSync(findComposeFile(this.worktree, this.project.compose_file, this.ref), 'utf8');
+      const files = findComposeFiles(this.worktree, projectComposeInputs(this.project).files, this.ref);
+      const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
       // Most files have no extension: the YAML parser (a module load) only for those that do.
-      if (!text.includes('x-otterstack')) return;
+      if (!texts.some((t) => t.includes('x-otterstack'))) return;
       const { parse } = await import('./yaml.js');
-      const ext = (parse(text) as Record<string, unknown> | null)?.['x-otterstack'] as { hooks?: Record<string, unknown> } | undefined;
+      const ext = mergeMappings(texts.map((t) => (parse(t) as Record<string, unknown> | null)?.['x-otterstack'])) as { hooks?: Record<string, unknown> } | undefined;
       const hooks = Object.keys(ext?.hooks ?? {});
       if (hooks.length > 0) this.progress.stage('hook', `a rollback runs no hooks (not running ${hooks.join(', ')}): pass --run-hooks to run them`);
     } catch {
@@ -202,6 +205,9 @@ export class ReleaseRun {
     // Kept containers carry the configuration they were created with; another one needs compose.
     const keptRow = (await this.ctx.store.deployments.all(this.project.id)).find((d) => d.compose_project === this.cp && d.status !== 'failed' && d.status !== 'interrupted');
     if (!(await sameConfig(this.ctx, this.project, keptRow?.config_version ?? null, this.config.version))) return null;
+    // So do other compose files, profiles or env files: compose recreates what they change.
+    const keptInputs = keptRow ? recordedComposeInputs(keptRow) : null;
+    if (keptInputs && !sameComposeInputs(keptInputs, projectComposeInputs(this.project))) return null;
     this.preexisting = true;
     if (this.req.action === 'rollback') await this.sayHooksNotRun();
     await this.stopStatefulOfPrevious();

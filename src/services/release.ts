@@ -15,9 +15,10 @@ import { v2OnlySyntax } from './compose-syntax.js';
 import { configValues, type LoadedConfig } from './project-env.js';
 import { oneshotServices } from './oneshots.js';
 import { referencedFiles, riskWarnings } from './compose-risks.js';
-import { rememberSecretValues, secretValuesInConfig } from './redact.js';
+import { isSecretName, rememberSecretValues, secretValuesInConfig } from './redact.js';
 import { ensurePersistentDir, isInside, isLink, staysInside, writeGeneratedFile } from './paths.js';
-import { findComposeFile } from './compose-file.js';
+import { findComposeFiles, findEnvFiles } from './compose-file.js';
+import { enabledProfiles, mergeEnvFiles, mergeMappings, projectComposeInputs, projectWithInputs, recordedComposeInputs, renderEnvFile } from './compose-inputs.js';
 import { activeServices, checkReleaseFiles, injectConfig, requireVariables } from './release-checks.js';
 import { checkBlueGreen } from './traefik.js';
 import { networkProblems, traefikProblems, type ContainerProcess } from './traefik-detect.js';
@@ -31,7 +32,7 @@ import type { SharedPlan } from './shared-services.js';
 import { blueGreenStatefulError, statefulServices, type StatefulService } from './stateful.js';
 
 import { releaseShape, type ReleaseShape } from './release-shape.js';
-export { COMPOSE_FILE_CANDIDATES, findComposeFile } from './compose-file.js';
+export { COMPOSE_FILE_CANDIDATES, findComposeFile, findComposeFiles } from './compose-file.js';
 export { activeServices, preflightConfig } from './release-checks.js';
 
 /**
@@ -102,35 +103,51 @@ export async function prepareRelease(
   composeProject: string,
 ): Promise<PreparedRelease> {
   const compose = await ctx.compose();
-  const composeFile = findComposeFile(worktree, project.compose_file, refLabel);
+  const inputs = projectComposeInputs(project);
+  // Every input is the checkout's own (findComposeFiles/findEnvFiles confine them) before compose reads any.
+  const composeFiles = findComposeFiles(worktree, inputs.files, refLabel);
+  const envFiles = findEnvFiles(worktree, inputs.envFiles, refLabel);
   const vars = configValues(config);
-  const base: ComposeTarget = {
-    project: composeProject,
-    files: [composeFile],
-    projectDir: path.dirname(composeFile),
-    env: vars,
-  };
-  const rel = path.relative(worktree, composeFile);
+  // Compose resolves the relative paths of every file against the first file's folder (v1 and v2).
+  const projectDir = path.dirname(composeFiles[0]!);
+  const base: ComposeTarget = { project: composeProject, files: composeFiles, projectDir, env: vars, ...(inputs.profiles.length ? { profiles: inputs.profiles } : {}) };
+  const rel = composeFiles.map((f) => path.relative(worktree, f)).join(' + ');
   const { parse: parseYaml, stringify: stringifyYaml } = await import('./yaml.js');
-  // The raw file (inside the checkout: findComposeFile checked): x- keys and blue-green labels as
-  // written, and the other files it makes compose read, checked before compose reads any of them.
-  const rawText = fs.readFileSync(composeFile, 'utf8');
-  let raw: Record<string, unknown> | null = null;
-  try {
-    raw = parseYaml(rawText) as Record<string, unknown> | null;
-  } catch {
-    /* not YAML: compose config below says so in its own words */
-  }
-  const dotEnv = path.join(base.projectDir, '.env');
-  for (const ref of [...referencedFiles(raw), ...(fs.existsSync(dotEnv) || isLink(dotEnv) ? [{ what: 'the .env file', file: '.env' }] : [])]) {
-    if (!staysInside(path.resolve(base.projectDir, ref.file), worktree)) {
+  // The raw files (inside the checkout: findComposeFiles checked): x- keys and blue-green labels as
+  // written, and the other files they make compose read, checked before compose reads any of them.
+  const rawTexts = composeFiles.map((f) => fs.readFileSync(f, 'utf8'));
+  const raws = rawTexts.map((text) => {
+    try {
+      return parseYaml(text) as Record<string, unknown> | null;
+    } catch {
+      return null; /* not YAML: compose config below says so in its own words */
+    }
+  });
+  const dotEnv = path.join(projectDir, '.env');
+  const hasDotEnv = fs.existsSync(dotEnv) || isLink(dotEnv);
+  for (const ref of [...raws.flatMap((raw) => referencedFiles(raw)), ...(hasDotEnv ? [{ what: 'the .env file', file: '.env' }] : [])]) {
+    if (!staysInside(path.resolve(projectDir, ref.file), worktree)) {
       throw new OtterError('usage', `${ref.what} (${ref.file}) in ${rel} at ${refLabel} resolves outside the repository checkout: refusing to let compose read it; keep the file in the repository`);
     }
   }
-  requireVariables(project, rawText, vars, fs.existsSync(dotEnv) ? fs.readFileSync(dotEnv, 'utf8') : '');
+  const dotEnvText = hasDotEnv ? fs.readFileSync(dotEnv, 'utf8') : '';
+  // The project's env files, merged over the checkout's .env (which --env-file would otherwise
+  // replace), into the one file compose takes; its configuration still wins (compose-inputs.ts).
+  let envText = dotEnvText;
+  let envFileVars = new Map<string, string>();
+  if (envFiles.length > 0) {
+    envFileVars = mergeEnvFiles([...(hasDotEnv ? [{ source: '.env', text: dotEnvText }] : []), ...envFiles.map((f) => ({ source: path.relative(worktree, f), text: fs.readFileSync(f, 'utf8') }))]);
+    rememberSecretValues([...envFileVars].filter(([k, v]) => isSecretName(k) && v.length > 0).map(([, v]) => v));
+    envText = renderEnvFile(envFileVars);
+    base.envFile = ctx.paths.renderedEnv(project.name, releaseKey(composeProject));
+    writeGeneratedFile(base.envFile, envText);
+  } else {
+    fs.rmSync(ctx.paths.renderedEnv(project.name, releaseKey(composeProject)), { force: true });
+  }
+  requireVariables(project, rawTexts.join('\n'), vars, envText);
   const rendered = await compose.config(base);
   if (rendered.exitCode !== 0) {
-    const needsV2 = compose.cli.kind === 'v1' ? v2OnlySyntax(raw, `${rendered.stdout}\n${rendered.stderr}`) : null;
+    const needsV2 = compose.cli.kind === 'v1' ? raws.map((raw) => v2OnlySyntax(raw, `${rendered.stdout}\n${rendered.stderr}`)).find(Boolean) : null;
     if (needsV2) throw new OtterError('usage', needsV2.replace('this compose file', `${rel} at ${refLabel}`));
     throw new OtterError('usage', `invalid compose file ${rel} at ${refLabel}: ${firstLine(outputSummary(rendered))}`);
   }
@@ -142,10 +159,12 @@ export async function prepareRelease(
   }
   // From here on, the values of its secret-named variables are masked wherever they would appear.
   rememberSecretValues(secretValuesInConfig(parsed));
-  const services = activeServices(parsed, vars.COMPOSE_PROFILES);
+  const services = activeServices(parsed, enabledProfiles(inputs.profiles, vars.COMPOSE_PROFILES ?? envFileVars.get('COMPOSE_PROFILES')));
   if (services.length === 0) throw new OtterError('usage', `compose file at ${refLabel} defines no services: add at least one service`);
 
-  const oneshots = oneshotServices(parsed, raw?.['x-otterstack']);
+  // x-otterstack as compose would merge it across the files (v1's `config` drops x- keys, so not from there).
+  const extension = mergeMappings(raws.map((raw) => raw?.['x-otterstack']));
+  const oneshots = oneshotServices(parsed, extension);
   if (oneshots.errors.length > 0) throw new OtterError('usage', `${rel} at ${refLabel}: ${oneshots.errors[0]!}`);
 
   const files = await ctx.git.trackedFiles(worktree, sha);
@@ -168,7 +187,7 @@ export async function prepareRelease(
   if (built.errors.length > 0) throw new OtterError('usage', built.errors[0]!);
   const sharedRoot = ctx.paths.projectShared(project.name);
   const serviceNames = Object.keys((parsed.services ?? {}) as object);
-  const ext = parseExtension(raw?.['x-otterstack'], serviceNames);
+  const ext = parseExtension(extension, serviceNames);
   const chosen = resolveShared(ext.shared, JSON.parse(project.shared_services) as string[], serviceNames);
   const extError = ext.errors[0] ?? chosen.errors[0] ?? hookOnSharedError(ext.hooks, chosen.shared);
   if (extError) throw new OtterError('usage', `${rel} at ${refLabel}: ${extError.replace('<project>', project.name)}`);
@@ -178,17 +197,19 @@ export async function prepareRelease(
   if (blueGreen && stateful.length > 0) throw new OtterError('usage', `blue-green: ${blueGreenStatefulError(stateful[0]!)}`);
 
   const warnings = [...built.warnings, ...riskWarnings(parsed, worktree), ...injectConfig(built.override, parsed, config.config)];
-  let releaseText: string | null = null;
+  // The files as the release runs them: rewritten copies (shared services out, blue-green labels) or as they are.
+  let releaseTexts: string[] | null = null;
   let sharedPlan: SharedPlan | null = null;
   if (shared.length > 0) {
     const split = await import('./shared-release.js');
     const problems = [
       ...split.sharedServiceProblems(parsed, shared, worktree, Object.fromEntries(shared.map((s) => [s, ((built.override.services as Record<string, { volumes?: string[] }> | undefined)?.[s]?.volumes ?? [])]))),
     ];
-    const without = split.withoutSharedServices(rawText, shared);
-    problems.push(...without.errors);
+    const definedIn = raws.map((raw) => Object.keys((raw?.services ?? {}) as object));
+    const without = rawTexts.map((text, i) => split.withoutSharedServices(text, shared, definedIn.filter((_, j) => j !== i).flat()));
+    problems.push(...new Set(without.flatMap((w) => w.errors)));
     if (problems.length > 0) throw new OtterError('usage', `${rel} at ${refLabel}: ${problems[0]!}`);
-    releaseText = without.text;
+    releaseTexts = without.map((w) => w.text);
     split.attachSharedNetwork(built.override, parsed, project.name);
     const serviceOverride = built.override.services as Record<string, Record<string, unknown>>;
     const hashes: Record<string, string> = {};
@@ -201,9 +222,9 @@ export async function prepareRelease(
     for (const s of shared) delete serviceOverride[s];
     const sharedOverrideFile = ctx.paths.sharedOverride(project.name, releaseKey(composeProject));
     writeGeneratedFile(sharedOverrideFile, `# generated by otterstack: the project's shared services; do not edit\n${stringifyYaml(sharedOverride)}`);
-    sharedPlan = { services: shared, hashes, target: { ...base, project: sharedComposeProject(project.name), files: [composeFile, sharedOverrideFile] } };
+    sharedPlan = { services: shared, hashes, target: { ...base, project: sharedComposeProject(project.name), files: [...composeFiles, sharedOverrideFile] } };
   }
-  let releaseFile = composeFile;
+  let releaseFiles = composeFiles;
   let traefikAttachment: TraefikAttachment | null = null;
   const httpRouters: string[] = [];
   if (blueGreen) {
@@ -212,9 +233,9 @@ export async function prepareRelease(
     warnings.push(...check.warnings);
     // Per-release router names and priority go into a copy of the raw file (labels cannot be
     // removed by an override).
-    const { rewriteComposeLabels } = await import('./traefik-rewrite.js');
+    const { rewriteComposeFilesLabels } = await import('./traefik-rewrite.js');
     // Names take the release's key (sha7, or sha7-c<N> for a config-only release): two releases never share one.
-    const rewritten = rewriteComposeLabels(releaseText ?? rawText, { suffix: releaseKey(composeProject), generation: blueGreen.generation, resolved: parsed });
+    const rewritten = rewriteComposeFilesLabels(releaseTexts ?? rawTexts, { suffix: releaseKey(composeProject), generation: blueGreen.generation, resolved: parsed });
     const problem = blueGreen.traefik ? traefikProblems(blueGreen.traefik, { tcpRouters: rewritten.tcpRouters })[0] : undefined;
     if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
     if (blueGreen.traefik) {
@@ -224,13 +245,17 @@ export async function prepareRelease(
     }
     httpRouters.push(...rewritten.httpRouters);
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
-    releaseText = rewritten.text;
+    releaseTexts = rewritten.texts;
   }
-  if (releaseText !== null) {
+  if (releaseTexts !== null) {
     // Written beside the worktree (data dir), never into the checkout; --project-directory keeps the
-    // file's relative paths resolving against its folder in the checkout.
-    releaseFile = ctx.paths.releaseCompose(project.name, releaseKey(composeProject));
-    writeGeneratedFile(releaseFile, `# generated by otterstack${blueGreen ? ' for blue-green' : ''}${shared.length ? ' without the shared services' : ''}; do not edit\n${releaseText}`);
+    // files' relative paths resolving against the first file's folder in the checkout.
+    const header = `# generated by otterstack${blueGreen ? ' for blue-green' : ''}${shared.length ? ' without the shared services' : ''}; do not edit\n`;
+    releaseFiles = releaseTexts.map((text, i) => {
+      const file = ctx.paths.releaseCompose(project.name, releaseKey(composeProject), i);
+      writeGeneratedFile(file, header + text);
+      return file;
+    });
   }
   // Shared services keep compose's own image name: they outlive releases (shared-release.ts).
   const releaseServices = Object.fromEntries(Object.entries((parsed.services ?? {}) as Record<string, unknown>).filter(([s]) => !shared.includes(s)));
@@ -242,14 +267,14 @@ export async function prepareRelease(
   }
 
   const overrideFile = ctx.paths.override(project.name, releaseKey(composeProject));
-  const target: ComposeTarget = { ...base };
+  // The generated override always comes last: it pins what the project's own files define.
+  const target: ComposeTarget = { ...base, files: releaseFiles };
   if (Object.keys(built.override).length > 0) {
     writeGeneratedFile(overrideFile, `# generated by otterstack; do not edit\n${stringifyYaml(built.override)}`);
-    target.files = [releaseFile, overrideFile];
+    target.files = [...releaseFiles, overrideFile];
   } else {
     fs.rmSync(overrideFile, { force: true });
   }
-  if (target.files.length === 1) target.files = [releaseFile];
   const shape = releaseShape(parsed, {
     services: services.filter((s) => !shared.includes(s)),
     shared: sharedPlan?.hashes ?? {},
@@ -313,12 +338,14 @@ export async function checkoutWorktree(ctx: ServiceContext, project: Project, sh
   return true;
 }
 
-/** Removes what prepareRelease generated for a release (override, blue-green copy). */
+/** Removes what prepareRelease generated for a release (override, rewritten copies, env file). */
 export function removeGeneratedFiles(ctx: ServiceContext, project: string, key: string): void {
   fs.rmSync(ctx.paths.override(project, key), { force: true });
-  fs.rmSync(ctx.paths.releaseCompose(project, key), { force: true });
   fs.rmSync(ctx.paths.sharedOverride(project, key), { force: true });
   fs.rmSync(ctx.paths.releaseShape(project, key), { force: true });
+  fs.rmSync(ctx.paths.renderedEnv(project, key), { force: true });
+  // One rewritten copy per compose file: release.yaml, release-2.yaml, …
+  for (let i = 0; fs.existsSync(ctx.paths.releaseCompose(project, key, i)) || i === 0; i++) fs.rmSync(ctx.paths.releaseCompose(project, key, i), { force: true });
 }
 
 /** Creates the release's external pinned volumes that do not exist yet, labelled as ours. */
@@ -447,7 +474,9 @@ export async function recreateRelease(ctx: ServiceContext, project: Project, d: 
     const choice = await runningTraefik(ctx);
     blueGreen = { generation: (await ctx.store.projects.nextTraefikGeneration(project.id, nextGeneration)).generation, traefik: choice && 'container' in choice ? choice.container : null };
   }
-  const prepared = await prepareRelease(ctx, project, d.git_sha, worktree, label, blueGreen, config, d.compose_project);
+  // The inputs the release ran with, when recorded (a project changed since runs it as it was).
+  const recorded = recordedComposeInputs(d);
+  const prepared = await prepareRelease(ctx, recorded ? projectWithInputs(project, recorded) : project, d.git_sha, worktree, label, blueGreen, config, d.compose_project);
   await ensurePinnedVolumes(ctx, project, prepared);
   if (prepared.shared) {
     const { ensureSharedServices } = await import('./shared-services.js');

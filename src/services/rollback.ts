@@ -3,6 +3,7 @@ import type { ServiceContext } from './context.js';
 import { runLocked, type DeployRequest, type DeployResult } from './deploy.js';
 import { OtterError } from './errors.js';
 import { validateShaPrefix } from './validation.js';
+import { recordedComposeInputs } from './compose-inputs.js';
 
 export interface RollbackRequest extends Omit<DeployRequest, 'ref' | 'dryRun' | 'action'> {
   /** SHA or unique SHA prefix of an earlier release; default: the previous good release. */
@@ -25,9 +26,11 @@ export async function rollback(ctx: ServiceContext, req: RollbackRequest): Promi
     const active = (await ctx.store.deployments.active(project.id)) ?? null;
     const target = to ? await pickBySha(ctx, project.id, to) : await pickPrevious(ctx, project.id, active);
     progress.stage('resolve', `rolling back to ${target.git_ref ?? target.git_sha.slice(0, 7)} (${target.git_sha.slice(0, 7)}, deployment ${target.id})`);
-    // A release is code + config: by default both come back (docs/configuration.md).
-    if (req.currentConfig || !target.config_version) return { sha: target.git_sha, ref: target.git_ref ?? target.git_sha };
-    return { sha: target.git_sha, ref: target.git_ref ?? target.git_sha, configVersion: target.config_version, restoreConfig: true };
+    // A release is code + config: by default both come back (docs/configuration.md). It runs with the
+    // compose files, profiles and env files it ran with, when recorded; the project's settings stay.
+    const composeInputs = recordedComposeInputs(target);
+    if (req.currentConfig || !target.config_version) return { sha: target.git_sha, ref: target.git_ref ?? target.git_sha, composeInputs };
+    return { sha: target.git_sha, ref: target.git_ref ?? target.git_sha, configVersion: target.config_version, restoreConfig: true, composeInputs };
   });
 }
 

@@ -13,8 +13,10 @@ import { SHARED_NETWORK_KEY, sharedNetworkName } from './shared-names.js';
  * The raw compose text without the shared services, and without what pointed at them
  * (`depends_on`, `links`): OtterStack starts them itself, before the release. Edits the raw file
  * (never the resolved config, which holds interpolated secrets), keeping everything else as written.
+ * With several compose files each is edited on its own: `definedElsewhere` are the services another
+ * of them defines (a service the other files only override is still defined).
  */
-export function withoutSharedServices(raw: string, shared: string[]): { text: string; errors: string[] } {
+export function withoutSharedServices(raw: string, shared: string[], definedElsewhere: readonly string[] = []): { text: string; errors: string[] } {
   const doc: Document = parseDocument(raw, { merge: true });
   const services = doc.get('services');
   const errors: string[] = [];
@@ -34,7 +36,7 @@ export function withoutSharedServices(raw: string, shared: string[]): { text: st
     },
   });
   for (const s of shared) {
-    if (!services.has(s)) errors.push(`shared service ${s} is not defined in the compose file itself (include:/extends: from another file): define it there to share it`);
+    if (!services.has(s) && !definedElsewhere.includes(s)) errors.push(`shared service ${s} is not defined in the compose file itself (include:/extends: from another file): define it there to share it`);
     services.delete(s);
   }
   for (const item of services.items) {

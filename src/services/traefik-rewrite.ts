@@ -14,6 +14,8 @@ export interface RewriteOptions {
    * compose took from elsewhere (extends, include, label_file), which this rewrite cannot reach.
    */
   resolved?: Record<string, unknown>;
+  /** Labels the project's other compose files give each service (several -f files: compose merges them). */
+  elsewhere?: Record<string, LabelEntries>;
 }
 
 export interface RewriteResult {
@@ -64,7 +66,7 @@ function sameFileBase(def: Record<string, unknown> | undefined): string | null {
  * Refuses labels compose takes from a place this rewrite does not write: an `extends` of another file,
  * an `include`d file, a `label_file`. Their Traefik names would be shared by every release.
  */
-function checkOutsideLabels(js: Record<string, unknown>, resolved: Record<string, unknown>, effective: Record<string, LabelEntries>): void {
+function checkOutsideLabels(js: Record<string, unknown>, resolved: Record<string, unknown>, effective: Record<string, LabelEntries>, elsewhere: Record<string, LabelEntries>): void {
   const rawServices = (js.services ?? {}) as Record<string, Record<string, unknown> | null>;
   const resolvedServices = (resolved.services ?? {}) as Record<string, { labels?: unknown } | null>;
   const count = (svc: string, seen = new Set<string>()): number => {
@@ -75,7 +77,10 @@ function checkOutsideLabels(js: Record<string, unknown>, resolved: Record<string
   };
   for (const [svc, def] of Object.entries(resolvedServices)) {
     const there = toEntries(def?.labels).filter(([k]) => isTraefikDefinition(k)).length;
-    if (there <= count(svc)) continue;
+    // Keys another compose file of the project adds to this service (the same key in both counts once).
+    const own = new Set((effective[svc] ?? []).map(([k]) => k));
+    const fromOtherFiles = new Set((elsewhere[svc] ?? []).map(([k]) => k).filter((k) => isTraefikDefinition(k) && !own.has(k))).size;
+    if (there <= count(svc) + fromOtherFiles) continue;
     const raw = rawServices[svc];
     // Not in this text and no include: a shared service, taken out of the release file on purpose.
     if (!raw && !js.include) continue;
@@ -117,11 +122,13 @@ export function rewriteComposeLabels(raw: string, opts: RewriteOptions): Rewrite
     const own = ownPair(svc, 'labels');
     effective[name] = own && plainLabels(own.value) ? toEntries((own.value as YAMLMap | YAMLSeq).toJS(doc)) : toEntries(jsServices[name]?.labels);
   }
-  if (opts.resolved) checkOutsideLabels(js, opts.resolved, effective);
+  if (opts.resolved) checkOutsideLabels(js, opts.resolved, effective, opts.elsewhere ?? {});
   const problems = labelProblems(effective);
   if (problems.length > 0) throw new OtterError('usage', `blue-green: ${problems[0]!}`);
 
-  const defined = definedNames(effective);
+  // A name defined in another of the project's files (a middleware in compose.yaml, used by a router
+  // compose.prod.yaml adds) is the release's too: references to it follow the rename.
+  const defined = new Set([...definedNames(effective), ...definedNames(opts.elsewhere ?? {})]);
   const resolvedServices = (opts.resolved?.services ?? {}) as Record<string, { labels?: unknown } | null>;
   const routers: string[] = [];
   const httpRouters: string[] = [];
@@ -145,6 +152,41 @@ export function rewriteComposeLabels(raw: string, opts: RewriteOptions): Rewrite
   }
   const tcpRouters = Object.values(effective).some((entries) => entries.some(([k]) => /^traefik\.tcp\.routers\./i.test(k)));
   return { text: doc.toString(), routers, httpRouters, tcpRouters };
+}
+
+/** Each service's labels in one raw compose file, aliases and merge keys resolved (for `elsewhere`). */
+export function serviceLabelEntries(raw: string): Record<string, LabelEntries> {
+  const doc = parseDocument(raw, { merge: true, uniqueKeys: false });
+  if (doc.errors.length > 0) throw new OtterError('usage', `blue-green: cannot read the compose file: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const services = ((doc.toJS({ maxAliasCount: -1 }) ?? {}) as { services?: Record<string, { labels?: unknown } | null> }).services ?? {};
+  return Object.fromEntries(Object.entries(services).map(([name, def]) => [name, toEntries(def?.labels)]));
+}
+
+/**
+ * Several compose files (merged by compose in order): each raw file is rewritten on its own, knowing
+ * the labels the others give, so a router, service or middleware is renamed the same way wherever it
+ * is written and every file's copy carries the same per-release names and priorities.
+ */
+export function rewriteComposeFilesLabels(raws: readonly string[], opts: Omit<RewriteOptions, 'elsewhere'>): { texts: string[]; routers: string[]; httpRouters: string[]; tcpRouters: boolean } {
+  if (raws.length === 1) {
+    const one = rewriteComposeLabels(raws[0]!, opts);
+    return { texts: [one.text], routers: one.routers, httpRouters: one.httpRouters, tcpRouters: one.tcpRouters };
+  }
+  const labels = raws.map(serviceLabelEntries);
+  const out = { texts: [] as string[], routers: new Set<string>(), httpRouters: new Set<string>(), tcpRouters: false };
+  raws.forEach((raw, i) => {
+    const elsewhere: Record<string, LabelEntries> = {};
+    labels.forEach((byService, j) => {
+      if (j === i) return;
+      for (const [svc, entries] of Object.entries(byService)) (elsewhere[svc] ??= []).push(...entries);
+    });
+    const one = rewriteComposeLabels(raw, { ...opts, elsewhere });
+    out.texts.push(one.text);
+    one.routers.forEach((r) => out.routers.add(r));
+    one.httpRouters.forEach((r) => out.httpRouters.add(r));
+    out.tcpRouters ||= one.tcpRouters;
+  });
+  return { texts: out.texts, routers: [...out.routers], httpRouters: [...out.httpRouters], tcpRouters: out.tcpRouters };
 }
 
 /** Changes only the entries that differ (keeping each value's type and quoting), then appends the new ones. */

@@ -7,6 +7,7 @@ import { formatBytes } from '../../services/commands/image-usage.js';
 import { progressPrinter } from '../progress-printer.js';
 import type { CliKit } from '../context.js';
 import { readSecretFromStdin } from '../stdin.js';
+import { describeInputs, projectComposeInputs } from '../../services/compose-inputs.js';
 
 export function registerProjectCommands(program: Command, { io, withContext, json }: CliKit): void {
   const project = program.command('project').description('manage projects');
@@ -15,7 +16,10 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .description('register a project from a git repository')
     .requiredOption('--name <name>', 'project name ([a-z0-9-], used in container names)')
     .requiredOption('--repo <path|url>', 'local path, or https://, ssh:// or git@host:owner/repo.git URL (cloned into managed storage)')
-    .option('--compose-file <file>', 'compose file path inside the repository (default: auto-detect)')
+    .option('--compose-file <file>', 'compose file inside the repository; repeatable, merged in order (default: auto-detect)', collect)
+    .option('--profile <name>', 'compose profile to enable; repeatable', collect)
+    // Not `--env-file`: Node 20 reads that argument itself even after the script path (nodejs/node#54232).
+    .option('--compose-env-file <file>', 'env file inside the repository for ${VAR} in the compose files; repeatable, later wins, project variables win over all', collect)
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
     .option('--traefik-routing', 'blue-green deploys through a running Traefik (zero downtime)')
     .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
@@ -28,7 +32,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         const password = opts.passwordStdin ? await readSecretFromStdin('--password-stdin', 'printf %s "$TOKEN" | otterstack project add ... --password-stdin') : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
         const p = await addProject(
           ctx,
-          { name: opts.name, repo: opts.repo, composeFile: opts.composeFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password, autoPersist: opts.autoPersist, force: opts.force, pullPolicy: opts.pullPolicy },
+          { name: opts.name, repo: opts.repo, composeFiles: opts.composeFile, profiles: opts.profile, envFiles: opts.composeEnvFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password, autoPersist: opts.autoPersist, force: opts.force, pullPolicy: opts.pullPolicy },
           opts.json ? undefined : progressPrinter(io.err),
         );
         if (opts.json) json(p);
@@ -40,7 +44,9 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .description('change a project (applies from the next deploy)')
     .option('--traefik-routing', 'blue-green deploys through Traefik')
     .option('--no-traefik-routing', 'recreate deploys (default)')
-    .option('--compose-file <file>', "compose file inside the repository ('' = auto-detect)")
+    .option('--compose-file <file>', "compose file inside the repository; repeatable, replaces the list ('' = auto-detect)", collect)
+    .option('--profile <name>', "compose profile to enable; repeatable, replaces the list ('' = none)", collect)
+    .option('--compose-env-file <file>', "env file inside the repository; repeatable, replaces the list, later wins ('' = none)", collect)
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
     .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
     .option('--no-auto-persist', 'such mounts are refused with the command to run (default)')
@@ -58,7 +64,9 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
       withContext(async (ctx) => {
         const p = await updateProject(ctx, name, {
           traefikRouting: opts.traefikRouting,
-          composeFile: opts.composeFile,
+          composeFiles: opts.composeFile,
+          profiles: opts.profile,
+          envFiles: opts.composeEnvFile,
           persistentPaths: opts.persistent,
           followBranch: opts.followBranch === false ? null : opts.followBranch,
           owner: opts.owner,
@@ -68,7 +76,10 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
           pullPolicy: opts.pullPolicy,
         }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
-        else io.out(`updated ${p.name}: strategy ${p.strategy}, compose file ${p.compose_file ?? '(auto)'}, pull policy ${p.pull_policy}`);
+        else {
+          const inputs = describeInputs(projectComposeInputs(p));
+          io.out(`updated ${p.name}: strategy ${p.strategy}, compose files ${inputs.files}, profiles ${inputs.profiles}, env files ${inputs.envFiles}, pull policy ${p.pull_policy}`);
+        }
       }),
     );
   project
@@ -91,11 +102,14 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         const d = await showProject(ctx, name);
         if (opts.json) return json(d);
         const p = d.project;
+        const inputs = describeInputs(projectComposeInputs(p));
         io.out(
           [
             `name:          ${p.name}`,
             `source:        ${projectSource(p)}`,
-            `compose file:  ${p.compose_file ?? '(auto)'}`,
+            `compose files: ${inputs.files}`,
+            `profiles:      ${inputs.profiles}`,
+            `env files:     ${inputs.envFiles}`,
             `strategy:      ${p.strategy}`,
             `pull policy:   ${p.pull_policy}`,
             `persistent:    ${persistentSummary(p.persistent_paths, p.persistent_owners) || '-'}${p.auto_persist ? ' (+ auto-persist)' : ''}`,
@@ -133,6 +147,11 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     );
 }
 
+
+/** A repeatable option's values in the order given. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 function persistentSummary(pathsJson: string, ownersJson: string): string {
   const owners = JSON.parse(ownersJson) as Record<string, string>;

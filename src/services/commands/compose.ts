@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OtterError } from '../errors.js';
+import { profileArgs } from '../compose-inputs.js';
 import { exec as defaultExec, type Exec, type ExecOptions, type ExecResult } from './exec.js';
 
 export interface ComposeCli {
@@ -105,7 +106,10 @@ export interface ComposeTarget {
   files: string[];
   /** Directory relative paths in the compose file resolve against. */
   projectDir: string;
+  /** The release's one env file (rendered from the project's env files: Compose v1 takes only one). */
   envFile?: string;
+  /** Profiles to enable (validated names: compose-inputs.ts validateProfiles). */
+  profiles?: string[];
   /** The project's configuration: compose's only variables besides a fixed, minimal environment. */
   env?: Record<string, string>;
 }
@@ -125,7 +129,7 @@ export function composeEnvironment(caller: NodeJS.ProcessEnv, vars: Record<strin
 
 /**
  * Compose commands limited to what both v1 and v2 understand (DESIGN): -p, -f,
- * --project-directory, --env-file, config -q, config --services, up -d, logs.
+ * --project-directory, --env-file (once), --profile (v1 >= 1.28), config -q, config --services, up -d, logs.
  * Never `--wait`: v1 silently ignores it. Health is polled from the engine instead.
  */
 export class Compose {
@@ -134,10 +138,12 @@ export class Compose {
     private readonly run: Exec = defaultExec,
   ) {}
 
-  private argv(target: ComposeTarget, args: string[]): string[] {
+  /** The full argv for `args` on `target` (exported for unit tests of argv building). */
+  argv(target: ComposeTarget, args: string[]): string[] {
     const out = [...this.cli.argv, '--project-name', target.project, '--project-directory', target.projectDir];
     if (target.envFile) out.push('--env-file', target.envFile);
     for (const f of target.files) out.push('--file', f);
+    out.push(...profileArgs(target.profiles));
     return [...out, ...args];
   }
 
