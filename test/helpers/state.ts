@@ -25,7 +25,7 @@ export function instanceId(dataDir: string): string {
 
 export function worktreeDirs(dataDir: string, project: string): string[] {
   const dir = path.join(dataDir, 'worktrees', project);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.endsWith('.yaml') && !f.endsWith('.compose.env')).sort() : [];
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.endsWith('.yaml') && !f.endsWith('.compose.env') && !f.endsWith('.shape.json')).sort() : [];
 }
 
 export function lockFiles(dataDir: string): string[] {
