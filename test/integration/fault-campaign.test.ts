@@ -174,7 +174,7 @@ async function expectConsistent(context: string): Promise<string[]> {
   // Worktree folders and the files generated beside them (override, blue-green copy).
   const wtDir = path.join(dataDir, 'worktrees', project);
   const entries = fs.existsSync(wtDir) ? fs.readdirSync(wtDir) : [];
-  const stray = entries.filter((e) => !good.has(/^([0-9a-f]{7})(?:\.(?:otterstack|release)\.yaml)?$/.exec(e)?.[1] ?? ''));
+  const stray = entries.filter((e) => !good.has(/^([0-9a-f]{7})(?:-c\d+)?(?:\.(?:otterstack\.yaml|release(?:-\d+)?\.yaml|shared\.yaml|compose\.env|shape\.json))?$/.exec(e)?.[1] ?? ''));
   expect(stray, `worktree entries of no kept release: ${summary}\nentries: ${entries.join(' ')}`).toEqual([]);
   // Git's own record of worktrees: none registered for a folder that is neither gone nor kept.
   const registered = git(repo.dir, ['worktree', 'list', '--porcelain'])
