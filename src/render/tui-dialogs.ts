@@ -56,14 +56,15 @@ export function deploymentDetailLines(d: Deployment & { configChange?: string | 
 /** What prune will remove, before the operator confirms (and what it keeps). */
 export function prunePlanLines(plan: PrunePlan, keep: number): string[] {
   const lines = [`keeps ${plan.keptReleases.length} release(s) (asked for ${keep}, the active one included): ${plan.keptReleases.join(', ') || 'none'}`, ''];
-  const nothing = plan.releases.length + plan.networks.length + plan.worktrees.length + plan.images.length + plan.historyRows.length + plan.logs.length === 0;
+  const nothing = plan.releases.length + plan.networks.length + plan.worktrees.length + plan.images.length + plan.pulledImages.length + plan.historyRows.length + plan.logs.length === 0;
   if (nothing) return [...lines, 'nothing to remove'];
   lines.push('removes:');
   for (const r of plan.releases) lines.push(`  release ${r} (its containers and network)`);
   for (const n of plan.networks) lines.push(`  network of ${n.composeProject} (no container uses it)`);
   for (const w of plan.worktrees) lines.push(`  worktree ${w}`);
   for (const i of plan.images) lines.push(`  image ${i} (built for a release that goes)`);
-  if (plan.images.length) lines.push(`  images free at least ${formatBytes(plan.imageBytes)}`);
+  for (const i of plan.pulledImages) lines.push(`  image ${i} (pulled; only releases that go use it)`);
+  if (plan.images.length + plan.pulledImages.length) lines.push(`  images free at least ${formatBytes(plan.imageBytes)}`);
   if (plan.historyRows.length) lines.push(`  ${plan.historyRows.length} history row(s) past the retention limit`);
   if (plan.logs.length) lines.push(`  ${plan.logs.length} operation log(s) past their age`);
   lines.push('', 'Volumes and persistent data are never removed.');

@@ -5,11 +5,12 @@ import type { ServiceContext } from './context.js';
 import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
 import { requireProject } from './projects.js';
-import { parseComposeProjectName, removeRelease, unusedReleaseNetworks } from './release.js';
+import { parseComposeProjectName, releaseKey, removeRelease, unusedReleaseNetworks } from './release.js';
 import { OtterError } from './errors.js';
 import { withOperationLog } from './oplog.js';
 import { releaseOfWorktreeEntry } from './paths.js';
 import { recordedImages, removeBuiltImages } from './image-build.js';
+import { parseShape } from './release-shape.js';
 
 export interface PruneResult {
   project: string;
@@ -24,14 +25,26 @@ export interface PruneResult {
   deletedLogs: number;
 }
 
-export async function prune(ctx: ServiceContext, name: string, keep: number | undefined, onProgress?: ProgressListener): Promise<PruneResult> {
+/**
+ * Which images prune removes with the releases it removes: `built` (always) those the build stage
+ * made for them; `pulled` also the registry images only they used (pulled again when needed).
+ */
+export type PruneImages = 'built' | 'pulled';
+
+export function validatePruneImages(value: string): PruneImages {
+  if (value === 'built' || value === 'pulled') return value;
+  throw new OtterError('usage', `invalid --images ${JSON.stringify(value)}: use built (the default) or pulled`);
+}
+
+export async function prune(ctx: ServiceContext, name: string, keep: number | undefined, onProgress?: ProgressListener, images: PruneImages = 'built'): Promise<PruneResult> {
+  validatePruneImages(images);
   const project = await requireProject(ctx, name);
   if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) throw new OtterError('usage', `invalid --keep ${keep}: keep at least 1 release (the active one)`);
   const lock = lockProject(ctx, project.name, 'prune');
   const listeners = onProgress ? [onProgress] : [];
   try {
     return await withOperationLog(ctx.store, ctx.paths.logsDir, { projectId: project.id, projectName: project.name, operation: 'prune', invokedBy: ctx.invokedBy }, listeners, () =>
-      pruneLocked(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'), new Progress(listeners)),
+      pruneLocked(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'), new Progress(listeners), images),
     );
   } finally {
     lock.release();
@@ -50,6 +63,8 @@ export interface PrunePlan {
   files: string[];
   /** Image tags built for releases that go (never those of a kept release). */
   images: string[];
+  /** With --images pulled: registry images only releases that go use (never a local-only one). */
+  pulledImages: string[];
   /** What removing them would free now, at least (layers they share with each other come free too). */
   imageBytes: number;
   /** History rows past the retention limit, and operation logs past their age. */
@@ -58,10 +73,11 @@ export interface PrunePlan {
 }
 
 /** What `prune` with `keep` would do now, changing nothing (the TUI shows it before asking). */
-export async function previewPrune(ctx: ServiceContext, name: string, keep: number | undefined): Promise<PrunePlan> {
+export async function previewPrune(ctx: ServiceContext, name: string, keep: number | undefined, images: PruneImages = 'built'): Promise<PrunePlan> {
+  validatePruneImages(images);
   const project = await requireProject(ctx, name);
   if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) throw new OtterError('usage', `invalid --keep ${keep}: keep at least 1 release (the active one)`);
-  return planPrune(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'));
+  return planPrune(ctx, project, keep ?? project.worktree_retention ?? ctx.settings.get('worktreeRetention'), images);
 }
 
 /**
@@ -69,7 +85,7 @@ export async function previewPrune(ctx: ServiceContext, name: string, keep: numb
  * stopped, worktrees kept, for rollback); other releases' containers, networks and worktrees go.
  * Never volumes or persistent paths. Also history rows past the limit and old operation logs.
  */
-async function planPrune(ctx: ServiceContext, project: Project, keep: number): Promise<PrunePlan> {
+async function planPrune(ctx: ServiceContext, project: Project, keep: number, images: PruneImages = 'built'): Promise<PrunePlan> {
   const rows = await ctx.store.deployments.all(project.id);
   // Kept: releases (compose projects); a commit's worktree stays while one of its releases does.
   const kept = new Set<string>();
@@ -80,22 +96,31 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number): P
     if (r.status === 'inactive' || r.status === 'rolled_back') kept.add(r.compose_project);
   }
   const keptCommits = new Set(rows.filter((r) => kept.has(r.compose_project)).map((r) => r.git_sha.slice(0, 7)));
-  const plan: PrunePlan = { keptReleases: [...kept], releases: [], networks: [], worktrees: [], files: [], images: [], imageBytes: 0, historyRows: [], logs: [] };
+  const plan: PrunePlan = { keptReleases: [...kept], releases: [], networks: [], worktrees: [], files: [], images: [], pulledImages: [], imageBytes: 0, historyRows: [], logs: [] };
   // Images built for releases not kept (failed ones included); a tag a kept release records stays.
   const keptImages = recordedImages(rows.filter((r) => kept.has(r.compose_project)));
   const going = [...recordedImages(rows.filter((r) => !kept.has(r.compose_project) && r.status !== 'deploying'))].filter((tag) => !keptImages.has(tag));
-  const usage = going.length > 0 ? await ctx.engine.imageUsage() : new Map();
+
+  const containers = await ctx.ownContainers();
+  for (const cp of new Set(containers.map((c) => c.composeProject))) {
+    const parsed = parseComposeProjectName(cp);
+    if (parsed?.project === project.name && !kept.has(cp)) plan.releases.push(cp);
+  }
+  const pulled = images === 'pulled' ? pulledImagesOnlyFor(ctx, project, containers, new Set(plan.releases), kept, recordedImages(rows)) : [];
+
+  const usage = going.length + pulled.length > 0 ? await ctx.engine.imageUsage() : new Map();
   for (const tag of going) {
     const image = usage.get(tag);
     if (!image) continue;
     plan.images.push(tag);
     plan.imageBytes += image.uniqueBytes;
   }
-
-  const onEngine = new Set((await ctx.ownContainers()).map((c) => c.composeProject));
-  for (const cp of onEngine) {
-    const parsed = parseComposeProjectName(cp);
-    if (parsed?.project === project.name && !kept.has(cp)) plan.releases.push(cp);
+  for (const ref of pulled) {
+    const image = usage.get(ref);
+    // Only an image with a registry digest can be pulled again: one made here (docker import) stays.
+    if (!image || !((await ctx.engine.imageInfo(ref))?.repoDigests.length)) continue;
+    plan.pulledImages.push(ref);
+    plan.imageBytes += image.uniqueBytes;
   }
   // Networks left without containers (a killed compose up) go with the releases prune removes.
   plan.networks = await unusedReleaseNetworks(ctx, project.name, kept);
@@ -125,17 +150,17 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number): P
 }
 
 /** Prune with the project lock already held: plans, then removes what the plan names. */
-export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress): Promise<PruneResult> {
-  const plan = await planPrune(ctx, project, keep);
+export async function pruneLocked(ctx: ServiceContext, project: Project, keep: number, progress: Progress, images: PruneImages = 'built'): Promise<PruneResult> {
+  const plan = await planPrune(ctx, project, keep, images);
   const out: PruneResult = { project: project.name, keptReleases: plan.keptReleases, removedReleases: [], removedWorktrees: [], removedImages: [], reclaimedBytes: 0, deletedHistoryRows: 0, deletedLogs: 0 };
   for (const cp of plan.releases) {
     progress.stage('prune', `removing release ${cp}`);
     await removeRelease(ctx, cp);
     out.removedReleases.push(cp);
   }
-  const images = await removeBuiltImages(ctx, plan.images, progress, 'prune');
-  out.removedImages = images.tags;
-  out.reclaimedBytes = images.bytes;
+  const removed = await removeBuiltImages(ctx, [...plan.images, ...plan.pulledImages], progress, 'prune');
+  out.removedImages = removed.tags;
+  out.reclaimedBytes = removed.bytes;
   // Read again: the releases just removed may have left their networks.
   for (const net of await unusedReleaseNetworks(ctx, project.name, new Set(plan.keptReleases))) {
     progress.stage('prune', `removing network of ${net.composeProject} (no container uses it)`);
@@ -153,4 +178,24 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
   await ctx.store.operationLogs.deleteIds(plan.logs.map((l) => l.id));
   out.deletedLogs = plan.logs.length;
   return out;
+}
+
+/**
+ * Images the releases that go run and nothing else here does: no container outside them (of any
+ * project: our instance's containers are all listed, and the engine refuses to remove an image any
+ * other container uses), no kept release's recorded shape, no tag the build stage made.
+ */
+function pulledImagesOnlyFor(ctx: ServiceContext, project: Project, containers: { composeProject: string; image: string }[], going: Set<string>, kept: Set<string>, built: Set<string>): string[] {
+  const usedElsewhere = new Set(containers.filter((c) => !going.has(c.composeProject)).map((c) => c.image));
+  for (const cp of kept) {
+    const file = ctx.paths.releaseShape(project.name, releaseKey(cp));
+    const shape = fs.existsSync(file) ? parseShape(fs.readFileSync(file, 'utf8')) : null;
+    for (const svc of Object.values(shape?.services ?? {})) usedElsewhere.add(svc.image);
+  }
+  const out = new Set<string>();
+  for (const c of containers) {
+    // A bare id (the tag moved on since) names no image to pull again: left.
+    if (going.has(c.composeProject) && !usedElsewhere.has(c.image) && !built.has(c.image) && !/^(sha256:)?[0-9a-f]{12,64}$/.test(c.image)) out.add(c.image);
+  }
+  return [...out].sort();
 }

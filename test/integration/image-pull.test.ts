@@ -27,12 +27,12 @@ function makeImage(content: string): string {
   return id;
 }
 
-function commit(rev: number): void {
+function commit(rev: number, image = ref): void {
   fs.writeFileSync(
     path.join(repo, 'compose.yaml'),
     `services:
   web:
-    image: ${ref}
+    image: ${image}
     init: true
     command: ["sh", "-c", "sleep 3600"]
     environment: { REV: "${rev}" }
@@ -104,6 +104,41 @@ describe('the pull stage against a real registry (#17)', () => {
     const always = await runCli(dataDir, ['deploy', project, '--ref', 'c3'], env);
     expect(always.code, always.stderr).toBe(0);
     expect(activeWebImage()).toBe(images.b);
+  });
+
+  it('prune --images pulled removes a registry image only pruned releases ran; never a local-only one or one still in use; plain prune none', async () => {
+    // Pushed, then removed here: the deploy pulls it (it gets a registry digest).
+    const oldRef = `${registry.host}/${project}/old:1`;
+    docker(['tag', makeImage('old'), oldRef]);
+    docker(['push', oldRef]);
+    docker(['rmi', oldRef]);
+    commit(6, oldRef);
+    commit(7);
+    for (const tag of ['c6', 'c7']) {
+      const res = await runCli(dataDir, ['deploy', project, '--ref', tag], env);
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const present = (image: string) => docker(['image', 'ls', '-q', image]) !== '';
+    expect(present(oldRef)).toBe(true);
+    // By default prune removes only what was built: the pulled image stays with the release gone.
+    const plain = await runCli(dataDir, ['prune', project, '--keep', '1', '--dry-run', '--images', 'built']);
+    expect(plain.stdout).not.toContain(oldRef);
+    const dry = await runCli(dataDir, ['prune', project, '--keep', '1', '--dry-run', '--images', 'pulled']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`image ${oldRef} (pulled; only releases that go use it)`);
+    expect(dry.stdout).not.toContain(`image ${ref}`);
+    expect(dry.stdout).not.toContain(`image ${TEST_IMAGE}`);
+    const res = await runCli(dataDir, ['prune', project, '--keep', '1', '--images', 'pulled', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout) as { removedImages: string[]; reclaimedBytes: number };
+    expect(report.removedImages).toEqual([oldRef]);
+    expect(report.reclaimedBytes).toBeGreaterThan(0);
+    expect(present(oldRef)).toBe(false);
+    expect(present(ref)).toBe(true);
+    expect(present(TEST_IMAGE)).toBe(true);
+    const bad = await runCli(dataDir, ['prune', project, '--images', 'everything']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid --images "everything": use built \(the default\) or pulled/);
   });
 
   it('with the registry down: a present image warns and deploys; --pull fails before anything starts, the old release serving', async () => {

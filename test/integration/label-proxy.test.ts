@@ -63,7 +63,8 @@ describe('label proxy (a stand-in for Traefik) in its container', () => {
     // the proxy's, labelled traefik.docker.network so the proxy dials it there.
     runApp(reachable, other, `reach-${sfx}`, 'reachable', ['-l', `traefik.docker.network=${proxy.network}`], proxy.network);
     runApp(isolated, other, `iso-${sfx}`, 'isolated');
-  });
+    // Waiting for the other Traefik tests to let go of the lock is by design.
+  }, 660_000);
 
   afterAll(() => {
     for (const c of [reachable, isolated]) {

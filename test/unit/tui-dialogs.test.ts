@@ -48,14 +48,16 @@ describe('history detail', () => {
 
 describe('prune preview', () => {
   it('names what goes and what stays; says when nothing goes', () => {
-    const plan = { keptReleases: ['otterstack-a-1111111'], releases: ['otterstack-a-2222222'], networks: [], worktrees: ['/w/2222222'], files: [], images: ['otterstack/a-web:2222222'], historyRows: [4, 5], logs: [] };
+    const plan = { keptReleases: ['otterstack-a-1111111'], releases: ['otterstack-a-2222222'], networks: [], worktrees: ['/w/2222222'], files: [], images: ['otterstack/a-web:2222222'], pulledImages: ['127.0.0.1:5000/app:1'], imageBytes: 301_000, historyRows: [4, 5], logs: [] };
     const lines = prunePlanLines(plan, 1);
     expect(lines).toContain('  release otterstack-a-2222222 (its containers and network)');
     expect(lines).toContain('  worktree /w/2222222');
     expect(lines).toContain('  2 history row(s) past the retention limit');
     expect(lines).toContain('  image otterstack/a-web:2222222 (built for a release that goes)');
+    expect(lines).toContain('  image 127.0.0.1:5000/app:1 (pulled; only releases that go use it)');
+    expect(lines).toContain('  images free at least 301 kB');
     expect(lines.at(-1)).toMatch(/never removed/);
-    expect(prunePlanLines({ ...plan, releases: [], worktrees: [], images: [], historyRows: [] }, 1).at(-1)).toBe('nothing to remove');
+    expect(prunePlanLines({ ...plan, releases: [], worktrees: [], images: [], pulledImages: [], historyRows: [] }, 1).at(-1)).toBe('nothing to remove');
   });
 });
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { cleanup } from '../../services/cleanup.js';
 import { runDoctor } from '../../services/doctor.js';
 import { OtterError } from '../../services/errors.js';
-import { previewPrune, prune } from '../../services/prune.js';
+import { previewPrune, prune, validatePruneImages } from '../../services/prune.js';
 import { prunePlanLines } from '../../render/tui-dialogs.js';
 import { isSettingKey, SETTING_KEYS } from '../../services/settings.js';
 import { doctorTable } from '../../render/rows.js';
@@ -15,17 +15,18 @@ export function registerMaintenanceCommands(program: Command, { io, withContext,
     .command('prune <project>')
     .description('remove old releases (containers, networks, worktrees) beyond retention; never volumes')
     .option('--keep <n>', 'releases to keep, the active one included', parseIntOption('--keep'))
+    .option('--images <which>', 'images removed with the releases: built (those built for them, the default) or pulled (also registry images only they used)', 'built')
     .option('--dry-run', 'only show what would be removed (what the TUI shows before asking)')
     .option('--json', 'print JSON')
     .action((name, opts) =>
       withContext(async (ctx) => {
         if (opts.dryRun) {
-          const plan = await previewPrune(ctx, name, opts.keep);
+          const plan = await previewPrune(ctx, name, opts.keep, validatePruneImages(opts.images));
           if (opts.json) json(plan);
           else for (const line of prunePlanLines(plan, opts.keep ?? plan.keptReleases.length)) io.out(line);
           return;
         }
-        const res = await prune(ctx, name, opts.keep, opts.json ? undefined : progressPrinter(io.out));
+        const res = await prune(ctx, name, opts.keep, opts.json ? undefined : progressPrinter(io.out), validatePruneImages(opts.images));
         if (opts.json) json(res);
         else io.out(`pruned ${name}: ${res.removedReleases.length} release(s), ${res.removedWorktrees.length} worktree(s), ${res.removedImages.length} image(s) (${formatBytes(res.reclaimedBytes)} reclaimed), ${res.deletedHistoryRows} history row(s), ${res.deletedLogs} log(s); kept ${res.keptReleases.join(', ') || 'nothing'}`);
       }),
