@@ -8,6 +8,7 @@ import { createStore, type Database } from '../../src/db/index.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { migrate, MIGRATIONS } from '../../src/db/migrations.js';
 import { allProxyRoutes, projectRoutes } from '../../src/services/proxy-routes.js';
+import { refuseDomainsHeldElsewhere } from '../../src/services/domain-owners.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'otter-proxy-'));
 
@@ -49,6 +50,11 @@ describe('project domains in the state file (migration 13)', () => {
       { project: 'api', domains: ['api.internal'], service: 'api', port: 3000, tls: 'internal' },
       { project: 'web', domains: ['example.com', 'www.example.com'], service: 'web', port: 8080, tls: 'acme' },
     ]);
+    // The service's check names the holder and the command that frees the domain; a project's own domains are not "held elsewhere".
+    await expect(refuseDomainsHeldElsewhere({ store }, 'thief', ['new.example.com', 'www.example.com'])).rejects.toThrow(
+      /^domain www\.example\.com is already used by project web: remove it there first \(otterstack project set web --domain example\.com\)$/,
+    );
+    await expect(refuseDomainsHeldElsewhere({ store }, 'web', ['www.example.com'])).resolves.toBeUndefined();
     // Another project cannot take a held domain, even past the service's own check; nothing of the failed write stays.
     await expect(store.projects.insert({ name: 'thief', repo_type: 'local', repo_path: '/t', strategy: 'proxy' }, [{ domain: 'example.com', service: 'web', port: 80 }])).rejects.toThrow(/UNIQUE constraint failed: project_domains\.domain/);
     expect(await store.projects.byName('thief')).toBeUndefined();
