@@ -4,11 +4,13 @@ import { DeploymentQueries } from './deployments.js';
 import { NotificationQueries } from './notifications.js';
 import { OperationLogQueries } from './operation-logs.js';
 import { ProjectQueries } from './projects.js';
+import { ProjectDomainQueries } from './project-domains.js';
 import type { Database } from './schema.js';
 
 export interface Store {
   db: Kysely<Database>;
   projects: ProjectQueries;
+  projectDomains: ProjectDomainQueries;
   deployments: DeploymentQueries;
   operationLogs: OperationLogQueries;
   notifications: NotificationQueries;
@@ -23,6 +25,7 @@ export function createStore(db: Kysely<Database>): Store {
   return {
     db,
     projects: new ProjectQueries(db),
+    projectDomains: new ProjectDomainQueries(db),
     deployments: new DeploymentQueries(db),
     operationLogs: new OperationLogQueries(db),
     notifications: new NotificationQueries(db),
@@ -31,3 +34,4 @@ export function createStore(db: Kysely<Database>): Store {
 }
 
 export * from './schema.js';
+export type { DomainRoute, HeldDomain } from './project-domains.js';

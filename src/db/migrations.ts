@@ -209,6 +209,31 @@ export const MIGRATIONS: Migration[] = [
       await sql`ALTER TABLE deployments ADD COLUMN compose_inputs TEXT`.execute(db);
     },
   },
+  {
+    version: 13,
+    name: 'proxy strategy and project domains',
+    async up(db) {
+      // A third strategy, proxy (issue #18). SQLite cannot change a CHECK in place, and rebuilding
+      // projects would need foreign keys off (deployments and more cascade from it), which cannot be
+      // switched inside this transaction. So the column is replaced: the old one renamed, a new one
+      // with the wider CHECK added and filled, the old one (its CHECK goes with it) dropped.
+      await sql`ALTER TABLE projects RENAME COLUMN strategy TO strategy_before_proxy`.execute(db);
+      await sql`ALTER TABLE projects ADD COLUMN strategy TEXT NOT NULL DEFAULT 'recreate' CHECK (strategy IN ('recreate', 'blue-green', 'proxy'))`.execute(db);
+      await sql`UPDATE projects SET strategy = strategy_before_proxy`.execute(db);
+      await sql`ALTER TABLE projects DROP COLUMN strategy_before_proxy`.execute(db);
+      await sql`ALTER TABLE projects ADD COLUMN proxy_tls TEXT NOT NULL DEFAULT 'acme' CHECK (proxy_tls IN ('acme', 'internal'))`.execute(db);
+      // One row per domain; UNIQUE (domain) makes the database itself refuse a domain two projects
+      // would both answer, even when two \`project set\` race past the service's own check.
+      await sql`CREATE TABLE project_domains (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        domain TEXT NOT NULL UNIQUE CHECK (domain = lower(domain) AND length(domain) BETWEEN 1 AND 253),
+        service TEXT NOT NULL CHECK (length(service) > 0),
+        port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535)
+      )`.execute(db);
+      await sql`CREATE INDEX idx_project_domains_project ON project_domains(project_id)`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -5,7 +5,10 @@ export type EpochMs = number;
 
 export type RepoType = 'local' | 'remote';
 export type ProjectStatus = 'ready' | 'cloning' | 'clone_failed';
-export type DeployStrategy = 'recreate' | 'blue-green';
+/** recreate: stop, then start; blue-green: beside the old release, through Traefik; proxy: through OtterStack's Caddy (project_domains). */
+export type DeployStrategy = 'recreate' | 'blue-green' | 'proxy';
+/** How the proxy gets a project's certificates: ACME (Let's Encrypt by default) or Caddy's internal CA (private hosts). */
+export type ProxyTls = 'acme' | 'internal';
 
 export interface ProjectsTable {
   id: Generated<number>;
@@ -45,8 +48,23 @@ export interface ProjectsTable {
   traefik_generation: Generated<number>;
   /** Before each deploy: always | missing | never (services/image-pull.ts). */
   pull_policy: Generated<'always' | 'missing' | 'never'>;
+  /** Proxy strategy: where the certificates of the project's domains come from. */
+  proxy_tls: Generated<ProxyTls>;
   created_at: EpochMs;
   updated_at: EpochMs;
+}
+
+/**
+ * One domain of a `proxy` project and where the proxy sends its requests: the container port of one
+ * compose service. A domain belongs to at most one project (UNIQUE): two projects cannot both answer it.
+ */
+export interface ProjectDomainsTable {
+  id: Generated<number>;
+  project_id: number;
+  /** Lowercase RFC 1123 host name (validateDomain in services/validation.ts), no wildcard. */
+  domain: string;
+  service: string;
+  port: number;
 }
 
 export type DeploymentStatus = 'deploying' | 'active' | 'inactive' | 'failed' | 'rolled_back' | 'interrupted';
@@ -149,6 +167,7 @@ export interface MetaTable {
 export interface Database {
   meta: MetaTable;
   projects: ProjectsTable;
+  project_domains: ProjectDomainsTable;
   deployments: DeploymentsTable;
   operation_logs: OperationLogsTable;
   notification_targets: NotificationTargetsTable;
@@ -162,6 +181,7 @@ export type NotificationTarget = Selectable<NotificationTargetsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
 
 export type Project = Selectable<ProjectsTable>;
+export type ProjectDomain = Selectable<ProjectDomainsTable>;
 export type NewProject = Insertable<ProjectsTable>;
 export type ProjectUpdate = Updateable<ProjectsTable>;
 export type Deployment = Selectable<DeploymentsTable>;

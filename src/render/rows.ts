@@ -5,6 +5,7 @@ import type { ProjectStatus } from '../services/status.js';
 import { badge, formatAge, formatDuration, formatTimestamp, renderTable, shortSha, type Column } from './format.js';
 import { stripUrlUserinfo } from '../services/redact.js';
 import { describeInputs, projectComposeInputs } from '../services/compose-inputs.js';
+import type { ProxyRoute } from '../services/proxy-routes.js';
 
 /** Row formatting for lists shown by both the CLI and the TUI. Pure. */
 
@@ -12,15 +13,21 @@ export function projectSource(p: Project): string {
   return p.repo_type === 'remote' && p.repo_url ? stripUrlUserinfo(p.repo_url) : `local:${p.repo_path}`;
 }
 
-export function projectListTable(projects: Project[]): string {
-  const cols: Column<Project>[] = [
+export function projectListTable(projects: (Project & { domains?: string[] })[]): string {
+  const cols: Column<Project & { domains?: string[] }>[] = [
     { header: 'NAME', value: (p) => p.name },
     { header: 'SOURCE', value: projectSource, max: 60 },
     { header: 'COMPOSE FILES', value: (p) => describeInputs(projectComposeInputs(p)).files, max: 40 },
     { header: 'STRATEGY', value: (p) => p.strategy },
+    { header: 'DOMAINS', value: (p) => (p.domains?.length ? p.domains.join(', ') : '-'), max: 50 },
     { header: 'STATUS', value: (p) => p.status },
   ];
   return renderTable(projects, cols);
+}
+
+/** "app.example.com, www.example.com -> web:8080; api.example.com -> api:3000" */
+export function domainRoutesSummary(routes: readonly ProxyRoute[]): string {
+  return routes.map((r) => `${r.domains.join(', ')} -> ${r.service}:${r.port}`).join('; ');
 }
 
 export function statusTable(statuses: ProjectStatus[], now: number, unicode = true): string {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Deployment, Project } from '../db/schema.js';
+import type { Deployment, DomainRoute, Project } from '../db/index.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import { Progress, type ProgressListener } from './events.js';
@@ -9,7 +9,7 @@ import { withOperationLog } from './oplog.js';
 import { pinnedVolumeName } from './override.js';
 import { parseComposeProjectName, removeRelease } from './release.js';
 import { inputColumns, projectComposeInputs, validateComposeFiles, validateEnvFiles, validateProfiles, type ComposeInputs } from './compose-inputs.js';
-import { validateOwner, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
+import { isComposeServiceName, validateOwner, validatePersistentPath, validateProjectName, validateRef } from './validation.js';
 import { addTarget } from './notify/manage.js';
 import { isRemoteUrl, parseRemoteUrl, withPassword } from './remote.js';
 import { chownTo } from './paths.js';
@@ -17,6 +17,9 @@ import { addRemoteProject } from './remote-projects.js';
 import { insertProject, type ProjectFields } from './project-insert.js';
 import { TrackedPaths } from './tracked-paths.js';
 import { validatePullPolicy } from './image-pull.js';
+import { NEW_PROJECT_PROXY_STATE, planProxyChange, type ProxyChange, type ProxyFlags } from './proxy-settings.js';
+import { explainDomainRace, refuseDomainsHeldElsewhere } from './domain-owners.js';
+import { projectRoutes, type ProxyRoute } from './proxy-routes.js';
 
 export async function requireProject(ctx: ServiceContext, name: string): Promise<Project> {
   validateProjectName(name);
@@ -38,6 +41,12 @@ export interface AddProjectRequest {
   persistentPaths?: string[];
   /** Blue-green deploys through Traefik (falls back to recreate when no Traefik runs). */
   traefikRouting?: boolean;
+  /** Proxy strategy: the domains the OtterStack proxy answers for the project (none: not proxy). */
+  domains?: string[];
+  /** service:port (every domain) or host=service:port (one domain). */
+  routes?: string[];
+  /** acme (default) | internal */
+  tls?: string;
   /** Password or token for an https URL, given apart from it (never in process arguments). */
   password?: string;
   /** Writable bind mounts of paths not in the release become persistent folders by themselves. */
@@ -79,10 +88,14 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   const inputs: ComposeInputs = { files: validateComposeFiles(req.composeFiles ?? []), profiles: validateProfiles(req.profiles ?? []), envFiles: validateEnvFiles(req.envFiles ?? []) };
   const persistent = (req.persistentPaths ?? []).map(validatePersistentPath);
   const pullPolicy = req.pullPolicy === undefined ? undefined : validatePullPolicy(req.pullPolicy);
+  const proxy = planProxyChange({ domains: req.domains, routes: req.routes, tls: req.tls, traefikRouting: req.traefikRouting }, NEW_PROJECT_PROXY_STATE);
   await checkNewProjectName(ctx, name);
+  await refuseDomainsHeldElsewhere(ctx, name, (proxy.domains ?? []).map((d) => d.domain));
   const fields: ProjectFields = {
     ...inputColumns(inputs),
-    strategy: req.traefikRouting ? 'blue-green' : 'recreate',
+    strategy: proxy.strategy ?? NEW_PROJECT_PROXY_STATE.strategy,
+    ...(proxy.tls ? { proxy_tls: proxy.tls } : {}),
+    ...(proxy.domains ? { domains: proxy.domains } : {}),
     persistent_paths: JSON.stringify(persistent),
     auto_persist: req.autoPersist ? 1 : 0,
     ...(pullPolicy ? { pull_policy: pullPolicy } : {}),
@@ -116,6 +129,12 @@ async function refuseTrackedPersistent(ctx: ServiceContext, repo: string, persis
 
 export interface UpdateProjectRequest {
   traefikRouting?: boolean;
+  /** Replaces the project's domains and switches it to the proxy strategy; false: none, back to recreate. */
+  domains?: string[] | false;
+  /** service:port (every domain) or host=service:port (one domain). */
+  routes?: string[];
+  /** acme | internal */
+  tls?: string;
   /** Replaces the list ([] or [''] = auto-detect). */
   composeFiles?: string[];
   /** Replaces the list ([''] = none). */
@@ -145,6 +164,10 @@ export async function updateProject(
 ): Promise<Project> {
   const project = await requireProject(ctx, name);
   const patch: Partial<Project> = {};
+  // Strategy and domains first: every flag is checked before anything (a notification target) is written.
+  const proxy = await planProjectProxyChange(ctx, project, { domains: req.domains, routes: req.routes, tls: req.tls, traefikRouting: req.traefikRouting });
+  if (proxy.strategy !== undefined) patch.strategy = proxy.strategy;
+  if (proxy.tls !== undefined) patch.proxy_tls = proxy.tls;
   if (req.composeFiles !== undefined || req.profiles !== undefined || req.envFiles !== undefined) {
     // Each list given replaces the project's; the others stay. Validated before anything is written.
     const now = projectComposeInputs(project);
@@ -160,7 +183,6 @@ export async function updateProject(
     patch.gitops_last_sha = null;
   }
   for (const spec of targets.notify ?? []) await addTarget(ctx, { project: name, spec, secretEnv: targets.secretEnv, smtp: targets.smtp });
-  if (req.traefikRouting !== undefined) patch.strategy = req.traefikRouting ? 'blue-green' : 'recreate';
   const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
   if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
   if (req.autoPersist !== undefined) patch.auto_persist = req.autoPersist ? 1 : 0;
@@ -175,12 +197,26 @@ export async function updateProject(
     patch.persistent_paths = JSON.stringify(paths);
     patch.persistent_owners = JSON.stringify(owners);
   }
-  if (Object.keys(patch).length === 0 && !targets.notify?.length) {
-    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --compose-file, --profile, --compose-env-file, --persistent, --auto-persist, --shared, --pull-policy, --notify or --follow-branch');
+  // A strategy flag that changes nothing (--no-domain without domains) still succeeds: scripts repeat them.
+  const strategyFlag = [req.traefikRouting, req.domains, req.routes, req.tls].some((v) => v !== undefined);
+  if (Object.keys(patch).length === 0 && !strategyFlag && !targets.notify?.length) {
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --domain/--no-domain, --route, --tls, --compose-file, --profile, --compose-env-file, --persistent, --auto-persist, --shared, --pull-policy, --notify or --follow-branch');
   }
-  await ctx.store.projects.update(project.id, patch);
+  try {
+    await ctx.store.projects.update(project.id, patch, proxy.domains);
+  } catch (err) {
+    throw await explainDomainRace(ctx, project.name, (proxy.domains ?? []).map((d) => d.domain), err);
+  }
   if (owner && paths) chownPersistentNow(ctx.paths.projectShared(project.name), paths, owner);
   return (await ctx.store.projects.byName(name))!;
+}
+
+/** The proxy flags' change against the project's current settings, with its domains checked free. */
+async function planProjectProxyChange(ctx: ServiceContext, project: Project, flags: ProxyFlags): Promise<ProxyChange> {
+  const domains = await ctx.store.projectDomains.forProject(project.id);
+  const change = planProxyChange(flags, { strategy: project.strategy, tls: project.proxy_tls, domains });
+  if (change.domains) await refuseDomainsHeldElsewhere(ctx, project.name, change.domains.map((d) => d.domain));
+  return change;
 }
 
 /**
@@ -189,7 +225,7 @@ export async function updateProject(
  */
 async function validateSharedServices(ctx: ServiceContext, project: Project, names: string[]): Promise<string[]> {
   const list = [...new Set(names.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean))];
-  const bad = list.find((n) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(n));
+  const bad = list.find((n) => !isComposeServiceName(n));
   if (bad !== undefined) throw new OtterError('usage', `--shared: ${JSON.stringify(bad)} is not a compose service name: give names such as db,redis ('' for none)`);
   if (list.length === 0) return list;
   const { serviceNamesAtHead } = await import('./compose-file.js');
@@ -212,8 +248,12 @@ function chownPersistentNow(sharedRoot: string, paths: string[], owner: string):
   }
 }
 
-export function listProjects(ctx: ServiceContext): Promise<Project[]> {
-  return ctx.store.projects.all();
+/** A project as `project list` shows it: the row and its domains (proxy strategy). */
+export type ProjectListing = Project & { domains: string[] };
+
+export async function listProjects(ctx: ServiceContext): Promise<ProjectListing[]> {
+  const domains = await ctx.store.projectDomains.all();
+  return (await ctx.store.projects.all()).map((p) => ({ ...p, domains: domains.filter((d) => d.project_id === p.id).map((d) => d.domain) }));
 }
 
 export interface ProjectDetails {
@@ -223,15 +263,22 @@ export interface ProjectDetails {
   active: Deployment | null;
   recent: Deployment[];
   worktreesDir: string;
+  /** Proxy strategy: each domain and where it goes ([] for other strategies). */
+  domains: DomainRoute[];
+  /** The same, as the proxy's configuration is built from it (proxy-routes.ts). */
+  routes: ProxyRoute[];
   /** For URL projects: the managed clone and what the last fetch said. */
   clone: { path: string; remote: string; lastFetchAt: number | null; lastFetchResult: string | null; localChanges: string[] } | null;
 }
 
 export async function showProject(ctx: ServiceContext, name: string): Promise<ProjectDetails> {
   const project = await requireProject(ctx, name);
+  const domains = await ctx.store.projectDomains.forProject(project.id);
   return {
     project,
     composeInputs: projectComposeInputs(project),
+    domains,
+    routes: projectRoutes(project, domains),
     active: (await ctx.store.deployments.active(project.id)) ?? null,
     recent: await ctx.store.deployments.history(project.id, 5),
     worktreesDir: ctx.paths.projectWorktrees(project.name),

@@ -224,6 +224,11 @@ export class ReleaseRun {
   }
 
   private async chooseStrategy(): Promise<void> {
+    if (this.project.strategy === 'proxy') {
+      // The project's domains are recorded (issue #18); switching them through the proxy comes in a later part.
+      this.progress.warning('strategy proxy: deploys through the OtterStack proxy are not available yet; deploying with recreate (the domains stay recorded)');
+      return;
+    }
     if (this.project.strategy !== 'blue-green') return;
     const choice = await runningTraefik(this.ctx);
     if (!choice) {

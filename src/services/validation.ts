@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { domainToASCII } from 'node:url';
 import { OtterError } from './errors.js';
 
 /** Node's timers hold at most 2^31-1 ms; a longer bound would fire at once (and kill compose). */
@@ -97,4 +98,53 @@ export function parseDurationSeconds(text: string, what: string): number {
   if (seconds <= 0) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: must be greater than zero`);
   if (seconds > MAX_TIMER_SECONDS) throw new OtterError('usage', `invalid ${what} ${JSON.stringify(text)}: at most ${MAX_TIMER_SECONDS}s (about 24 days)`);
   return seconds;
+}
+
+/**
+ * A domain the proxy answers (`--domain`): an RFC 1123 host name, lowercased, a trailing dot
+ * dropped. At least two labels (app.example.com, app.localhost, app.internal): a single label can
+ * get no ACME certificate and is too easily a typo. Internationalized names only as punycode, so
+ * the stored name is the one DNS and the certificate carry. No wildcard: a wildcard certificate
+ * needs the ACME DNS challenge, which OtterStack does not configure.
+ */
+export function validateDomain(raw: string, flag = '--domain'): string {
+  const bad = (why: string) => new OtterError('usage', `invalid ${flag} ${quoted(raw)}: ${why}`);
+  if (raw.length === 0) throw bad(flag === '--domain' ? "give a host name such as app.example.com (to remove the project's domains, give --no-domain)" : 'give a host name such as app.example.com');
+  if (raw.includes('*')) throw bad('wildcard domains need an ACME DNS challenge, which OtterStack does not configure: give each host name with its own --domain');
+  if (/[/:?#@\\]/.test(raw)) throw bad('give the host name only, without scheme, port or path (like app.example.com)');
+  if (/[^\x00-\x7f]/.test(raw) && !/[\x00-\x20\x7f-\x9f]/.test(raw)) {
+    const ascii = domainToASCII(raw.toLowerCase());
+    throw bad(ascii ? `give an internationalized name in punycode: ${ascii}` : "use letters a-z, digits, '-' and dots only");
+  }
+  const name = raw.toLowerCase().replace(/\.$/, '');
+  if (name.length > 253) throw bad('a host name has at most 253 characters');
+  const labels = name.split('.');
+  if (labels.length < 2) throw bad('give a full host name with a dot, like app.example.com (private hosts: app.internal or app.localhost with --tls internal)');
+  for (const label of labels) {
+    if (label.length === 0) throw bad('empty label (two dots in a row, or a leading dot)');
+    if (!/^[a-z0-9-]+$/.test(label)) throw bad(`label ${quoted(label)} may hold only letters a-z, digits and '-'`);
+    if (label.length > 63) throw bad(`label ${label.slice(0, 20)}… is longer than 63 characters`);
+    if (label.startsWith('-') || label.endsWith('-')) throw bad(`label ${quoted(label)} starts or ends with '-'`);
+  }
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) throw bad('give a host name, not an IP address');
+  return name;
+}
+
+/** JSON quoting that also escapes C1 controls (JSON leaves U+0080-U+009F as they are; terminals act on them). */
+function quoted(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The rule compose applies to service names (compose-spec: ^[a-zA-Z0-9._-]+$), starting with a letter or digit. */
+const COMPOSE_SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function isComposeServiceName(name: string): boolean {
+  return COMPOSE_SERVICE_NAME.test(name) && name.length <= 255;
+}
+
+/** A TCP port 1-65535, as typed (decimal digits only). */
+export function parsePort(raw: string): number | null {
+  if (!/^[0-9]{1,5}$/.test(raw)) return null;
+  const port = Number(raw);
+  return port >= 1 && port <= 65535 ? port : null;
 }

@@ -25,6 +25,10 @@ describe('shell completion from the command definitions', () => {
     expect(complete('config', 's')).toEqual(['set']);
     expect(complete('registry', '')).toEqual(['list', 'login', 'logout']);
     expect(complete('registry', 'login', 'h', '--p')).toEqual(['--password-stdin']);
+    expect(complete('project', 'set', 'web', '--do')).toEqual(['--domain']);
+    expect(complete('project', 'set', 'web', '--no-d')).toEqual(['--no-domain']);
+    expect(complete('project', 'add', '--t')).toEqual(['--tls', '--traefik-routing']);
+    expect(complete('project', 'add', '--ro')).toEqual(['--route']);
   });
 
   it('covers every command the CLI has, so it cannot drift', () => {

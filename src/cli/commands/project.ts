@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { addProject, listProjects, removeProject, showProject, updateProject, type RemoveCleanup } from '../../services/projects.js';
 import { OtterError } from '../../services/errors.js';
-import { historyTable, projectListTable, projectSource } from '../../render/rows.js';
+import { domainRoutesSummary, historyTable, projectListTable, projectSource } from '../../render/rows.js';
 import { formatAge, shortSha } from '../../render/format.js';
 import { formatBytes } from '../../services/commands/image-usage.js';
 import { progressPrinter } from '../progress-printer.js';
@@ -22,6 +22,9 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--compose-env-file <file>', 'env file inside the repository for ${VAR} in the compose files; repeatable, later wins, project variables win over all', collect)
     .option('--persistent <path...>', 'relative bind-mount sources whose data must survive releases')
     .option('--traefik-routing', 'blue-green deploys through a running Traefik (zero downtime)')
+    .option('--domain <name>', 'a host name the OtterStack proxy answers for the project (proxy strategy); repeatable', collect)
+    .option('--route <[host=]service:port>', "with --domain: the service's container port every domain (or host=…: that domain) goes to; repeatable", collect)
+    .option('--tls <mode>', "with --domain: acme (certificates from Let's Encrypt, the default) or internal (the proxy's own CA, for private hosts)")
     .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
     .option('--pull-policy <policy>', 'before each deploy pull images: always (default), missing or never')
     .option('--force', 'with --persistent: accept a path that git tracks (it would stop following new releases)')
@@ -32,7 +35,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         const password = opts.passwordStdin ? await readSecretFromStdin('--password-stdin', 'printf %s "$TOKEN" | otterstack project add ... --password-stdin') : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
         const p = await addProject(
           ctx,
-          { name: opts.name, repo: opts.repo, composeFiles: opts.composeFile, profiles: opts.profile, envFiles: opts.composeEnvFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, password, autoPersist: opts.autoPersist, force: opts.force, pullPolicy: opts.pullPolicy },
+          { name: opts.name, repo: opts.repo, composeFiles: opts.composeFile, profiles: opts.profile, envFiles: opts.composeEnvFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, domains: opts.domain, routes: opts.route, tls: opts.tls, password, autoPersist: opts.autoPersist, force: opts.force, pullPolicy: opts.pullPolicy },
           opts.json ? undefined : progressPrinter(io.err),
         );
         if (opts.json) json(p);
@@ -43,7 +46,11 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .command('set <name>')
     .description('change a project (applies from the next deploy)')
     .option('--traefik-routing', 'blue-green deploys through Traefik')
-    .option('--no-traefik-routing', 'recreate deploys (default)')
+    .option('--no-traefik-routing', 'recreate deploys (default; a proxy project stays proxy)')
+    .option('--domain <name>', 'host names the OtterStack proxy answers (proxy strategy; clears --traefik-routing); repeatable, replaces the list', collect)
+    .option('--no-domain', 'remove the domains and their routes; a proxy project goes back to recreate')
+    .option('--route <[host=]service:port>', "the service's container port every domain (or host=…: that domain) goes to; repeatable", collect)
+    .option('--tls <mode>', "certificates of the domains: acme (Let's Encrypt, the default) or internal (the proxy's own CA, for private hosts)")
     .option('--compose-file <file>', "compose file inside the repository; repeatable, replaces the list ('' = auto-detect)", collect)
     .option('--profile <name>', "compose profile to enable; repeatable, replaces the list ('' = none)", collect)
     .option('--compose-env-file <file>', "env file inside the repository; repeatable, replaces the list, later wins ('' = none)", collect)
@@ -64,6 +71,9 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
       withContext(async (ctx) => {
         const p = await updateProject(ctx, name, {
           traefikRouting: opts.traefikRouting,
+          domains: opts.domain,
+          routes: opts.route,
+          tls: opts.tls,
           composeFiles: opts.composeFile,
           profiles: opts.profile,
           envFiles: opts.composeEnvFile,
@@ -78,7 +88,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         if (opts.json) json(p);
         else {
           const inputs = describeInputs(projectComposeInputs(p));
-          io.out(`updated ${p.name}: strategy ${p.strategy}, compose files ${inputs.files}, profiles ${inputs.profiles}, env files ${inputs.envFiles}, pull policy ${p.pull_policy}`);
+          io.out(`updated ${p.name}: strategy ${p.strategy}${p.strategy === 'proxy' ? ` (${p.proxy_tls} TLS)` : ''}, compose files ${inputs.files}, profiles ${inputs.profiles}, env files ${inputs.envFiles}, pull policy ${p.pull_policy}`);
         }
       }),
     );
@@ -111,6 +121,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
             `profiles:      ${inputs.profiles}`,
             `env files:     ${inputs.envFiles}`,
             `strategy:      ${p.strategy}`,
+            ...(d.routes.length ? [`domains:       ${domainRoutesSummary(d.routes)} (${p.proxy_tls} TLS)`] : []),
             `pull policy:   ${p.pull_policy}`,
             `persistent:    ${persistentSummary(p.persistent_paths, p.persistent_owners) || '-'}${p.auto_persist ? ' (+ auto-persist)' : ''}`,
             `worktrees:     ${d.worktreesDir}`,
@@ -148,9 +159,9 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
 }
 
 
-/** A repeatable option's values in the order given. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
+/** A repeatable option's values in the order given (after a --no-… of the same option, which sets false, it starts again). */
+function collect(value: string, previous: string[] | false | undefined): string[] {
+  return [...(Array.isArray(previous) ? previous : []), value];
 }
 
 function persistentSummary(pathsJson: string, ownersJson: string): string {
