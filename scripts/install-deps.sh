@@ -20,6 +20,10 @@ have_cmd iptables || need+=(iptables)
 have_cmd docker-registry || need+=(docker-registry)
 # htpasswd (bcrypt) for the registry-login tests' password-protected registry.
 have_cmd htpasswd || need+=(apache2-utils)
+# The managed proxy (#18): Debian's caddy is packed into the test image otterstack/caddy:local
+# (build-caddy-image.sh); pebble is the RFC 8555 test CA for the HTTPS tests. Neither runs as a service.
+have_cmd caddy || need+=(caddy)
+have_cmd pebble || need+=(pebble)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -32,4 +36,10 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
   echo "install-deps: all system packages present"
+fi
+
+# Debian's caddy package enables caddy.service, which would take port 80 from the managed proxy
+# (OtterStack runs Caddy in its own container): stop and disable it where systemd runs it.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled caddy.service >/dev/null 2>&1; then
+  systemctl disable --now caddy.service >/dev/null 2>&1 || true
 fi

@@ -10,6 +10,7 @@ bash "$here/install-compose-v2.sh"
 bash "$here/start-engine.sh"
 bash "$here/build-test-image.sh"
 bash "$here/build-label-proxy-image.sh"
+bash "$here/build-caddy-image.sh"
 
 cd "$root"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
