@@ -8,6 +8,7 @@ import { registerNotifyCommands } from './commands/notify.js';
 import { registerEnvCommands } from './commands/env.js';
 import { registerContainerCommands } from './commands/container.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerProxyCommands } from './commands/proxy.js';
 import { bashCompletion, completionTree, zshCompletion } from './completion.js';
 import { OtterError } from '../services/errors.js';
 import { VERSION } from '../version.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIO): Command {
   registerEnvCommands(program, kit);
   registerContainerCommands(program, kit);
   registerRegistryCommands(program, kit);
+  registerProxyCommands(program, kit);
   program
     .command('completion <shell>')
     .description('print a shell completion script (bash or zsh), e.g. otterstack completion bash > /etc/bash_completion.d/otterstack')

@@ -5,6 +5,7 @@ import { INSTANCE_LABEL } from './commands/engine.js';
 import { MANAGED_DIR_MODE } from './paths.js';
 import { STATE_FILE_MODE } from '../db/connection.js';
 import { freeSpace, gib, lowSpaceWarnings } from './disk-space.js';
+import { proxyHealth, proxyStatus } from './proxy/proxy-status.js';
 
 export interface DoctorCheck {
   name: string;
@@ -54,6 +55,10 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorCheck[]> {
   for (const space of await freeSpace(ctx)) {
     const low = lowSpaceWarnings([space], min);
     add(`disk space (${space.what})`, low.length ? 'warn' : 'ok', low[0] ?? `${gib(space.freeBytes)} free on ${space.path} (minFreeDiskGiB ${min})`);
+  }
+  if (server) {
+    const proxy = proxyHealth(await proxyStatus(ctx));
+    add('proxy', proxy.level, proxy.detail);
   }
   add('instance', 'ok', `${ctx.instanceId} (label ${INSTANCE_LABEL} on this installation's releases)`);
   return checks;

@@ -58,6 +58,32 @@ export class DataPaths {
   get dockerConfigDir(): string {
     return path.join(this.root, 'docker');
   }
+  /** The managed proxy's files (#18): its options, the routes last applied, its config and admin socket. */
+  get proxyDir(): string {
+    return path.join(this.root, 'proxy');
+  }
+  /** Mode 0700: holds Caddy's admin socket, bind-mounted into the proxy container; only we may reach it. */
+  get proxyAdminDir(): string {
+    return path.join(this.root, 'proxy', 'admin');
+  }
+  get proxyAdminSocket(): string {
+    return path.join(this.proxyAdminDir, 'caddy.sock');
+  }
+  /** The Caddy config the proxy starts from (bind-mounted read-only); rewritten by every config change. */
+  get proxyConfigDir(): string {
+    return path.join(this.root, 'proxy', 'config');
+  }
+  get proxyConfigFile(): string {
+    return path.join(this.proxyConfigDir, 'caddy.json');
+  }
+  /** The options `proxy install` was given (proxy-state.ts). */
+  get proxyInstallFile(): string {
+    return path.join(this.proxyDir, 'install.json');
+  }
+  /** The routes last applied (applyProxyConfig), so a re-install or a restart serves them again. */
+  get proxyRoutesFile(): string {
+    return path.join(this.proxyDir, 'routes.json');
+  }
   repo(project: string): string {
     return path.join(this.reposDir, project);
   }

@@ -18,7 +18,7 @@ _otterstack_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 describe('shell completion from the command definitions', () => {
   it('completes commands, subcommands and each command’s own options', () => {
-    expect(complete('pr')).toEqual(['project', 'prune']);
+    expect(complete('pr')).toEqual(['project', 'proxy', 'prune']);
     expect(complete('project', '')).toEqual(['add', 'list', 'remove', 'set', 'show']);
     expect(complete('deploy', 'web', '--r')).toEqual(['--ref']);
     expect(complete('--data-dir', '/x', 'project', 'add', '--re')).toEqual(['--repo']);
@@ -29,6 +29,8 @@ describe('shell completion from the command definitions', () => {
     expect(complete('project', 'set', 'web', '--no-d')).toEqual(['--no-domain']);
     expect(complete('project', 'add', '--t')).toEqual(['--tls', '--traefik-routing']);
     expect(complete('project', 'add', '--ro')).toEqual(['--route']);
+    expect(complete('proxy', '')).toEqual(['install', 'logs', 'remove', 'status']);
+    expect(complete('proxy', 'install', '--ht')).toEqual(['--http-port', '--https-port']);
   });
 
   it('covers every command the CLI has, so it cannot drift', () => {

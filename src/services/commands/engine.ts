@@ -398,6 +398,42 @@ export class DockerEngine {
     return out;
   }
 
+  /**
+   * `docker run --detach` with the given options, image and command (the managed proxy: it is no
+   * compose project). A container the engine created but could not start (a port taken) is removed
+   * again, so a retry starts clean.
+   */
+  async runDetached(name: string, args: string[]): Promise<void> {
+    const res = await this.run(['docker', 'run', '--detach', '--name', name, ...args], { timeoutMs: 300_000 });
+    if (res.exitCode === 0) return;
+    await this.run(['docker', 'rm', '--force', '--', name]);
+    throw new OtterError('environment', `docker run ${name} failed: ${outputSummary(res)}`);
+  }
+
+  /** A container's labels by name or ID, or null when there is no such container. */
+  async containerLabels(name: string): Promise<Record<string, string> | null> {
+    const res = await this.run(['docker', 'inspect', '--type', 'container', '--format', '{{json .Config.Labels}}', '--', name]);
+    if (res.exitCode !== 0) return null;
+    try {
+      return (JSON.parse(res.stdout) as Record<string, string> | null) ?? {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** The host ports a container publishes, as `docker port` says them ("443/tcp -> 0.0.0.0:443"). */
+  async publishedPorts(name: string): Promise<string[]> {
+    const res = await this.run(['docker', 'port', '--', name]);
+    return res.exitCode === 0 ? res.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [];
+  }
+
+  /** One container's logs (stdout and stderr as docker writes them), streamed to `onOutput`. */
+  async containerLogs(name: string, opts: { follow: boolean; tail: number | 'all'; signal?: AbortSignal; onOutput: ExecOptions['onOutput'] }): Promise<void> {
+    const argv = ['docker', 'logs', '--tail', String(opts.tail), ...(opts.follow ? ['--follow'] : []), '--', name];
+    const res = await this.run(argv, { signal: opts.signal, onOutput: opts.onOutput });
+    if (res.exitCode !== 0 && !res.killed) throw new OtterError('environment', `docker logs ${name} failed: ${outputSummary(res)}`);
+  }
+
   async volumeExists(name: string): Promise<boolean> {
     const res = await this.run(['docker', 'volume', 'inspect', '--format', '{{.Name}}', name]);
     return res.exitCode === 0;
