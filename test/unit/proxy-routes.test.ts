@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.js';
 import { createStore, type Database } from '../../src/db/index.js';
 import { openSqlite } from '../../src/db/sqlite.js';
@@ -10,7 +10,13 @@ import { migrate, MIGRATIONS } from '../../src/db/migrations.js';
 import { allProxyRoutes, projectRoutes } from '../../src/services/proxy-routes.js';
 import { refuseDomainsHeldElsewhere } from '../../src/services/domain-owners.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'otter-proxy-'));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-proxy-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe('projectRoutes', () => {
   const project = { name: 'shop', strategy: 'proxy' as const, proxy_tls: 'acme' as const };
