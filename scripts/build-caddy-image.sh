@@ -13,42 +13,28 @@ CADDY="$(command -v caddy || true)"
 CADDY="$(readlink -f "$CADDY")"
 [ -x /bin/busybox ] || { echo "build-caddy-image: /bin/busybox missing; run scripts/install-deps.sh" >&2; exit 1; }
 
-hash=$( (cat "$CADDY" "$here/build-caddy-image.sh") | sha256sum | cut -c1-16)
+hash=$( (cat "$CADDY" "$here/build-caddy-image.sh" "$here/lib/rootfs.sh") | sha256sum | cut -c1-16)
 have=$(docker image inspect -f '{{index .Config.Labels "otterstack.hash"}}' "$IMAGE" 2>/dev/null || true)
 if [ "$have" = "$hash" ]; then
   echo "build-caddy-image: $IMAGE up to date ($hash)"
   exit 0
 fi
 
-root=$(mktemp -d)
+. "$here/lib/rootfs.sh"
+root=$(rootfs_new)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,etc/ssl/certs,tmp,usr/bin,data,root}
-cp /bin/busybox "$root/bin/busybox"
-for applet in sh ls cat wget; do ln -s busybox "$root/bin/$applet"; done
-cp "$CADDY" "$root/usr/bin/caddy"
-# Debian's caddy is linked dynamically (libzstd, libc): its libraries and the loader, at the paths
-# ldd resolves them to.
-for lib in $(ldd "$CADDY" | grep -o '/[^ ]*'); do
-  mkdir -p "$root$(dirname "$lib")"
-  cp -L "$lib" "$root$lib"
-done
+mkdir -p "$root"/{etc/ssl/certs,data,root}
+# Debian's caddy is linked dynamically (libzstd, libc).
+rootfs_add_binary "$root" "$CADDY" /usr/bin/caddy
 # Public CAs, for ACME against a real CA (Let's Encrypt); a test CA (pebble) is configured apart.
 [ ! -f /etc/ssl/certs/ca-certificates.crt ] || cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
-echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
-echo 'root:x:0:' > "$root/etc/group"
 echo 'hosts: files dns' > "$root/etc/nsswitch.conf"
-chmod 1777 "$root/tmp"
-old=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 # XDG_* as in the official image: certificates and state under /data (OtterStack mounts its volume there).
-tar -C "$root" -c . | docker import \
+rootfs_import "$root" "$IMAGE" \
   --change 'ENV PATH=/usr/bin:/bin' \
   --change 'ENV XDG_DATA_HOME=/data' \
   --change 'ENV XDG_CONFIG_HOME=/data/config' \
   --change "LABEL otterstack.hash=$hash" \
   --change 'EXPOSE 80 443' \
-  --change 'CMD ["caddy", "run", "--config", "/etc/caddy/caddy.json"]' \
-  - "$IMAGE" >/dev/null
-# Left when a container still uses it.
-new=$(docker image inspect --format '{{.Id}}' "$IMAGE")
-[ -z "$old" ] || [ "$old" = "$new" ] || docker image rm "$old" >/dev/null 2>&1 || true
+  --change 'CMD ["caddy", "run", "--config", "/etc/caddy/caddy.json"]'
 echo "build-caddy-image: built $IMAGE ($hash)"
