@@ -16,6 +16,8 @@ let ref: string;
 let dataDir: string;
 let repo: string;
 const images: Record<'a' | 'b', string> = { a: '', b: '' };
+/** Pushed for the prune --images pulled test; removed by that prune, or here when it failed. */
+let oldRef = '';
 const env = { OTTERSTACK_STARTUP_GRACE_SECONDS: '0' };
 
 /** An image of its own content (committed from a container), so the one a release runs can be told apart. */
@@ -70,7 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   purgeProject(project);
-  for (const image of [ref, images.a, images.b]) {
+  for (const image of [ref, images.a, images.b, oldRef].filter(Boolean)) {
     try {
       docker(['rmi', '-f', image]);
     } catch {
@@ -108,7 +110,7 @@ describe('the pull stage against a real registry (#17)', () => {
 
   it('prune --images pulled removes a registry image only pruned releases ran; never a local-only one or one still in use; plain prune none', async () => {
     // Pushed, then removed here: the deploy pulls it (it gets a registry digest).
-    const oldRef = `${registry.host}/${project}/old:1`;
+    oldRef = `${registry.host}/${project}/old:1`;
     docker(['tag', makeImage('old'), oldRef]);
     docker(['push', oldRef]);
     docker(['rmi', oldRef]);
