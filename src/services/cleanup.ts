@@ -10,7 +10,7 @@ import { parseComposeProjectName, recreateRelease, removeRelease, startRelease, 
 import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface CleanupAction {
-  kind: 'interrupt_row' | 'interrupt_log' | 'remove_release' | 'remove_network' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process';
+  kind: 'interrupt_row' | 'interrupt_log' | 'remove_release' | 'remove_network' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process' | 'reload_proxy';
   target: string;
   reason: string;
 }
@@ -198,6 +198,25 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
       }
     }
   }
+  await reconcileProxy(ctx, act, progress);
   progress.stage('done', `${actions.length ? `${dryRun ? 'would take' : 'took'} ${actions.length} action(s)` : 'nothing to clean up'}${busy.length ? `; ${busy.length} busy project(s) skipped` : ''}`);
   return { dryRun, actions, busy };
+}
+
+/**
+ * The proxy's routes regenerated from SQLite (#18) when they differ from what the projects' domains
+ * and active releases give: a proxy restarted without its config, a route left by a crash between
+ * switch and record, a removed project's domains.
+ */
+async function reconcileProxy(ctx: ServiceContext, act: (action: CleanupAction, fn: () => Promise<unknown>) => Promise<void>, progress: Progress): Promise<void> {
+  const { readInstalledOptions } = await import('./proxy/proxy-state.js');
+  if (!readInstalledOptions(ctx.paths)) return;
+  const { desiredCaddyRoutes, proxyServes, syncProxyRoutes } = await import('./proxy/proxy-routing.js');
+  try {
+    const routes = await desiredCaddyRoutes(ctx);
+    if (await proxyServes(ctx, routes)) return;
+    await act({ kind: 'reload_proxy', target: 'proxy routes', reason: `the proxy does not serve the ${routes.length} route(s) the projects' domains and active releases give` }, () => syncProxyRoutes(ctx, 'cleanup'));
+  } catch (err) {
+    progress.warning(`the proxy's routes were not checked: ${toOtterError(err).message}`);
+  }
 }

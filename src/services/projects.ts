@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Deployment, DomainRoute, Project } from '../db/index.js';
 import type { ServiceContext } from './context.js';
-import { OtterError } from './errors.js';
+import { OtterError, toOtterError } from './errors.js';
 import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
 import { withOperationLog } from './oplog.js';
@@ -376,6 +376,15 @@ async function removeLocked(ctx: ServiceContext, project: Project, cleanup: Remo
     if (project.repo_type === 'remote') removePath(ctx.paths.repo(project.name), out);
   }
   await ctx.store.projects.delete(project.id);
+  if (project.strategy === 'proxy') {
+    // Its domains went with the row: the proxy must stop routing them to releases that are gone.
+    const { syncProxyRoutes } = await import('./proxy/proxy-routing.js');
+    try {
+      if ((await syncProxyRoutes(ctx, `remove ${project.name}`)).reloaded) progress.stage('cleanup', `removed ${project.name}'s routes from the proxy`);
+    } catch (err) {
+      progress.warning(`the proxy still routes ${project.name}'s domains (${toOtterError(err).message}): otterstack cleanup removes them once the proxy answers`);
+    }
+  }
   progress.stage('done', `project ${project.name} removed`);
   return out;
 }

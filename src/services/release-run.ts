@@ -8,7 +8,7 @@ import { OtterError, toOtterError } from './errors.js';
 import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
-import { checkoutWorktree, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
+import { checkoutWorktree, connectReleaseNetwork, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { releaseAlias } from './traefik-network.js';
 import { pullImages } from './image-pull.js';
 import { buildImages } from './image-build.js';
@@ -22,6 +22,8 @@ import { ensureSharedServices, sharedNote } from './shared-services.js';
 import { sharedComposeProject } from './shared-names.js';
 import { findComposeFiles } from './compose-file.js';
 import { mergeMappings, projectComposeInputs, recordedComposeInputs, sameComposeInputs } from './compose-inputs.js';
+import { projectRoutes, type ProxyRoute } from './proxy-routes.js';
+import type { NetworkAttachment } from './traefik-network.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
 
@@ -46,6 +48,10 @@ export class ReleaseRun {
   private generation = 0;
   /** Blue-green: Traefik's API that confirms the switch (null: none answers; the throttle is waited out). */
   private traefikApi: string | null = null;
+  /** Proxy strategy: the project's routes and the proxy network its routed services join (null: another strategy). */
+  private proxy: { routes: ProxyRoute[]; attachment: NetworkAttachment } | null = null;
+  /** Proxy strategy: the routes point at this release, not yet recorded; undo() puts them back with this. */
+  private proxyRevert: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -210,6 +216,8 @@ export class ReleaseRun {
     if (keptInputs && !sameComposeInputs(keptInputs, projectComposeInputs(this.project))) return null;
     this.preexisting = true;
     if (this.req.action === 'rollback') await this.sayHooksNotRun();
+    // A release from before the project used the proxy is not on its network yet.
+    if (this.proxy) await connectReleaseNetwork(this.ctx, this.cp, this.proxy.attachment);
     await this.stopStatefulOfPrevious();
     this.progress.stage('start', `starting the kept containers of ${this.cp}`);
     await this.startWithPortRetry('start', async () => {
@@ -225,8 +233,7 @@ export class ReleaseRun {
 
   private async chooseStrategy(): Promise<void> {
     if (this.project.strategy === 'proxy') {
-      // The project's domains are recorded (issue #18); switching them through the proxy comes in a later part.
-      this.progress.warning('strategy proxy: deploys through the OtterStack proxy are not available yet; deploying with recreate (the domains stay recorded)');
+      await this.chooseProxy();
       return;
     }
     if (this.project.strategy !== 'blue-green') return;
@@ -246,6 +253,24 @@ export class ReleaseRun {
     if (taken.renumber) this.progress.warning('blue-green priorities start again at generation 1: the running release outranks this one until it is stopped');
     this.blueGreen = true;
     this.progress.stage('start', `blue-green via Traefik (${choice.container.name}): new release starts next to the old one, generation ${this.generation}`);
+  }
+
+  /**
+   * DESIGN (docs/proxy.md): with the proxy strategy the new release starts beside the old one, its
+   * routed services join the proxy's network under per-release aliases, and the routes move only
+   * once it is healthy. A proxy that is not installed or does not answer stops the deploy here,
+   * before anything starts.
+   */
+  private async chooseProxy(): Promise<void> {
+    const routes = projectRoutes(this.project, await this.ctx.store.projectDomains.forProject(this.project.id));
+    if (routes.length === 0) throw new OtterError('usage', `project ${this.project.name} uses the proxy strategy but has no domain: otterstack project set ${this.project.name} --domain app.example.com --route SERVICE:PORT`);
+    const { proxyStatus } = await import('./proxy/proxy-status.js');
+    const status = await proxyStatus(this.ctx);
+    if (!status.installed) throw new OtterError('usage', `project ${this.project.name} routes through the OtterStack proxy (its domains: ${routes.flatMap((r) => r.domains).join(', ')}), which is not installed: run otterstack proxy install`);
+    if (!status.adminReachable) throw new OtterError('environment', `the OtterStack proxy does not answer (${status.adminError}): run otterstack proxy install to start it again, then deploy`);
+    const services = [...new Set(routes.map((r) => r.service))];
+    this.proxy = { routes, attachment: { network: status.names.network, services } };
+    this.progress.stage('start', `through the OtterStack proxy (${status.names.container}): the new release starts next to the old one; ${routes.map((r) => `${r.domains.join(', ')} → ${r.service}:${r.port}`).join('; ')}`);
   }
 
   /** Traefik's API for the switch confirmation; a configured one that does not answer stops the deploy before anything starts. */
@@ -269,6 +294,7 @@ export class ReleaseRun {
     this.prepared = await prepareRelease(ctx, project, this.sha, this.worktree, `${this.ref} (${this.sha.slice(0, 7)})`, this.blueGreen ? { generation: this.generation, traefik: this.traefik } : null, this.config, this.cp);
     for (const n of this.prepared.notes) progress.stage('validate', n);
     for (const w of this.prepared.warnings) progress.warning(w);
+    if (this.proxy) this.prepared.networkAttachment = this.proxyAttachment(this.prepared);
     this.checkAbort();
     // Before anything starts or stops: a pull that fails leaves the running release as it was.
     await pullImages(ctx, this.prepared.images, { policy: project.pull_policy, explicit: this.req.pull, signal: this.req.signal, timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 }, progress);
@@ -302,7 +328,7 @@ export class ReleaseRun {
     const compose = await ctx.compose();
     const prepared = this.prepared;
     progress.stage('start', `starting ${this.cp} (${compose.cli.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.cli.version})`);
-    if (prepared.traefikAttachment) progress.stage('start', `connecting ${prepared.traefikAttachment.services.join(', ')} to Traefik's network ${prepared.traefikAttachment.network} before they start (as ${prepared.traefikAttachment.services.map((s) => releaseAlias(s, releaseKey(this.cp))).join(', ')})`);
+    if (prepared.networkAttachment) progress.stage('start', `connecting ${prepared.networkAttachment.services.join(', ')} to ${this.proxy ? 'the proxy' : 'Traefik'}'s network ${prepared.networkAttachment.network} before they start (as ${prepared.networkAttachment.services.map((s) => releaseAlias(s, releaseKey(this.cp))).join(', ')})`);
     await this.startWithPortRetry('compose up', async () => {
       const res = await upRelease(ctx, prepared, {
         signal: this.req.signal,
@@ -312,6 +338,18 @@ export class ReleaseRun {
       return res.exitCode === 0 ? null : `${res.stdout}\n${res.stderr}`;
     });
     return this.prepared.services;
+  }
+
+  /** The proxy network for the routed services, once the release is known to define each of them. */
+  private proxyAttachment(prepared: PreparedRelease): NetworkAttachment {
+    const { attachment, routes } = this.proxy!;
+    for (const r of routes) {
+      if (prepared.shared?.services.includes(r.service)) throw new OtterError('usage', `route ${r.domains[0]} → ${r.service}:${r.port}: ${r.service} is a shared service (x-otterstack.shared), which the proxy does not switch: route a service of the release`);
+      if (!prepared.services.includes(r.service)) {
+        throw new OtterError('usage', `route ${r.domains[0]} → ${r.service}:${r.port}: ${this.ref} (${this.sha.slice(0, 7)}) defines no service ${r.service} (it has ${prepared.services.join(', ') || 'none'}): otterstack project set ${this.project.name} --route SERVICE:PORT`);
+      }
+    }
+    return attachment;
   }
 
   /**
@@ -354,6 +392,7 @@ export class ReleaseRun {
 
   private async retirePrevious(): Promise<void> {
     const prev = this.previous;
+    if (this.proxy) await this.switchProxy(prev && prev.compose_project !== this.cp ? prev : null);
     if (!prev || prev.compose_project === this.cp) return;
     const keep = this.ctx.settings.get('keepPreviousContainers');
     if (this.blueGreen) await this.switchTraffic(prev);
@@ -397,6 +436,26 @@ export class ReleaseRun {
     await new Promise((r) => setTimeout(r, wait));
   }
 
+  /**
+   * DESIGN (docs/proxy.md): the routes move to the healthy release (switchProjectRoutes: read back,
+   * then a request that must be answered by it), requests in flight on the old release get
+   * drainSeconds, and only then does the old release stop. A failed switch has already put the
+   * routes back when it throws.
+   */
+  private async switchProxy(prev: Deployment | null): Promise<void> {
+    const { switchProjectRoutes } = await import('./proxy/proxy-switch.js');
+    const { routes } = this.proxy!;
+    this.progress.stage('retire', `new release healthy; switching ${routes.flatMap((r) => r.domains).join(', ')} to ${this.cp}`);
+    // On failure it puts the routes back itself before it throws.
+    const result = await switchProjectRoutes(this.ctx, this.project.name, routes, this.cp, this.req.signal);
+    this.proxyRevert = result.revert;
+    for (const d of result.unprobed) this.progress.warning(`${d}: the proxy has no certificate for it yet, so no request could confirm the switch (its config was read back); see otterstack proxy status`);
+    const drainMs = this.ctx.settings.get('drainSeconds') * 1000;
+    this.progress.stage('retire', `the proxy routes to ${this.cp} (confirmed in ${result.ms} ms${result.how === 'load' ? ', whole config loaded' : ''})${prev && drainMs > 0 ? `; draining ${drainMs / 1000}s before stopping ${prev.compose_project}` : ''}`);
+    if (prev && drainMs > 0) await sleepUnlessAborted(drainMs, this.req.signal);
+    this.checkAbort();
+  }
+
   /** Leaves things as they were before this run, as far as possible; never throws. */
   private async undo(cause: OtterError): Promise<void> {
     const { ctx, project, progress } = this;
@@ -409,6 +468,11 @@ export class ReleaseRun {
         problems.push(`${what}: ${toOtterError(err).message}`);
       }
     };
+    if (this.proxyRevert) {
+      // Before the new release goes: the routes must point at the old one (still running) again.
+      progress.stage('cleanup', `switching the proxy's routes back to ${this.previous?.compose_project ?? 'nothing'}`);
+      await attempt('switch the proxy back', this.proxyRevert);
+    }
     const reusedActive = this.previous?.compose_project === this.cp;
     if (!reusedActive && this.preexisting) {
       // An older release brought back (rollback): keep its containers, stopped, as they were.
@@ -450,4 +514,17 @@ export class ReleaseRun {
     if (this.deployment && this.notes.length > 0) await attempt('record notes', () => ctx.store.deployments.setNotes(this.deployment!.id, redact(this.notes.join('; '))));
     await this.log.finish(status, message, this.deployment?.id);
   }
+}
+
+/** Waits `ms`, returning early when the signal aborts (the caller checks it). */
+function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

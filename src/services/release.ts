@@ -24,7 +24,7 @@ import { checkBlueGreen } from './traefik.js';
 import { networkProblems, traefikProblems, type ContainerProcess } from './traefik-detect.js';
 import { releaseImages, type ReleaseImage } from './image-pull.js';
 import { tagBuiltImages, type BuiltImage } from './image-build.js';
-import { attachTraefikNetwork, releaseAlias, type TraefikAttachment } from './traefik-network.js';
+import { attachTraefikNetwork, releaseAlias, type NetworkAttachment } from './traefik-network.js';
 import { nextGeneration } from './traefik-priority.js';
 import { hookOnSharedError, parseExtension, resolveShared, type Hook, type HookName } from './extension.js';
 import { SHARED_HASH_LABEL, sharedComposeProject } from './shared-names.js';
@@ -76,7 +76,7 @@ export interface PreparedRelease {
   /** Services of the release that keep data beyond their container: never two copies at once. */
   stateful: StatefulService[];
   /** Blue-green: routed services to connect to Traefik's network between create and start (null: none). */
-  traefikAttachment: TraefikAttachment | null;
+  networkAttachment: NetworkAttachment | null;
   /** Blue-green: the release's renamed HTTP routers, whose switch is confirmed through Traefik's API. */
   httpRouters: string[];
   /** Every service's image (shared ones too), for the pull stage (image-pull.ts). */
@@ -225,7 +225,7 @@ export async function prepareRelease(
     sharedPlan = { services: shared, hashes, target: { ...base, project: sharedComposeProject(project.name), files: [...composeFiles, sharedOverrideFile] } };
   }
   let releaseFiles = composeFiles;
-  let traefikAttachment: TraefikAttachment | null = null;
+  let networkAttachment: NetworkAttachment | null = null;
   const httpRouters: string[] = [];
   if (blueGreen) {
     const check = checkBlueGreen(parsed);
@@ -240,8 +240,8 @@ export async function prepareRelease(
     if (problem) throw new OtterError('usage', `blue-green: ${problem}`);
     if (blueGreen.traefik) {
       // Routed services join Traefik's network (the override), or Traefik could not reach the new release.
-      traefikAttachment = attachTraefikNetwork(built.override, parsed, blueGreen.traefik, composeProject);
-      warnings.push(...networkProblems(parsed, blueGreen.traefik, composeProject, new Set(traefikAttachment?.services)).map((w) => `blue-green: ${w}`));
+      networkAttachment = attachTraefikNetwork(built.override, parsed, blueGreen.traefik, composeProject);
+      warnings.push(...networkProblems(parsed, blueGreen.traefik, composeProject, new Set(networkAttachment?.services)).map((w) => `blue-green: ${w}`));
     }
     httpRouters.push(...rewritten.httpRouters);
     if (rewritten.routers.length === 0) warnings.push('no traefik.*.routers.* labels found: nothing for Traefik to route per release');
@@ -292,7 +292,7 @@ export async function prepareRelease(
     shared: sharedPlan,
     hooks: ext.hooks,
     stateful,
-    traefikAttachment,
+    networkAttachment,
     httpRouters,
     images: releaseImages(parsed, serviceNames),
     built: builtImages,
@@ -301,26 +301,35 @@ export async function prepareRelease(
 }
 
 /**
- * `compose up` for a release. Blue-green with Traefik on another network: create, connect the routed
- * containers to Traefik's network under per-release aliases (traefik-network.ts), then start, so
- * Traefik's first look at a container (its start event) already finds the address it can reach.
+ * `compose up` for a release. Blue-green with Traefik on another network, or the proxy strategy:
+ * create, connect the routed containers to Traefik's (or the OtterStack proxy's) network under
+ * per-release aliases (traefik-network.ts), then start, so Traefik's first look at a container (its
+ * start event) already finds the address it can reach.
  * Compose leaves a network it does not manage alone on a later `up` (v1 and v2), and a container it
  * recreates comes back through here.
  */
-export async function upRelease(ctx: ServiceContext, prepared: Pick<PreparedRelease, 'target' | 'traefikAttachment'>, opts: ExecOptions = {}): Promise<ExecResult> {
+export async function upRelease(ctx: ServiceContext, prepared: Pick<PreparedRelease, 'target' | 'networkAttachment'>, opts: ExecOptions = {}): Promise<ExecResult> {
   const compose = await ctx.compose();
-  const attach = prepared.traefikAttachment;
+  const attach = prepared.networkAttachment;
   if (!attach) return compose.up(prepared.target, opts);
   const created = await compose.create(prepared.target, opts);
   if (created.exitCode !== 0) return created;
-  const cp = prepared.target.project;
+  await connectReleaseNetwork(ctx, prepared.target.project, attach);
+  return compose.up(prepared.target, opts);
+}
+
+/**
+ * Connects the release's containers of `attach.services` to `attach.network` under their
+ * per-release aliases only (traefik-network.ts releaseAlias), unless they are on it already.
+ * Works on created, stopped or running containers; a connection outlives stop and start.
+ */
+export async function connectReleaseNetwork(ctx: ServiceContext, cp: string, attach: NetworkAttachment): Promise<void> {
   const containers = (await ctx.engine.listContainers(cp)).filter((c) => attach.services.includes(c.service));
   const networks = await ctx.engine.containerNetworks(containers.map((c) => c.id));
   for (const c of containers) {
     if (networks.get(c.id)?.[attach.network]) continue;
     await ctx.engine.connectNetwork(attach.network, c.id, [releaseAlias(c.service, releaseKey(cp))]);
   }
-  return compose.up(prepared.target, opts);
 }
 
 /**
@@ -477,6 +486,13 @@ export async function recreateRelease(ctx: ServiceContext, project: Project, d: 
   // The inputs the release ran with, when recorded (a project changed since runs it as it was).
   const recorded = recordedComposeInputs(d);
   const prepared = await prepareRelease(ctx, recorded ? projectWithInputs(project, recorded) : project, d.git_sha, worktree, label, blueGreen, config, d.compose_project);
+  if (project.strategy === 'proxy') {
+    // The proxy's route names this release's alias on the proxy network: the new containers must answer to it.
+    const { projectRoutes } = await import('./proxy-routes.js');
+    const { proxyNames } = await import('./proxy/proxy-names.js');
+    const services = [...new Set(projectRoutes(project, await ctx.store.projectDomains.forProject(project.id)).map((r) => r.service))].filter((s) => prepared.services.includes(s));
+    if (services.length > 0 && (await ctx.engine.networkExists(proxyNames().network))) prepared.networkAttachment = { network: proxyNames().network, services };
+  }
   await ensurePinnedVolumes(ctx, project, prepared);
   if (prepared.shared) {
     const { ensureSharedServices } = await import('./shared-services.js');

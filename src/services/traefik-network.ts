@@ -5,10 +5,11 @@ import { routedLabels, serviceNetworks, traefikOption, type ContainerProcess } f
 const UNUSABLE = new Set(['host', 'none', 'bridge']);
 
 /**
- * How a release's routed services reach Traefik: connected to `network` (Traefik's) after compose
- * creates them and before they start, each under its per-release alias only (see releaseAlias).
+ * How a release's routed services reach the proxy in front of them: connected to `network` (Traefik's,
+ * or the OtterStack proxy's) after compose creates them and before they start, each under its
+ * per-release alias only (see releaseAlias).
  */
-export interface TraefikAttachment {
+export interface NetworkAttachment {
   network: string;
   services: string[];
 }
@@ -46,7 +47,7 @@ export function traefikNetwork(traefik: ContainerProcess): string | null {
  * names its network (`traefik.docker.network`) is left as the user set it.
  * Null when nothing needs attaching. Throws when Traefik is on no network a release can join.
  */
-export function attachTraefikNetwork(override: Record<string, unknown>, config: Record<string, unknown>, traefik: ContainerProcess, composeProject: string): TraefikAttachment | null {
+export function attachTraefikNetwork(override: Record<string, unknown>, config: Record<string, unknown>, traefik: ContainerProcess, composeProject: string): NetworkAttachment | null {
   if (traefik.networks.includes('host')) return null;
   const services = (config.services ?? {}) as Record<string, Record<string, unknown> | null>;
   const serviceOverride = (override.services ?? {}) as Record<string, Record<string, unknown>>;

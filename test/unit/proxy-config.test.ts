@@ -3,6 +3,8 @@ import { renderCaddyConfig, routeAtId, routesOfConfig, upstreamsPath, type Caddy
 
 const ports = { email: 'ops@example.com', acmeCa: 'https://acme.example.test/dir', httpPort: 8080, httpsPort: 8443 };
 const web: CaddyRoute = { id: 'web', domains: ['app.example.com', 'www.example.com'], upstream: 'otterstack-web-abc1234:8080', tls: 'acme' };
+// Every answer a release gave names the upstream that gave it: how a deploy proves the switch.
+const upstreamHeader = { response: { set: { 'X-Otterstack-Upstream': ['{http.reverse_proxy.upstream.hostport}'] } } };
 const intra: CaddyRoute = { id: 'intra', domains: ['intra.test'], upstream: 'intra-v1:80', tls: 'internal' };
 
 describe('renderCaddyConfig', () => {
@@ -20,8 +22,8 @@ describe('renderCaddyConfig', () => {
         otterstack: {
           listen: [':8443'],
           routes: [
-            { '@id': 'otterstack-route-web', match: [{ host: ['app.example.com', 'www.example.com'] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'otterstack-web-abc1234:8080' }] }], terminal: true },
-            { '@id': 'otterstack-route-intra', match: [{ host: ['intra.test'] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'intra-v1:80' }] }], terminal: true },
+            { '@id': 'otterstack-route-web', match: [{ host: ['app.example.com', 'www.example.com'] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'otterstack-web-abc1234:8080' }], headers: upstreamHeader }], terminal: true },
+            { '@id': 'otterstack-route-intra', match: [{ host: ['intra.test'] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'intra-v1:80' }], headers: upstreamHeader }], terminal: true },
           ],
         },
       },

@@ -202,8 +202,8 @@ export class DockerEngine {
   }
 
   /** Runs a command in a running container, no TTY (e.g. to check a shell exists before opening one). */
-  execIn(id: string, command: string[]): Promise<ExecResult> {
-    return this.run(['docker', 'exec', '--', id, ...command], { timeoutMs: 30_000 });
+  execIn(id: string, command: string[], timeoutMs = 30_000): Promise<ExecResult> {
+    return this.run(['docker', 'exec', '--', id, ...command], { timeoutMs });
   }
 
   async remove(ids: string[]): Promise<void> {
@@ -357,6 +357,10 @@ export class DockerEngine {
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
     await this.checked(['docker', 'volume', 'create', ...labelArgs, '--', name], 'docker volume create');
+  }
+
+  async networkExists(name: string): Promise<boolean> {
+    return (await this.run(['docker', 'network', 'inspect', '--format', '{{.Name}}', '--', name])).exitCode === 0;
   }
 
   /** Creates a network OtterStack owns (not compose: no compose project removes it) unless it exists. */

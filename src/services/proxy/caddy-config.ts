@@ -20,6 +20,14 @@ export const CONFIG_DIR_IN_CONTAINER = '/etc/otterstack-proxy';
 export const CONFIG_FILE_IN_CONTAINER = `${CONFIG_DIR_IN_CONTAINER}/caddy.json`;
 const SERVER_NAME = 'otterstack';
 
+/**
+ * Set on every response a release gave, to the upstream (the release's alias and port) that gave it:
+ * how a deploy's request through the proxy proves it reached the new release (proxy-probe.ts). A
+ * response the proxy made itself (502: no upstream answered) has none. Clients see the service name
+ * and short commit; docs/proxy.md says so.
+ */
+export const UPSTREAM_HEADER = 'X-Otterstack-Upstream';
+
 /** The @id of a route in Caddy's config: `/id/<it>` addresses the route in the admin API. */
 export function routeAtId(routeId: string): string {
   return `otterstack-route-${routeId}`;
@@ -91,7 +99,7 @@ export function renderCaddyConfig(options: Pick<ProxyOptions, 'email' | 'acmeCa'
           routes: routes.map((r) => ({
             '@id': routeAtId(r.id),
             match: [{ host: r.domains }],
-            handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: r.upstream }] }],
+            handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: r.upstream }], headers: { response: { set: { [UPSTREAM_HEADER]: ['{http.reverse_proxy.upstream.hostport}'] } } } }],
             terminal: true,
           })),
         },

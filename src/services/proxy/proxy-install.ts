@@ -6,7 +6,9 @@ import { renderCaddyConfig } from './caddy-config.js';
 import { PROXY_LABEL, PROXY_SPEC_LABEL, proxyNames, type ProxyNames } from './proxy-names.js';
 import { resolveProxyOptions, type ProxyOptions, type ProxyOptionsInput } from './proxy-options.js';
 import { proxyContainerSpec, proxyRunArgs, specHash } from './proxy-container.js';
-import { ensureProxyDirs, forgetInstalledOptions, readAppliedRoutes, readInstalledOptions, writeInstalledOptions, writeStartConfig } from './proxy-state.js';
+import { ensureProxyDirs, forgetInstalledOptions, readInstalledOptions, writeAppliedRoutes, writeInstalledOptions, writeStartConfig } from './proxy-state.js';
+import { applyProxyConfig } from './proxy-config.js';
+import { desiredCaddyRoutes, proxyServes, withProxyLock } from './proxy-routing.js';
 
 export interface ProxyInstallResult {
   /** created: no proxy ran; recreated: options changed (the volume kept); started: it was stopped; unchanged: nothing to do. */
@@ -21,16 +23,21 @@ const ADMIN_WAIT_MS = 30_000;
 
 /**
  * Installs the one proxy container, or makes the running one match the options: the same options
- * change nothing; others recreate the container (certificates stay in the volume). It starts from
- * the routes last applied, so a re-install serves what was served before.
+ * change nothing; others recreate the container (certificates stay in the volume). Its routes are
+ * regenerated from SQLite (every proxy project's domains to its active release), so a re-install
+ * serves what the projects say, whatever the proxy had lost.
  */
 export async function installProxy(ctx: ServiceContext, input: ProxyOptionsInput, env: NodeJS.ProcessEnv = process.env): Promise<ProxyInstallResult> {
   const installed = readInstalledOptions(ctx.paths);
   // Every flag is checked before anything changes.
   const options = resolveProxyOptions(input, installed ?? undefined);
+  return withProxyLock(ctx, 'proxy install', () => installLocked(ctx, options, env));
+}
+
+async function installLocked(ctx: ServiceContext, options: ProxyOptions, env: NodeJS.ProcessEnv): Promise<ProxyInstallResult> {
   const names = proxyNames(env);
   ensureProxyDirs(ctx.paths);
-  const routes = readAppliedRoutes(ctx.paths);
+  const routes = await desiredCaddyRoutes(ctx);
   writeStartConfig(ctx.paths, renderCaddyConfig(options, routes));
   const spec = proxyContainerSpec(names, options, ctx.paths);
   const labels = await ctx.engine.containerLabels(names.container);
@@ -45,6 +52,8 @@ export async function installProxy(ctx: ServiceContext, input: ProxyOptionsInput
     }
     await waitForAdmin(ctx, names);
     writeInstalledOptions(ctx.paths, options);
+    // A running proxy keeps the config it has: load the regenerated one when it differs.
+    if (!(await proxyServes(ctx, routes))) await applyProxyConfig(ctx, routes);
     return result(action);
   }
   if (labels && labels[PROXY_LABEL] !== 'true') {
@@ -56,6 +65,8 @@ export async function installProxy(ctx: ServiceContext, input: ProxyOptionsInput
   await ctx.engine.runDetached(names.container, proxyRunArgs(spec));
   await waitForAdmin(ctx, names);
   writeInstalledOptions(ctx.paths, options);
+  // It started from the config written above.
+  writeAppliedRoutes(ctx.paths, routes);
   return result(labels ? 'recreated' : 'created');
 }
 
