@@ -83,9 +83,14 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
   }).catch(() => undefined);
 
   let gitopsPass: Promise<void> | null = null;
+  let certPass: Promise<void> | null = null;
+  const certNotified = new Map<string, number>();
+  const checkCerts = () => (certPass ??= certificatesOnce(ctx, log, certNotified).finally(() => (certPass = null)));
+  checkCerts();
   const timers = [
     setInterval(() => void evaluate(), ctx.settings.get('watchPollSeconds') * 1000),
     setInterval(() => ctx.background(deliverDue(ctx)), 1000),
+    setInterval(checkCerts, CERT_CHECK_MS),
   ];
   if (opts.gitops) {
     timers.push(setInterval(() => (gitopsPass ??= gitopsOnce(ctx, log, signal).finally(() => (gitopsPass = null))), ctx.settings.get('gitopsPollSeconds') * 1000));
@@ -95,8 +100,31 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
   timers.forEach(clearInterval);
   if (debounce) clearTimeout(debounce);
   // Stop cleanly: an in-flight GitOps deploy sees the same signal, undoes itself and returns.
-  await Promise.all([events, evaluating, gitopsPass]);
+  await Promise.all([events, evaluating, gitopsPass, certPass]);
   log('watch stopped');
+}
+
+/** How often the served certificates are read, and how often one still expiring is notified again. */
+const CERT_CHECK_MS = 3_600_000;
+const CERT_RENOTIFY_MS = 86_400_000;
+
+/**
+ * #18: a certificate renewal should have replaced (renewalFailing) is notified for its project, once
+ * a day while it stays so. Caddy renews on its own; this is the warning that it keeps failing.
+ */
+export async function certificatesOnce(ctx: ServiceContext, log: (line: string) => void, notified: Map<string, number>, now = Date.now()): Promise<void> {
+  try {
+    const { domainCertificates, describeExpiry, expiringSoon } = await import('./proxy/certificates.js');
+    for (const c of expiringSoon(await domainCertificates(ctx, now))) {
+      if (now - (notified.get(c.domain) ?? -Infinity) < CERT_RENOTIFY_MS) continue;
+      notified.set(c.domain, now);
+      const project = await ctx.store.projects.byName(c.project);
+      log(`notify: ${c.project}: certificate of ${c.domain} ${describeExpiry(c)}`);
+      await notify(ctx, project?.id ?? null, { event: 'certificate_expiring', project: c.project, severity: 'warning', message: `the certificate of ${c.domain} ${describeExpiry(c)}` });
+    }
+  } catch (err) {
+    log(`certificate check failed: ${toOtterError(err).message}`);
+  }
 }
 
 /** One GitOps pass: each project following a branch gets its new head deployed, once. */

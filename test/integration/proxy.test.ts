@@ -3,6 +3,8 @@
  * install, status, a route to a real busybox httpd over HTTPS from Caddy's internal CA, a one-call
  * upstream switch, the admin API reachable only through the unix socket in the data dir (not from
  * the proxy network, not from the host's ports), restart, remove (certificates kept) and --purge.
+ * Routes applied here by hand are no project's: a re-install, which regenerates the routes from
+ * SQLite (proxy-deploy.test.ts), drops them.
  * Each compose project's run has its own proxy name (OTTERSTACK_PROXY_NAME), network, volume and
  * ports, so the v1 and v2 runs do not collide and no machine-wide `otterstack-proxy` is touched.
  */
@@ -218,6 +220,9 @@ describe('managed Caddy proxy', () => {
     expect(res.stdout, res.stderr).toMatch(/^proxy recreated: /);
     expect(containerId()).not.toBe(id);
     expect(await localCaRoot()).toBe(ca);
+    // The routes come from the projects in SQLite (none here): one applied by hand is not kept.
+    expect(JSON.parse((await cli('status', '--json')).stdout)).toMatchObject({ routes: 0 });
+    await applyProxyConfig(ctx, [{ id: 'web', domains: [domain], upstream: `${apps[1]!.alias}:8080`, tls: 'internal' }]);
     expect(await waitFor(() => httpsGet(ca), 'the route after recreating', 20_000)).toBe(apps[1]!.body);
   });
 
@@ -232,7 +237,8 @@ describe('managed Caddy proxy', () => {
 
     expect((await cli(...installArgs())).stdout).toMatch(/^proxy created: /);
     expect(await localCaRoot()).toBe(ca);
-    expect(await waitFor(() => httpsGet(ca), 'the route after re-installing', 20_000)).toBe(apps[1]!.body);
+    await applyProxyConfig(ctx, [{ id: 'web', domains: [domain], upstream: `${apps[1]!.alias}:8080`, tls: 'internal' }]);
+    expect(await waitFor(() => httpsGet(ca), 'the site after re-installing, with the CA kept', 20_000)).toBe(apps[1]!.body);
 
     // The apps still on the network keep it; the volume goes.
     const purged = await cli('remove', '--purge');

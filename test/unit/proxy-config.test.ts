@@ -41,6 +41,9 @@ describe('renderCaddyConfig', () => {
       { subjects: ['app.example.com', 'www.example.com'], issuers: [{ module: 'acme', ca: 'https://acme.example.test/dir', email: 'ops@example.com' }] },
     ]);
     expect(config.apps.pki).toEqual({ certificate_authorities: { local: { install_trust: false } } });
+    // An internal ACME CA's root (--acme-ca-root): Caddy trusts it for the directory's own HTTPS.
+    const withRoot = renderCaddyConfig({ ...ports, acmeCaRoot: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n' }, [web]) as any;
+    expect(withRoot.apps.tls.automation.policies[0].issuers[0].trusted_roots_pem_files).toEqual(['/etc/otterstack-proxy/acme-ca-root.pem']);
   });
 
   it("leaves Caddy's defaults (Let's Encrypt, no email) when no CA or email is set, and has no server or TLS app without routes", () => {

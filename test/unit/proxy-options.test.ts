@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataPaths } from '../../src/services/paths.js';
 import { proxyNames } from '../../src/services/proxy/proxy-names.js';
@@ -36,6 +39,21 @@ describe('proxy install options', () => {
     for (const email of ['ops', 'ops@', '@example.com', 'ops@example', 'a b@example.com', 'ops@example.com\nx', 'ops@-x.com']) usage(() => resolveProxyOptions({ email }), /invalid --email/);
     for (const url of ['ftp://ca.example.com/dir', 'ca.example.com', 'https://', 'javascript:alert(1)', 'https://ca.example.com/ dir']) usage(() => resolveProxyOptions({ acmeCa: url }), /invalid --acme-ca/);
     for (const image of ['--privileged', 'Caddy:2', 'caddy:', 'caddy 2', 'caddy;rm -rf /', '', 'caddy:2\n']) usage(() => resolveProxyOptions({ image }), /invalid --image/);
+    usage(() => resolveProxyOptions({ acmeCaRoot: '/nonexistent/root.pem' }), /--acme-ca-root "\/nonexistent\/root.pem": cannot read it \(ENOENT\)/);
+  });
+
+  it('keeps only the certificates of an --acme-ca-root file (a key beside them is never copied); a file of none is refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-acmeroot-'));
+    try {
+      const cert = '-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----';
+      fs.writeFileSync(path.join(dir, 'both.pem'), `-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n${cert}\n`);
+      fs.writeFileSync(path.join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n');
+      expect(resolveProxyOptions({ acmeCaRoot: path.join(dir, 'both.pem') }).acmeCaRoot).toBe(`${cert}\n`);
+      usage(() => resolveProxyOptions({ acmeCaRoot: path.join(dir, 'key.pem') }), /holds no PEM certificate/);
+      expect(resolveProxyOptions({ acmeCaRoot: '' }, { ...DEFAULT_PROXY_OPTIONS, acmeCaRoot: cert }).acmeCaRoot).toBe('');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,9 +4,10 @@ import { installProxy, removeProxy } from '../../services/proxy/proxy-install.js
 import { proxyLogs } from '../../services/proxy/proxy-logs.js';
 import { validateProxyFlags, type ProxyOptionsInput } from '../../services/proxy/proxy-options.js';
 import { proxyHealth, proxyStatus } from '../../services/proxy/proxy-status.js';
+import { describeExpiry } from '../../services/proxy/certificates.js';
 import type { CliKit } from '../context.js';
 
-/** The managed Caddy proxy (#18, first part): install, status, logs, remove. Deploys do not use it yet. */
+/** The managed Caddy proxy (#18): install, status, logs, remove. Projects with --domain deploy through it. */
 export function registerProxyCommands(program: Command, { io, withContext, json }: CliKit): void {
   const proxy = program.command('proxy').description('the managed Caddy proxy (one container, otterstack-proxy): install, status, logs, remove');
   proxy
@@ -15,11 +16,12 @@ export function registerProxyCommands(program: Command, { io, withContext, json 
     .option('--image <ref>', 'Caddy image (default caddy:2)')
     .option('--email <address>', "ACME account email ('' for none)")
     .option('--acme-ca <url>', "ACME directory URL (default Let's Encrypt; '' resets)")
+    .option('--acme-ca-root <file>', "PEM file of the CA behind the ACME server's own HTTPS (an internal ACME CA; '' resets)")
     .option('--http-port <port>', 'host port for HTTP and ACME challenges (default 80)')
     .option('--https-port <port>', 'host port for HTTPS (default 443)')
     .option('--json', 'print JSON')
     .action((opts: ProxyOptionsInput & { json?: boolean }) => {
-      const input: ProxyOptionsInput = { image: opts.image, email: opts.email, acmeCa: opts.acmeCa, httpPort: opts.httpPort, httpsPort: opts.httpsPort };
+      const input: ProxyOptionsInput = { image: opts.image, email: opts.email, acmeCa: opts.acmeCa, acmeCaRoot: opts.acmeCaRoot, httpPort: opts.httpPort, httpsPort: opts.httpsPort };
       // Flags are judged before the data dir is opened: a typo changes nothing (installProxy then
       // checks them together with the installed values, e.g. http and https on one port).
       validateProxyFlags(input);
@@ -45,6 +47,7 @@ export function registerProxyCommands(program: Command, { io, withContext, json 
           io.out(`ports      ${status.ports.join(', ') || 'none'}`);
           io.out(`admin      ${status.adminReachable ? `answers on ${status.socket}` : status.adminError}`);
           io.out(`routes     ${status.routes ?? '?'}`);
+          for (const c of status.certificates) io.out(`cert       ${c.domain} (${c.project}): ${describeExpiry(c)}${c.issuer ? `, from ${c.issuer}` : ''}`);
         }
         if (health.level === 'fail') throw new OtterError('environment', 'the proxy is installed but not serving (see above)');
       }),

@@ -18,6 +18,8 @@ export const ADMIN_DIR_IN_CONTAINER = '/run/otterstack-admin';
 /** Where the proxy container finds the config it starts from (the data dir's proxy/config, read-only). */
 export const CONFIG_DIR_IN_CONTAINER = '/etc/otterstack-proxy';
 export const CONFIG_FILE_IN_CONTAINER = `${CONFIG_DIR_IN_CONTAINER}/caddy.json`;
+/** The --acme-ca-root PEM, written beside the config (proxy-state.ts writeAcmeCaRoot). */
+export const ACME_ROOT_FILE = 'acme-ca-root.pem';
 const SERVER_NAME = 'otterstack';
 
 /**
@@ -80,7 +82,7 @@ export function validateRoutes(routes: readonly CaddyRoute[]): void {
  * admin API to Caddy's default, localhost:2019, inside the container. Caddy's own autosave is off:
  * the config file OtterStack writes (and mounts) is what a restart starts from.
  */
-export function renderCaddyConfig(options: Pick<ProxyOptions, 'email' | 'acmeCa' | 'httpPort' | 'httpsPort'>, routes: readonly CaddyRoute[]): Record<string, unknown> {
+export function renderCaddyConfig(options: Pick<ProxyOptions, 'email' | 'acmeCa' | 'httpPort' | 'httpsPort'> & { acmeCaRoot?: string }, routes: readonly CaddyRoute[]): Record<string, unknown> {
   validateRoutes(routes);
   const policies: Record<string, unknown>[] = [];
   const internal = routes.filter((r) => r.tls === 'internal').flatMap((r) => r.domains);
@@ -89,7 +91,14 @@ export function renderCaddyConfig(options: Pick<ProxyOptions, 'email' | 'acmeCa'
   if (acme.length) {
     policies.push({
       subjects: acme,
-      issuers: [{ module: 'acme', ...(options.acmeCa ? { ca: options.acmeCa } : {}), ...(options.email ? { email: options.email } : {}) }],
+      issuers: [
+        {
+          module: 'acme',
+          ...(options.acmeCa ? { ca: options.acmeCa } : {}),
+          ...(options.email ? { email: options.email } : {}),
+          ...(options.acmeCaRoot ? { trusted_roots_pem_files: [`${CONFIG_DIR_IN_CONTAINER}/${ACME_ROOT_FILE}`] } : {}),
+        },
+      ],
     });
   }
   const servers: Record<string, unknown> = routes.length

@@ -6,7 +6,7 @@ import { renderCaddyConfig } from './caddy-config.js';
 import { PROXY_LABEL, PROXY_SPEC_LABEL, proxyNames, type ProxyNames } from './proxy-names.js';
 import { resolveProxyOptions, type ProxyOptions, type ProxyOptionsInput } from './proxy-options.js';
 import { proxyContainerSpec, proxyRunArgs, specHash } from './proxy-container.js';
-import { ensureProxyDirs, forgetInstalledOptions, readInstalledOptions, writeAppliedRoutes, writeInstalledOptions, writeStartConfig } from './proxy-state.js';
+import { ensureProxyDirs, forgetInstalledOptions, writeAcmeCaRoot, readInstalledOptions, writeAppliedRoutes, writeInstalledOptions, writeStartConfig } from './proxy-state.js';
 import { applyProxyConfig } from './proxy-config.js';
 import { desiredCaddyRoutes, proxyServes, withProxyLock } from './proxy-routing.js';
 
@@ -38,6 +38,7 @@ async function installLocked(ctx: ServiceContext, options: ProxyOptions, env: No
   const names = proxyNames(env);
   ensureProxyDirs(ctx.paths);
   const routes = await desiredCaddyRoutes(ctx);
+  writeAcmeCaRoot(ctx.paths, options.acmeCaRoot);
   writeStartConfig(ctx.paths, renderCaddyConfig(options, routes));
   const spec = proxyContainerSpec(names, options, ctx.paths);
   const labels = await ctx.engine.containerLabels(names.container);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { OtterError } from '../errors.js';
 
 /** What `proxy install` is given; persisted (proxy-state.ts) and compared on every re-install. */
@@ -8,17 +9,21 @@ export interface ProxyOptions {
   email: string;
   /** ACME directory URL ('' = Let's Encrypt, Caddy's default). */
   acmeCa: string;
+  /** PEM root(s) Caddy trusts for the ACME directory's own HTTPS (an internal CA); '' = the system's. Public, not a secret. */
+  acmeCaRoot: string;
   httpPort: number;
   httpsPort: number;
 }
 
-export const DEFAULT_PROXY_OPTIONS: ProxyOptions = { image: 'caddy:2', email: '', acmeCa: '', httpPort: 80, httpsPort: 443 };
+export const DEFAULT_PROXY_OPTIONS: ProxyOptions = { image: 'caddy:2', email: '', acmeCa: '', acmeCaRoot: '', httpPort: 80, httpsPort: 443 };
 
 /** Flags as typed, before validation; an absent flag keeps the installed value (or the default). */
 export interface ProxyOptionsInput {
   image?: string;
   email?: string;
   acmeCa?: string;
+  /** --acme-ca-root FILE: a PEM file ('' resets). */
+  acmeCaRoot?: string;
   httpPort?: string | number;
   httpsPort?: string | number;
 }
@@ -63,11 +68,28 @@ export function validateAcmeCa(url: string): string {
   return url;
 }
 
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The certificates of a PEM file given with --acme-ca-root (read now: the file may not stay). */
+export function readAcmeCaRoot(file: string): string {
+  if (file === '') return '';
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new OtterError('usage', `--acme-ca-root ${JSON.stringify(file)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the PEM file of the CA that signs your ACME server's HTTPS certificate`);
+  }
+  const certs = text.match(PEM_CERT);
+  if (!certs) throw new OtterError('usage', `--acme-ca-root ${JSON.stringify(file)} holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the CA's certificate, not its key`);
+  return `${certs.join('\n')}\n`;
+}
+
 /** Each given flag on its own (the CLI checks them before opening anything); resolveProxyOptions checks them together. */
 export function validateProxyFlags(input: ProxyOptionsInput): void {
   if (input.image !== undefined) validateImageRef(input.image);
   if (input.email !== undefined) validateEmail(input.email);
   if (input.acmeCa !== undefined) validateAcmeCa(input.acmeCa);
+  if (input.acmeCaRoot !== undefined) readAcmeCaRoot(input.acmeCaRoot);
   if (input.httpPort !== undefined) validatePort('--http-port', input.httpPort);
   if (input.httpsPort !== undefined) validatePort('--https-port', input.httpsPort);
 }
@@ -81,6 +103,7 @@ export function resolveProxyOptions(input: ProxyOptionsInput, current: ProxyOpti
     image: input.image === undefined ? current.image : validateImageRef(input.image),
     email: input.email === undefined ? current.email : validateEmail(input.email),
     acmeCa: input.acmeCa === undefined ? current.acmeCa : validateAcmeCa(input.acmeCa),
+    acmeCaRoot: input.acmeCaRoot === undefined ? current.acmeCaRoot : readAcmeCaRoot(input.acmeCaRoot),
     httpPort: input.httpPort === undefined ? current.httpPort : validatePort('--http-port', input.httpPort),
     httpsPort: input.httpsPort === undefined ? current.httpsPort : validatePort('--https-port', input.httpsPort),
   };

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { ensureManagedDir, writeGeneratedFile, type DataPaths } from '../paths.js';
 import { OtterError } from '../errors.js';
-import type { CaddyRoute } from './caddy-config.js';
+import { ACME_ROOT_FILE, type CaddyRoute } from './caddy-config.js';
 import { DEFAULT_PROXY_OPTIONS, type ProxyOptions } from './proxy-options.js';
 
 /**
@@ -44,6 +45,13 @@ export function readAppliedRoutes(paths: DataPaths): CaddyRoute[] {
 
 export function writeAppliedRoutes(paths: DataPaths, routes: readonly CaddyRoute[]): void {
   writeGeneratedFile(paths.proxyRoutesFile, JSON.stringify(routes, null, 2) + '\n');
+}
+
+/** The --acme-ca-root PEM beside the config (mounted read-only into the container), or none. */
+export function writeAcmeCaRoot(paths: DataPaths, pem: string): void {
+  const file = path.join(paths.proxyConfigDir, ACME_ROOT_FILE);
+  if (pem) writeGeneratedFile(file, pem);
+  else fs.rmSync(file, { force: true });
 }
 
 /** Writes the config the proxy starts from, unless it already says exactly that; true when written. */

@@ -5,6 +5,7 @@ import { routesOfConfig } from './caddy-config.js';
 import { proxyNames, type ProxyNames } from './proxy-names.js';
 import type { ProxyOptions } from './proxy-options.js';
 import { readInstalledOptions } from './proxy-state.js';
+import { describeExpiry, domainCertificates, expiringSoon, type DomainCertificate } from './certificates.js';
 
 export interface ProxyStatus {
   /** `proxy install` ran (and no `proxy remove` since). */
@@ -22,6 +23,8 @@ export interface ProxyStatus {
   /** Routes the running Caddy has (read back over the admin socket); null when unreachable. */
   routes: number | null;
   socket: string;
+  /** The certificate served for each project domain (read by a handshake); [] when not running. */
+  certificates: DomainCertificate[];
 }
 
 /** What the proxy is doing now: container, ports, whether its admin API answers, its routes. */
@@ -43,7 +46,9 @@ export async function proxyStatus(ctx: ServiceContext, env: NodeJS.ProcessEnv = 
   } else {
     adminError = state ? `the container is ${state.status}` : 'no proxy container';
   }
+  const certificates = adminReachable ? await domainCertificates(ctx) : [];
   return {
+    certificates,
     installed: options !== null,
     names,
     options,
@@ -63,5 +68,7 @@ export function proxyHealth(status: ProxyStatus): { level: 'ok' | 'warn' | 'fail
   if (!status.installed) return { level: 'warn', detail: `a container ${status.names.container} exists but the proxy is not installed in this data dir` };
   if (status.state !== 'running') return { level: 'fail', detail: `${status.names.container} is ${status.state}: otterstack proxy install starts it again` };
   if (!status.adminReachable) return { level: 'fail', detail: `${status.names.container} runs but its admin API does not answer: ${status.adminError}` };
+  const expiring = expiringSoon(status.certificates);
+  if (expiring.length > 0) return { level: 'warn', detail: `certificate of ${expiring.map((c) => `${c.domain} ${describeExpiry(c)}`).join('; ')}` };
   return { level: 'ok', detail: `${status.names.container} running, ${status.routes} route(s), ports ${status.options?.httpPort}/${status.options?.httpsPort}, admin on ${status.socket}` };
 }
