@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { docker, freePort, purgeProject, TEST_IMAGE } from '../helpers/engine.js';
 import { git } from '../helpers/fixture-repo.js';
+import { TmuxApp } from '../helpers/tmux.js';
 import { duringRequests, httpsGet, type HttpsTarget } from '../helpers/request-loop.js';
 import { waitFor } from '../helpers/wait.js';
 import { openContext, type ServiceContext } from '../../src/services/context.js';
@@ -181,6 +182,21 @@ describe('deploys through the OtterStack proxy (strategy proxy)', () => {
     expect(result.code).toBe(0);
     expect(loop.failed).toBe(0);
     expect(loop.bodies.v1).toBeGreaterThan(0);
+    await serves('v1', upstreamOf('v1'));
+  }, 120_000);
+
+  it('the TUI shows the project\'s domain, and warns in its title when the proxy is down', async () => {
+    docker(['stop', PROXY]);
+    const app = TmuxApp.start(dataDir, { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8' }, { cols: 200, rows: 40 });
+    try {
+      await app.waitForScreen(new RegExp(`https://${domain.replace(/\./g, '\\.')}`), 'the domain in the containers box');
+      await app.waitForScreen(new RegExp(`proxy: ${PROXY} is exited`), 'the proxy warning in the title');
+      app.keys('q');
+      expect(await app.exitCode()).toBe(0);
+    } finally {
+      app.kill();
+      docker(['start', PROXY]);
+    }
     await serves('v1', upstreamOf('v1'));
   }, 120_000);
 

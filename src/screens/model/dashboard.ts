@@ -18,6 +18,7 @@ import type { OperationState } from './operations.js';
 import { SORT_MODES, sortStatuses, type SortMode } from './sort.js';
 import { freeSpace, lowSpaces, type FreeSpace } from '../../services/disk-space.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
+import type { ProxyOverview } from '../../services/proxy/proxy-overview.js';
 
 /**
  * UI-free state of the dashboard (k9s "model"): what is shown and what is running. Screens
@@ -44,6 +45,10 @@ export class DashboardModel extends EventEmitter {
   /** Filesystems below minFreeDiskGiB (disk-space.ts), measured at most once a minute. */
   lowDisk: FreeSpace[] = [];
   private diskCheckedAt = 0;
+  /** The OtterStack proxy's health (null: not installed), read at most once a minute, and each project's domains (#18). */
+  proxyHealth: ProxyOverview['health'] = null;
+  domains = new Map<string, string[]>();
+  private proxyCheckedAt = 0;
   private logsAbort: AbortController | null = null;
   private logsFor: string | null = null;
   private nextOpId = 1;
@@ -122,7 +127,7 @@ export class DashboardModel extends EventEmitter {
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        [this.statuses, this.notifications] = await Promise.all([getStatus(this.ctx), recentNotifications(this.ctx, 20), this.checkDisk()]);
+        [this.statuses, this.notifications] = await Promise.all([getStatus(this.ctx), recentNotifications(this.ctx, 20), this.checkDisk(), this.checkProxy()]);
         this.refreshError = null;
       } catch (err) {
         this.refreshError = toOtterError(err).message;
@@ -139,6 +144,16 @@ export class DashboardModel extends EventEmitter {
     if (Date.now() - this.diskCheckedAt < 60_000) return;
     this.diskCheckedAt = Date.now();
     this.lowDisk = lowSpaces(await freeSpace(this.ctx).catch(() => []), this.ctx.settings.get('minFreeDiskGiB'));
+  }
+
+  private async checkProxy(): Promise<void> {
+    const withHealth = Date.now() - this.proxyCheckedAt >= 60_000;
+    if (withHealth) this.proxyCheckedAt = Date.now();
+    const { proxyOverview } = await import('../../services/proxy/proxy-overview.js');
+    const overview = await proxyOverview(this.ctx, withHealth).catch(() => null);
+    if (!overview) return;
+    this.domains = overview.domains;
+    if (withHealth) this.proxyHealth = overview.health;
   }
 
   /** The running operation of another process on the selected project (its log, followed), or null. */

@@ -69,9 +69,10 @@ export class DashboardView {
     const notices = undelivered ? `  ${tone('bad', `${undelivered} notification(s) undelivered (n)`)}` : model.notifications[0] ? `  last notice: ${model.notifications[0].event} ${model.notifications[0].project ?? ''}` : '';
     const problems = healthSummary(model.statuses, tone, busy);
     const disk = model.lowDisk[0] ? `  ${tone('bad', `low disk: ${gib(model.lowDisk[0].freeBytes)} free on the ${model.lowDisk[0].what}`)}` : '';
+    const proxy = model.proxyHealth && model.proxyHealth.level !== 'ok' ? `  ${tone(model.proxyHealth.level === 'fail' ? 'bad' : 'warn', `proxy: ${tagSafe(model.proxyHealth.detail)}`)}` : '';
     const stale = model.refreshError ? `  ${tone('bad', `engine: ${tagSafe(model.refreshError)}`)}` : '';
     this.title.setContent(
-      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${model.sortMode === 'health' ? '' : `  sorted by ${model.sortMode === 'name' ? 'name' : 'last deploy'}`}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${disk}${stale}`,
+      ` {bold}OtterStack{/bold}  ${visible.length}/${model.statuses.length} projects${problems ? `  ${problems}` : ''}${model.sortMode === 'health' ? '' : `  sorted by ${model.sortMode === 'name' ? 'name' : 'last deploy'}`}${filter}${running ? `  ${running} running` : ''}  refreshed ${formatAge(model.lastRefresh, now)}${notices}${disk}${proxy}${stale}`,
     );
 
     const p = projectRows(visible, now, this.theme.unicode, tone, busy, innerWidth(this.projects.box));
@@ -79,7 +80,10 @@ export class DashboardView {
     this.projects.setRows(p.header, p.rows.length ? p.rows : [none], model.selectedIndex());
 
     const c = containerRows(sel ? containersWithShared(sel) : [], this.theme.unicode, tone, innerWidth(this.containers.box));
-    this.containers.box.setLabel(` Containers${sel ? ` — ${sel.project.name}${sel.active ? ` ${sel.active.compose_project}` : ''}` : ''} `);
+    const domains = sel ? (model.domains.get(sel.project.name) ?? []) : [];
+    // Where the project answers comes before which release answers: a narrow box cuts the end.
+    const where = domains.length ? ` ${tagSafe(domains.map((d) => `https://${d}`).join(' '))} ` : '';
+    this.containers.box.setLabel(` Containers${sel ? ` — ${sel.project.name}${where}${sel.active ? ` ${sel.active.compose_project}` : ''}` : ''} `);
     this.containers.setRows(c.header, c.rows.length ? c.rows : [!sel ? 'no project selected' : sel.active ? 'no containers (stopped?)' : 'nothing deployed']);
 
     // Nothing selected (a filter matching nothing): no rows of a project no longer shown.
