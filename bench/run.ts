@@ -12,6 +12,7 @@ import { benchTui } from './tui.js';
 import { benchDowntime } from './downtime.js';
 import { benchFloor } from './floor.js';
 import { benchBuildDeploy } from './build-deploy.js';
+import { benchProxy } from './proxy.js';
 
 interface Row {
   metric: string;
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     ['tui', benchTui],
     ['downtime', benchDowntime],
     ['build', benchBuildDeploy],
+    ['proxy', benchProxy],
   ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {

@@ -15,7 +15,7 @@ import { readAppliedRoutes, requireInstalledOptions } from './proxy-state.js';
 export interface ProxySwitch {
   /** patch: one admin call per route (the usual case); load: the whole config (first deploy, changed domains, a proxy that lost its routes). */
   how: 'patch' | 'load';
-  /** From the first admin call to the last route confirmed. */
+  /** From the reachability check (the release just healthy) to the last route confirmed. */
   ms: number;
   /** Routes confirmed by the config read back only (no certificate yet for a request). */
   unprobed: string[];
@@ -34,6 +34,7 @@ const CONFIRM_TIMEOUT_MS = 15_000;
  */
 export async function switchProjectRoutes(ctx: ServiceContext, project: string, routes: readonly ProxyRoute[], composeProject: string, signal?: AbortSignal): Promise<ProxySwitch> {
   const options = requireInstalledOptions(ctx.paths);
+  const started = Date.now();
   const mine = routes.map((r) => caddyRoute(r, composeProject));
   for (const [i, r] of mine.entries()) {
     const problem = await upstreamProblem(ctx, proxyNames().container, r.upstream);
@@ -43,7 +44,6 @@ export async function switchProjectRoutes(ctx: ServiceContext, project: string, 
       throw new OtterError('deploy_failed', `the proxy cannot reach ${r.upstream} (${problem}): ${hint}; the routes were not switched`);
     }
   }
-  const started = Date.now();
   const ids = new Set(mine.map((r) => r.id));
   let how: ProxySwitch['how'] = 'patch';
   let before: CaddyRoute[] | null = null;
