@@ -9,24 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../test/helpers/cli.js';
-import { docker, freePort, purgeProject, TEST_IMAGE } from '../test/helpers/engine.js';
-import { git } from '../test/helpers/fixture-repo.js';
+import { docker, freePort, purgeProject, removeProxyObjects } from '../test/helpers/engine.js';
+import { createTaggedRepo, proxiedAppCompose } from '../test/helpers/fixture-repo.js';
 import { duringRequests, httpsGet, type HttpsTarget } from '../test/helpers/request-loop.js';
 import { COMPOSE_VERSIONS, type ComposeVersion, type Row } from './run.js';
 
-function app(version: string, healthy: boolean): string {
-  return `services:
-  web:
-    image: ${TEST_IMAGE}
-    init: true
-    command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
-    healthcheck:
-      test: ${healthy ? '["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]' : '["CMD", "false"]'}
-      interval: 1s
-      timeout: 3s
-      retries: 2
-`;
-}
 
 async function serving(t: HttpsTarget, body: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -46,13 +33,7 @@ async function benchOne(compose: ComposeVersion): Promise<Row[]> {
   const dataDir = path.join(work, 'data');
   const repo = path.join(work, 'repo');
   fs.mkdirSync(repo);
-  git(repo, ['init', '-q', '-b', 'main']);
-  for (const [tag, healthy] of [['v1', true], ['v2', true], ['bad', false]] as const) {
-    fs.writeFileSync(path.join(repo, 'compose.yaml'), app(tag, healthy));
-    git(repo, ['add', '-A']);
-    git(repo, ['commit', '-qm', tag]);
-    git(repo, ['tag', tag]);
-  }
+  createTaggedRepo(repo, [['v1', proxiedAppCompose('v1')], ['v2', proxiedAppCompose('v2')], ['bad', proxiedAppCompose('bad', false)]]);
   const httpPort = await freePort();
   let httpsPort: number;
   do httpsPort = await freePort();
@@ -101,13 +82,7 @@ async function benchOne(compose: ComposeVersion): Promise<Row[]> {
     return rows;
   } finally {
     purgeProject(project);
-    for (const args of [['rm', '-f', proxyName], ['network', 'rm', proxyName], ['volume', 'rm', '-f', `${proxyName}-data`]]) {
-      try {
-        docker(args);
-      } catch {
-        /* not created */
-      }
-    }
+    removeProxyObjects(proxyName);
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

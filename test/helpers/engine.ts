@@ -72,3 +72,8 @@ export function httpGet(port: number, timeoutMs = 2000, host?: string): Promise<
     req.on('error', () => resolve(null));
   });
 }
+
+/** Removes a test's managed proxy (OTTERSTACK_PROXY_NAME): container, network and certificates volume, each on its own. */
+export function removeProxyObjects(name: string): void {
+  for (const args of [['rm', '-f', name], ['network', 'rm', name], ['volume', 'rm', '-f', `${name}-data`]]) tolerant(() => docker(args));
+}

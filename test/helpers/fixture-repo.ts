@@ -96,3 +96,32 @@ export function createFixtureRepo(port: number): FixtureRepo {
   git(dir, ['checkout', '-q', 'main']);
   return { dir, shas };
 }
+
+/** A web app without host ports (the proxy strategy reaches it on its network): httpd on 8080 serving `version`, healthy or never. */
+export function proxiedAppCompose(version: string, healthy = true): string {
+  return `services:
+  web:
+    image: ${TEST_IMAGE}
+    init: true
+    command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    healthcheck:
+      test: ${healthy ? '["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]' : '["CMD", "false"]'}
+      interval: 1s
+      timeout: 3s
+      retries: 2
+`;
+}
+
+/** A repository with one commit per [tag, compose text], each tagged; returns the SHAs by tag. */
+export function createTaggedRepo(dir: string, releases: readonly (readonly [string, string])[]): Record<string, string> {
+  git(dir, ['init', '-q', '-b', 'main']);
+  const shas: Record<string, string> = {};
+  for (const [tag, text] of releases) {
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), text);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-qm', tag]);
+    git(dir, ['tag', tag]);
+    shas[tag] = git(dir, ['rev-parse', 'HEAD']);
+  }
+  return shas;
+}

@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { docker, freePort, purgeProject, TEST_IMAGE } from '../helpers/engine.js';
-import { git } from '../helpers/fixture-repo.js';
+import { docker, freePort, purgeProject, removeProxyObjects } from '../helpers/engine.js';
+import { createTaggedRepo, proxiedAppCompose } from '../helpers/fixture-repo.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CADDY_IMAGE = 'otterstack/caddy:local';
@@ -56,23 +56,7 @@ describe('automatic HTTPS through a real ACME server (pebble)', () => {
     dataDir = path.join(work, 'data');
     repo = path.join(work, 'repo');
     fs.mkdirSync(repo);
-    git(repo, ['init', '-q', '-b', 'main']);
-    fs.writeFileSync(
-      path.join(repo, 'compose.yaml'),
-      `services:
-  web:
-    image: ${TEST_IMAGE}
-    init: true
-    command: ["sh", "-c", "mkdir -p /www && echo shop > /www/index.html && exec httpd -f -p 8080 -h /www"]
-    healthcheck:
-      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
-      interval: 1s
-      timeout: 3s
-      retries: 2
-`,
-    );
-    git(repo, ['add', '-A']);
-    git(repo, ['commit', '-qm', 'shop']);
+    createTaggedRepo(repo, [['shop', proxiedAppCompose('shop')]]);
     httpPort = await freePort();
     do httpsPort = await freePort();
     while (httpsPort === httpPort);
@@ -82,13 +66,7 @@ describe('automatic HTTPS through a real ACME server (pebble)', () => {
   afterAll(async () => {
     pebble?.kill('SIGTERM');
     purgeProject(project);
-    for (const args of [['rm', '-f', PROXY], ['network', 'rm', PROXY], ['volume', 'rm', '-f', `${PROXY}-data`]]) {
-      try {
-        docker(args);
-      } catch {
-        /* not created */
-      }
-    }
+    removeProxyObjects(PROXY);
     fs.rmSync(work, { recursive: true, force: true });
   });
 

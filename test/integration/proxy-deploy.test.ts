@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
-import { docker, freePort, purgeProject, TEST_IMAGE } from '../helpers/engine.js';
-import { git } from '../helpers/fixture-repo.js';
+import { docker, freePort, purgeProject, removeProxyObjects } from '../helpers/engine.js';
+import { createTaggedRepo, proxiedAppCompose } from '../helpers/fixture-repo.js';
 import { TmuxApp } from '../helpers/tmux.js';
 import { duringRequests, httpsGet, type HttpsTarget } from '../helpers/request-loop.js';
 import { waitFor } from '../helpers/wait.js';
@@ -38,19 +38,6 @@ const shas: Record<string, string> = {};
 const cli = (...args: string[]) => runCli(dataDir, args, env);
 const upstreamOf = (tag: string) => `web-${shas[tag]!.slice(0, 7)}:8080`;
 
-function app(version: string, healthy: boolean): string {
-  return `services:
-  web:
-    image: ${TEST_IMAGE}
-    init: true
-    command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
-    healthcheck:
-      test: ${healthy ? '["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]' : '["CMD", "false"]'}
-      interval: 1s
-      timeout: 3s
-      retries: 2
-`;
-}
 
 /** Until the proxy answers for the domain with `body` from `upstream`. */
 async function serves(body: string, upstream: string): Promise<void> {
@@ -69,14 +56,7 @@ describe('deploys through the OtterStack proxy (strategy proxy)', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-pxd-'));
     repo = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-pxd-repo-'));
-    git(repo, ['init', '-q', '-b', 'main']);
-    for (const [tag, healthy] of [['v1', true], ['v2', true], ['bad', false]] as const) {
-      fs.writeFileSync(path.join(repo, 'compose.yaml'), app(tag, healthy));
-      git(repo, ['add', '-A']);
-      git(repo, ['commit', '-qm', tag]);
-      git(repo, ['tag', tag]);
-      shas[tag] = git(repo, ['rev-parse', 'HEAD']);
-    }
+    Object.assign(shas, createTaggedRepo(repo, [['v1', proxiedAppCompose('v1')], ['v2', proxiedAppCompose('v2')], ['bad', proxiedAppCompose('bad', false)]]));
     httpPort = await freePort();
     do httpsPort = await freePort();
     while (httpsPort === httpPort);
@@ -90,13 +70,7 @@ describe('deploys through the OtterStack proxy (strategy proxy)', () => {
   afterAll(async () => {
     await ctx?.close();
     purgeProject(project);
-    for (const args of [['rm', '-f', PROXY], ['network', 'rm', PROXY], ['volume', 'rm', '-f', `${PROXY}-data`]]) {
-      try {
-        docker(args);
-      } catch {
-        /* not created */
-      }
-    }
+    removeProxyObjects(PROXY);
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(repo, { recursive: true, force: true });
   });
