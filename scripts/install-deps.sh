@@ -24,6 +24,8 @@ have_cmd htpasswd || need+=(apache2-utils)
 # (build-caddy-image.sh); pebble is the RFC 8555 test CA for the HTTPS tests. Neither runs as a service.
 have_cmd caddy || need+=(caddy)
 have_cmd pebble || need+=(pebble)
+# The HTTPS test fetches the app as an operator would: curl --resolve … --cacert <pebble root>.
+have_cmd curl || need+=(curl)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

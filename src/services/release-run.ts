@@ -265,7 +265,7 @@ export class ReleaseRun {
     const routes = projectRoutes(this.project, await this.ctx.store.projectDomains.forProject(this.project.id));
     if (routes.length === 0) throw new OtterError('usage', `project ${this.project.name} uses the proxy strategy but has no domain: otterstack project set ${this.project.name} --domain app.example.com --route SERVICE:PORT`);
     const { proxyStatus } = await import('./proxy/proxy-status.js');
-    const status = await proxyStatus(this.ctx);
+    const status = await proxyStatus(this.ctx, process.env, { certificates: false });
     if (!status.installed) throw new OtterError('usage', `project ${this.project.name} routes through the OtterStack proxy (its domains: ${routes.flatMap((r) => r.domains).join(', ')}), which is not installed: run otterstack proxy install`);
     if (!status.adminReachable) throw new OtterError('environment', `the OtterStack proxy does not answer (${status.adminError}): run otterstack proxy install to start it again, then deploy`);
     const services = [...new Set(routes.map((r) => r.service))];

@@ -85,12 +85,18 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
   let gitopsPass: Promise<void> | null = null;
   let certPass: Promise<void> | null = null;
   const certNotified = new Map<string, number>();
+  // #18: a proxy found without the routes SQLite gives (restarted from an empty config, changed by
+  // hand) gets them back within one poll; syncProxyRoutes keeps a deploy's in-flight switch.
+  let proxyPass: Promise<void> | null = null;
+  const checkProxy = () => (proxyPass ??= proxyRoutesOnce(ctx, log).finally(() => (proxyPass = null)));
+  checkProxy();
   const checkCerts = () => (certPass ??= certificatesOnce(ctx, log, certNotified).finally(() => (certPass = null)));
   checkCerts();
   const timers = [
     setInterval(() => void evaluate(), ctx.settings.get('watchPollSeconds') * 1000),
     setInterval(() => ctx.background(deliverDue(ctx)), 1000),
     setInterval(checkCerts, CERT_CHECK_MS),
+    setInterval(checkProxy, ctx.settings.get('watchPollSeconds') * 1000),
   ];
   if (opts.gitops) {
     timers.push(setInterval(() => (gitopsPass ??= gitopsOnce(ctx, log, signal).finally(() => (gitopsPass = null))), ctx.settings.get('gitopsPollSeconds') * 1000));
@@ -100,8 +106,19 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
   timers.forEach(clearInterval);
   if (debounce) clearTimeout(debounce);
   // Stop cleanly: an in-flight GitOps deploy sees the same signal, undoes itself and returns.
-  await Promise.all([events, evaluating, gitopsPass, certPass]);
+  await Promise.all([events, evaluating, gitopsPass, certPass, proxyPass]);
   log('watch stopped');
+}
+
+/** The proxy's routes put back from SQLite when they differ (nothing when the proxy is not installed). */
+async function proxyRoutesOnce(ctx: ServiceContext, log: (line: string) => void): Promise<void> {
+  try {
+    const { syncProxyRoutes } = await import('./proxy/proxy-routing.js');
+    const res = await syncProxyRoutes(ctx, 'watch');
+    if (res.reloaded) log(`proxy: its routes differed from the projects' domains; reloaded ${res.routes} route(s)`);
+  } catch (err) {
+    log(`proxy check failed: ${toOtterError(err).message}`);
+  }
 }
 
 /** How often the served certificates are read, and how often one still expiring is notified again. */

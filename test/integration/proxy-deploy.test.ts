@@ -174,7 +174,7 @@ describe('deploys through the OtterStack proxy (strategy proxy)', () => {
     await serves('v1', upstreamOf('v1'));
   }, 120_000);
 
-  it('a proxy that lost its routes gets them back from SQLite: by cleanup, and by proxy install', async () => {
+  it('a proxy that lost its routes gets them back from SQLite: by cleanup, by a running watch, and by proxy install', async () => {
     const admin = new CaddyAdmin(path.join(dataDir, 'proxy', 'admin', 'caddy.sock'));
     // As a proxy restarted from an empty config would be: the admin socket and nothing else.
     const emptied = async () => {
@@ -189,6 +189,17 @@ describe('deploys through the OtterStack proxy (strategy proxy)', () => {
     await serves('v1', upstreamOf('v1'));
     // Once in place, cleanup leaves the proxy alone.
     expect((await cli('cleanup')).stdout).not.toMatch(/reload proxy/);
+
+    // A running watch finds it within one poll.
+    await emptied();
+    const watcher = startCli(dataDir, ['watch'], { ...env, OTTERSTACK_WATCH_POLL_SECONDS: '1' });
+    try {
+      await serves('v1', upstreamOf('v1'));
+      await watcher.waitForLine(/proxy: its routes differed from the projects' domains; reloaded 1 route/);
+    } finally {
+      watcher.kill('SIGTERM');
+      await watcher.done;
+    }
 
     await emptied();
     const install = await cli('proxy', 'install', '--image', CADDY_IMAGE, '--http-port', String(httpPort), '--https-port', String(httpsPort));

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { OtterError } from '../errors.js';
+import { parsePort } from '../validation.js';
 
 /** What `proxy install` is given; persisted (proxy-state.ts) and compared on every re-install. */
 export interface ProxyOptions {
@@ -40,9 +41,8 @@ export function validateImageRef(image: string): string {
 }
 
 export function validatePort(flag: string, raw: string | number): number {
-  const text = String(raw);
-  const port = Number(text);
-  if (!/^\d{1,5}$/.test(text) || port < 1 || port > 65535) throw new OtterError('usage', `invalid ${flag} ${JSON.stringify(text)}: use a port number from 1 to 65535`);
+  const port = parsePort(String(raw));
+  if (port === null) throw new OtterError('usage', `invalid ${flag} ${JSON.stringify(String(raw))}: use a port number from 1 to 65535`);
   return port;
 }
 

@@ -27,8 +27,8 @@ export interface ProxyStatus {
   certificates: DomainCertificate[];
 }
 
-/** What the proxy is doing now: container, ports, whether its admin API answers, its routes. */
-export async function proxyStatus(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): Promise<ProxyStatus> {
+/** What the proxy is doing now: container, ports, whether its admin API answers, its routes, the certificates it serves (unless asked not to). */
+export async function proxyStatus(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env, opts: { certificates?: boolean } = {}): Promise<ProxyStatus> {
   const names = proxyNames(env);
   const options = readInstalledOptions(ctx.paths);
   const state = await ctx.engine.containerState(names.container);
@@ -46,7 +46,7 @@ export async function proxyStatus(ctx: ServiceContext, env: NodeJS.ProcessEnv = 
   } else {
     adminError = state ? `the container is ${state.status}` : 'no proxy container';
   }
-  const certificates = adminReachable ? await domainCertificates(ctx) : [];
+  const certificates = adminReachable && opts.certificates !== false ? await domainCertificates(ctx) : [];
   return {
     certificates,
     installed: options !== null,
