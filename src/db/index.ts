@@ -6,6 +6,7 @@ import { OperationLogQueries } from './operation-logs.js';
 import { ProjectQueries } from './projects.js';
 import { ProjectDomainQueries } from './project-domains.js';
 import type { Database } from './schema.js';
+import { WebhookDeliveryQueries } from './webhook-deliveries.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -15,6 +16,7 @@ export interface Store {
   operationLogs: OperationLogQueries;
   notifications: NotificationQueries;
   configVersions: ConfigVersionQueries;
+  webhookDeliveries: WebhookDeliveryQueries;
 }
 
 export async function readMeta(db: Kysely<Database>, key: string): Promise<string | undefined> {
@@ -30,6 +32,7 @@ export function createStore(db: Kysely<Database>): Store {
     operationLogs: new OperationLogQueries(db),
     notifications: new NotificationQueries(db),
     configVersions: new ConfigVersionQueries(db),
+    webhookDeliveries: new WebhookDeliveryQueries(db),
   };
 }
 

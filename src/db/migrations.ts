@@ -234,6 +234,33 @@ export const MIGRATIONS: Migration[] = [
       await sql`CREATE INDEX idx_project_domains_project ON project_domains(project_id)`.execute(db);
     },
   },
+  {
+    version: 14,
+    name: 'webhooks',
+    async up(db) {
+      // Push-to-deploy (issue #19): the name of the variable (environment, or the project's
+      // encrypted configuration) that holds the forge's webhook secret; never the secret itself.
+      await sql`ALTER TABLE projects ADD COLUMN webhook_secret_env TEXT`.execute(db);
+      // Every delivery the listener judged. The project is the name asked for (a 404 names none
+      // of ours); never the body or a header that could carry the secret.
+      await sql`CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_at INTEGER NOT NULL,
+        project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+        project TEXT NOT NULL,
+        forge TEXT,
+        event TEXT NOT NULL DEFAULT '',
+        ref TEXT NOT NULL DEFAULT '',
+        delivery_id TEXT NOT NULL DEFAULT '',
+        remote TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('accepted', 'rejected', 'ignored')),
+        reason TEXT NOT NULL
+      )`.execute(db);
+      await sql`CREATE INDEX idx_webhook_deliveries_replay ON webhook_deliveries(forge, delivery_id, received_at)`.execute(db);
+      await sql`CREATE INDEX idx_webhook_deliveries_project ON webhook_deliveries(project, received_at)`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

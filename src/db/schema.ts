@@ -50,6 +50,8 @@ export interface ProjectsTable {
   pull_policy: Generated<'always' | 'missing' | 'never'>;
   /** Proxy strategy: where the certificates of the project's domains come from. */
   proxy_tls: Generated<ProxyTls>;
+  /** Push-to-deploy: the variable (environment or encrypted configuration) holding the webhook secret; null = no webhook. */
+  webhook_secret_env: Generated<string | null>;
   created_at: EpochMs;
   updated_at: EpochMs;
 }
@@ -159,6 +161,23 @@ export interface NotificationsTable {
   sent_at: EpochMs | null;
 }
 
+/** One delivery the webhook listener judged (#19): what it was and what became of it, never its body. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  received_at: EpochMs;
+  project_id: number | null;
+  /** The project name in the URL, as asked (truncated); unknown names are recorded too. */
+  project: string;
+  forge: 'github' | 'gitea' | 'gitlab' | null;
+  event: string;
+  ref: string;
+  delivery_id: string;
+  remote: string;
+  status: number;
+  result: 'accepted' | 'rejected' | 'ignored';
+  reason: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -173,7 +192,11 @@ export interface Database {
   notification_targets: NotificationTargetsTable;
   notifications: NotificationsTable;
   config_versions: ConfigVersionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
+
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+export type NewWebhookDelivery = Insertable<WebhookDeliveriesTable>;
 
 export type ConfigVersion = Selectable<ConfigVersionsTable>;
 

@@ -5,6 +5,9 @@ export interface WatchUnitOptions {
   script: string;
   dataDir: string;
   gitops: boolean;
+  /** Push-to-deploy: --listen HOST:PORT (and --listen-public). */
+  listen?: string;
+  listenPublic?: boolean;
 }
 
 /** systemd quoting for one ExecStart word: always double-quoted, with \ and " escaped, % doubled. */
@@ -18,9 +21,9 @@ function quoteWord(word: string): string {
  * starts after the Docker engine.
  */
 export function watchUnit(o: WatchUnitOptions): string {
-  const exec = [o.node, o.script, '--data-dir', o.dataDir, 'watch', ...(o.gitops ? ['--gitops'] : [])].map(quoteWord).join(' ');
+  const exec = [o.node, o.script, '--data-dir', o.dataDir, 'watch', ...(o.gitops ? ['--gitops'] : []), ...(o.listen ? ['--listen', o.listen] : []), ...(o.listenPublic ? ['--listen-public'] : [])].map(quoteWord).join(' ');
   return `[Unit]
-Description=OtterStack watch: health notifications${o.gitops ? ' and GitOps deploys' : ''}
+Description=OtterStack watch: health notifications${o.gitops ? ' and GitOps deploys' : ''}${o.listen ? ' and webhooks' : ''}
 Wants=docker.service
 After=docker.service network-online.target
 

@@ -1,4 +1,5 @@
 import type { Deployment } from '../db/schema.js';
+import type { HookLogEntry } from '../services/webhooks/hook-log.js';
 import type { ContainerInfo } from '../services/commands/engine.js';
 import type { ProgressEvent } from '../services/events.js';
 import type { ProjectStatus } from '../services/status.js';
@@ -83,6 +84,16 @@ export function notificationLines(rows: NotificationView[], now: number): string
     const state = n.status === 'sent' ? 'sent' : `${n.status} after ${n.attempts} attempt(s)${n.lastError ? `: ${n.lastError}` : ''}`;
     return `${formatAge(n.createdAt, now).padEnd(9)} ${(n.project ?? '-').padEnd(20)} ${n.event.padEnd(18)} ${state}`;
   });
+}
+
+/** The webhook deliveries under the notifications (#19): newest first, what came and what became of it. */
+export function hookDeliveryLines(rows: HookLogEntry[], now: number): string[] {
+  if (rows.length === 0) return [];
+  return [
+    '',
+    'Webhook deliveries (otterstack hooks log):',
+    ...rows.map((h) => `${formatAge(h.receivedAt, now).padEnd(9)} ${h.project.padEnd(20)} ${(h.forge ?? '-').padEnd(7)} ${`${h.status} ${h.result}`.padEnd(13)} ${h.reason}${h.ref ? ` (${h.ref})` : ''} from ${h.remote}`),
+  ];
 }
 
 /** "Up 3 minutes (healthy)" -> "3 minutes"; "Exited (0) 2 hours ago" -> "-". */

@@ -1,7 +1,7 @@
 import { planLines } from '../render/plan-lines.js';
 import { toOtterError } from '../services/errors.js';
 import { shortSha, formatAge, tagSafe } from '../render/format.js';
-import { notificationLines } from '../render/tui-rows.js';
+import { hookDeliveryLines, notificationLines } from '../render/tui-rows.js';
 import { deploymentDetailLines, prunePlanLines, refChoices } from '../render/tui-dialogs.js';
 import type { OperationState } from './model/operations.js';
 import type { DashboardModel } from './model/dashboard.js';
@@ -101,7 +101,7 @@ export class Controller implements CommandFlows {
       case 'help':
         return this.dialogs.info('Keys', helpLines());
       case 'notifications':
-        return this.dialogs.info('Notifications', notificationLines(this.model.notifications, Date.now()));
+        return this.dialogs.info('Notifications', [...notificationLines(this.model.notifications, Date.now()), ...hookDeliveryLines(this.model.hookDeliveries, Date.now())]);
       case 'refresh':
         return this.model.refresh();
       case 'add':

@@ -98,7 +98,7 @@ export const KEYMAP: KeyBinding[] = [
   { keys: ['/'], action: 'filter', inLogs: 'search', label: '/', help: 'filter projects; in logs: search (marks the next line with the text, pauses)', group: 'general', hint: { text: '/ filter', rank: 6 } },
   { keys: [':'], action: 'command', label: ':', help: 'command line: deploy, rollback, prune, logs, remove, help, q (Tab completes; :help lists them)', group: 'general', hint: { text: ': command', rank: 5 } },
   { keys: ['S-s'], action: 'sort', label: 'S', help: 'sort projects: health (down first, the default) → name → last deploy', group: 'general' },
-  { keys: ['n'], action: 'notifications', inLogs: 'nextMatch', label: 'n', help: 'last notifications and delivery failures; in logs: next match', group: 'general' },
+  { keys: ['n'], action: 'notifications', inLogs: 'nextMatch', label: 'n', help: 'last notifications and delivery failures, and webhook deliveries; in logs: next match', group: 'general' },
   { keys: ['?'], action: 'help', label: '?', help: 'this help', group: 'general', hint: { text: '? help', rank: 8 } },
   { keys: ['C-r'], action: 'refresh', label: 'C-r', help: 'refresh now', group: 'general' },
   { keys: ['q', 'C-c'], action: 'quit', label: 'q', help: 'quit (Ctrl-C too; asks only while an operation runs); in full-screen logs q closes them', group: 'general', hint: { text: 'q quit', rank: 8 } },

@@ -153,6 +153,8 @@ export interface UpdateProjectRequest {
   sharedServices?: string[];
   /** Before each deploy: always | missing | never (image-pull.ts). */
   pullPolicy?: string;
+  /** Push-to-deploy: the variable holding the webhook secret (null = no webhook). */
+  webhookSecretEnv?: string | null;
 }
 
 /** `project set`: changes apply from the next deploy on. */
@@ -182,6 +184,15 @@ export async function updateProject(
     patch.follow_branch = req.followBranch;
     patch.gitops_last_sha = null;
   }
+  if (req.webhookSecretEnv !== undefined) {
+    const { validateSecretEnvName } = await import('./webhooks/webhook-secret.js');
+    patch.webhook_secret_env = req.webhookSecretEnv === null ? null : validateSecretEnvName(req.webhookSecretEnv);
+  }
+  // A push deploys the followed branch: a webhook without one could never deploy anything.
+  const following = patch.follow_branch !== undefined ? patch.follow_branch : project.follow_branch;
+  if ((patch.webhook_secret_env ?? (req.webhookSecretEnv === undefined ? project.webhook_secret_env : null)) && !following) {
+    throw new OtterError('usage', `a webhook deploys the branch the project follows, and ${project.name} follows none: add --follow-branch BRANCH`);
+  }
   for (const spec of targets.notify ?? []) await addTarget(ctx, { project: name, spec, secretEnv: targets.secretEnv, smtp: targets.smtp });
   const owner = req.owner === undefined ? undefined : validateOwner(req.owner);
   if (owner && req.persistentPaths === undefined) throw new OtterError('usage', '--owner applies to the folders given with --persistent in the same command: add --persistent ./PATH');
@@ -200,7 +211,7 @@ export async function updateProject(
   // A strategy flag that changes nothing (--no-domain without domains) still succeeds: scripts repeat them.
   const strategyFlag = [req.traefikRouting, req.domains, req.routes, req.tls].some((v) => v !== undefined);
   if (Object.keys(patch).length === 0 && !strategyFlag && !targets.notify?.length) {
-    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --domain/--no-domain, --route, --tls, --compose-file, --profile, --compose-env-file, --persistent, --auto-persist, --shared, --pull-policy, --notify or --follow-branch');
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --domain/--no-domain, --route, --tls, --compose-file, --profile, --compose-env-file, --persistent, --auto-persist, --shared, --pull-policy, --notify, --follow-branch or --webhook-secret-env');
   }
   try {
     await ctx.store.projects.update(project.id, patch, proxy.domains);

@@ -9,12 +9,18 @@ import { deliverDue, notify } from './notify/notifier.js';
 import { fetchProject } from './remote-projects.js';
 import { getStatus } from './status.js';
 import { RateLimiter, transitionOf, type SeenState } from './watch-rules.js';
+import type { HookDeployQueue } from './webhooks/deploy-queue.js';
+import type { HookListener } from './webhooks/hook-listener.js';
 
 export interface WatchOptions {
   signal: AbortSignal;
   log: (line: string) => void;
   /** GitOps: deploy new commits of each project's followed branch (off by default). */
   gitops: boolean;
+  /** Push-to-deploy (#19): serve webhooks on this address (validated by the caller: watch-listen.ts). */
+  listen?: { host: string; port: number };
+  /** Told the bound address once the listener is up. */
+  onListening?: (address: string) => void;
 }
 
 const SEVERITY = { unhealthy: 'error', exited: 'error', restarting: 'error', recovered: 'info' } as const;
@@ -82,6 +88,24 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
     },
   }).catch(() => undefined);
 
+  let listener: HookListener | null = null;
+  let queue: HookDeployQueue | null = null;
+  if (opts.listen) {
+    const { HookDeployQueue: Queue } = await import('./webhooks/deploy-queue.js');
+    const { startHookListener } = await import('./webhooks/hook-listener.js');
+    queue = new Queue(async (name) => {
+      const project = await ctx.store.projects.byName(name);
+      if (project?.follow_branch && !signal.aborted) await followBranch(ctx, project, project.follow_branch, log, signal);
+    });
+    const q = queue;
+    listener = await startHookListener(ctx, { ...opts.listen, log, onPush: (name) => q.push(name) });
+    log(`listening for webhooks on http://${listener.address}/hooks/<project>`);
+    opts.onListening?.(listener.address);
+  }
+  // With a listener, a project with a webhook is deployed by its pushes only (#19): a poll must not
+  // "rescue" a delivery that was rejected or replayed.
+  const polled = (p: Project) => !(listener && p.webhook_secret_env);
+
   let gitopsPass: Promise<void> | null = null;
   let certPass: Promise<void> | null = null;
   const certNotified = new Map<string, number>();
@@ -99,14 +123,15 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
     setInterval(checkProxy, ctx.settings.get('watchPollSeconds') * 1000),
   ];
   if (opts.gitops) {
-    timers.push(setInterval(() => (gitopsPass ??= gitopsOnce(ctx, log, signal).finally(() => (gitopsPass = null))), ctx.settings.get('gitopsPollSeconds') * 1000));
+    timers.push(setInterval(() => (gitopsPass ??= gitopsOnce(ctx, log, signal, polled).finally(() => (gitopsPass = null))), ctx.settings.get('gitopsPollSeconds') * 1000));
   }
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   timers.forEach(clearInterval);
   if (debounce) clearTimeout(debounce);
   // Stop cleanly: an in-flight GitOps deploy sees the same signal, undoes itself and returns.
-  await Promise.all([events, evaluating, gitopsPass, certPass, proxyPass]);
+  await listener?.close();
+  await Promise.all([events, evaluating, gitopsPass, certPass, proxyPass, queue?.idle()]);
   log('watch stopped');
 }
 
@@ -145,10 +170,10 @@ export async function certificatesOnce(ctx: ServiceContext, log: (line: string) 
 }
 
 /** One GitOps pass: each project following a branch gets its new head deployed, once. */
-export async function gitopsOnce(ctx: ServiceContext, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+export async function gitopsOnce(ctx: ServiceContext, log: (line: string) => void, signal?: AbortSignal, polled: (p: Project) => boolean = () => true): Promise<void> {
   for (const project of await ctx.store.projects.all()) {
     if (signal?.aborted) return;
-    if (project.follow_branch) await followBranch(ctx, project, project.follow_branch, log, signal);
+    if (project.follow_branch && polled(project)) await followBranch(ctx, project, project.follow_branch, log, signal);
   }
 }
 

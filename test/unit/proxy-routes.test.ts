@@ -82,7 +82,7 @@ describe('project domains in the state file (migration 13)', () => {
     await sql`INSERT INTO projects (name, repo_type, repo_path, strategy, created_at, updated_at) VALUES ('bg', 'local', '/b', 'blue-green', 1, 1), ('rc', 'local', '/r', 'recreate', 1, 1)`.execute(db);
     await sql`INSERT INTO deployments (project_id, git_sha, compose_project, worktree_path, status, started_at) VALUES (1, ${'a'.repeat(40)}, 'c', '/w', 'active', 1)`.execute(db);
     await expect(sql`UPDATE projects SET strategy = 'proxy'`.execute(db)).rejects.toThrow(/CHECK/);
-    expect(await migrate(db)).toBe(13);
+    expect(await migrate(db)).toBe(MIGRATIONS.at(-1)!.version);
     const store = createStore(db);
     expect((await store.projects.all()).map((p) => [p.name, p.strategy, p.proxy_tls])).toEqual([['bg', 'blue-green', 'acme'], ['rc', 'recreate', 'acme']]);
     expect(await store.deployments.active(1)).toMatchObject({ git_sha: 'a'.repeat(40) });

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { addTarget, listTargets, recentNotifications, removeTarget, testNotify } from '../../services/notify/manage.js';
 import { OtterError } from '../../services/errors.js';
 import { watch } from '../../services/watch.js';
+import { parseListenAddress } from '../../services/webhooks/listen-address.js';
+import { hookLog } from '../../services/webhooks/hook-log.js';
 import { watchUnit } from '../../render/systemd-unit.js';
 import { formatTimestamp, renderTable } from '../../render/format.js';
 import { parseIntOption, type CliKit } from '../context.js';
@@ -84,18 +86,50 @@ export function registerNotifyCommands(program: Command, { io, withContext, json
     );
 
   program
+    .command('hooks')
+    .description('push-to-deploy webhooks received by watch --listen')
+    .command('log')
+    .description('latest webhook deliveries: accepted, rejected and ignored, and why')
+    .option('--project <name>', 'only this project')
+    .option('--limit <n>', 'how many', parseIntOption('--limit'), 50)
+    .option('--json', 'print JSON')
+    .action((opts: { project?: string; limit: number; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const rows = await hookLog(ctx, opts.limit, opts.project);
+        if (opts.json) return json(rows);
+        if (rows.length === 0) return io.out('no webhook deliveries yet');
+        io.out(
+          renderTable(rows, [
+            { header: 'WHEN', value: (r) => formatTimestamp(r.receivedAt) },
+            { header: 'PROJECT', value: (r) => r.project },
+            { header: 'FORGE', value: (r) => r.forge ?? '-' },
+            { header: 'EVENT', value: (r) => r.event || '-', max: 20 },
+            { header: 'REF', value: (r) => r.ref || '-', max: 40 },
+            { header: 'FROM', value: (r) => r.remote },
+            { header: 'RESULT', value: (r) => `${r.status} ${r.result}` },
+            { header: 'WHY', value: (r) => r.reason, max: 60 },
+          ]),
+        );
+      }),
+    );
+
+  program
     .command('watch')
     .description('monitor health and notify (systemd-friendly: logs to stdout, stops on SIGTERM)')
     .option('--gitops', 'deploy new commits of followed branches (project set --follow-branch)')
+    .option('--listen <host:port>', 'push-to-deploy: serve POST /hooks/<project> and GET /healthz here (loopback only unless --listen-public)')
+    .option('--listen-public', 'allow --listen on a non-loopback address (the listener has no TLS: prefer the proxy)')
     .option('--systemd-unit', 'print a systemd unit file that runs this watch (with these options) and exit')
-    .action((opts) =>
-      withContext(async (ctx) => {
+    .action((opts: { gitops?: boolean; listen?: string; listenPublic?: boolean; systemdUnit?: boolean }) => {
+      // Checked before the data dir is opened: a typo binds nothing.
+      if (opts.listenPublic && !opts.listen) throw new OtterError('usage', '--listen-public goes with --listen HOST:PORT');
+      const listen = opts.listen === undefined ? undefined : parseListenAddress(opts.listen, Boolean(opts.listenPublic));
+      return withContext(async (ctx) => {
         if (opts.systemdUnit) {
-          io.out(watchUnit({ node: process.execPath, script: fs.realpathSync(process.argv[1]!), dataDir: ctx.paths.root, gitops: Boolean(opts.gitops) }).trimEnd());
+          io.out(watchUnit({ node: process.execPath, script: fs.realpathSync(process.argv[1]!), dataDir: ctx.paths.root, gitops: Boolean(opts.gitops), listen: opts.listen, listenPublic: Boolean(opts.listenPublic) }).trimEnd());
           return;
         }
-        await
-        watch(ctx, { signal: io.signal, gitops: Boolean(opts.gitops), log: (line) => io.out(`${new Date().toISOString()} ${line}`) });
-      }),
-    );
+        await watch(ctx, { signal: io.signal, gitops: Boolean(opts.gitops), listen, log: (line) => io.out(`${new Date().toISOString()} ${line}`) });
+      });
+    });
 }

@@ -66,6 +66,8 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--pull-policy <policy>', 'before each deploy pull images: always, missing or never')
     .option('--follow-branch <branch>', 'GitOps: `watch --gitops` deploys new commits of this branch')
     .option('--no-follow-branch', 'GitOps off')
+    .option('--webhook-secret-env <NAME>', 'push-to-deploy: the variable (environment of watch, or the project\'s configuration) holding the forge\'s webhook secret')
+    .option('--no-webhook', 'push-to-deploy off')
     .option('--json', 'print JSON')
     .action((name, opts) =>
       withContext(async (ctx) => {
@@ -84,6 +86,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
           force: opts.force,
           sharedServices: opts.shared === undefined ? undefined : [opts.shared],
           pullPolicy: opts.pullPolicy,
+          webhookSecretEnv: opts.webhook === false ? null : opts.webhookSecretEnv,
         }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
         else {

@@ -19,6 +19,7 @@ import { SORT_MODES, sortStatuses, type SortMode } from './sort.js';
 import { freeSpace, lowSpaces, type FreeSpace } from '../../services/disk-space.js';
 import { recentNotifications, type NotificationView } from '../../services/notify/manage.js';
 import type { ProxyOverview } from '../../services/proxy/proxy-overview.js';
+import { hookLog, type HookLogEntry } from '../../services/webhooks/hook-log.js';
 
 /**
  * UI-free state of the dashboard (k9s "model"): what is shown and what is running. Screens
@@ -41,6 +42,8 @@ export class DashboardModel extends EventEmitter {
   operations = new Map<string, OperationState>();
   lastRefresh = 0;
   notifications: NotificationView[] = [];
+  /** The latest webhook deliveries (#19), shown with the notifications. */
+  hookDeliveries: HookLogEntry[] = [];
   refreshError: string | null = null;
   /** Filesystems below minFreeDiskGiB (disk-space.ts), measured at most once a minute. */
   lowDisk: FreeSpace[] = [];
@@ -127,7 +130,7 @@ export class DashboardModel extends EventEmitter {
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        [this.statuses, this.notifications] = await Promise.all([getStatus(this.ctx), recentNotifications(this.ctx, 20), this.checkDisk(), this.checkProxy()]);
+        [this.statuses, this.notifications, this.hookDeliveries] = await Promise.all([getStatus(this.ctx), recentNotifications(this.ctx, 20), hookLog(this.ctx, 10), this.checkDisk(), this.checkProxy()]);
         this.refreshError = null;
       } catch (err) {
         this.refreshError = toOtterError(err).message;

@@ -1,0 +1,174 @@
+/**
+ * The webhook listener of `otterstack watch --listen` (#19): `POST /hooks/<project>` and
+ * `GET /healthz`, on a loopback address unless told otherwise (TLS and the public address are the
+ * proxy's job). Every delivery is judged before anything happens, answered at once (202 within
+ * milliseconds), recorded, and an accepted push only asks the deploy queue to look at the branch.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServiceContext } from '../context.js';
+import { toOtterError } from '../errors.js';
+import { deliveryId, identifyForge, judgeDelivery, type Verdict } from './forge-request.js';
+import { webhookSecret } from './webhook-secret.js';
+
+/** Larger bodies are refused (413) before they are read: no forge's push payload comes near it. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** The whole request (headers and body) must arrive within this: a slow sender cannot hold a socket. */
+export const READ_TIMEOUT_MS = 10_000;
+/** A replayed delivery id is ignored for this long. */
+const REPLAY_WINDOW_MS = 24 * 3_600_000;
+/** Bad signatures from one address beyond this many per minute are answered 429 without checking. */
+const REJECTS_PER_MINUTE = 10;
+
+const PROJECT_IN_PATH = /^\/hooks\/([a-z0-9][a-z0-9-]{0,62})\/?$/;
+
+export interface HookListenerOptions {
+  host: string;
+  port: number;
+  log: (line: string) => void;
+  /** An accepted push of the project's followed branch: look at it now. */
+  onPush: (project: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface HookListener {
+  /** host:port actually bound (port 0 picks a free one). */
+  address: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Per-address count of rejected signatures in the current minute. */
+class RejectLimiter {
+  private readonly counts = new Map<string, { windowStart: number; n: number }>();
+  limited(address: string, now = Date.now()): boolean {
+    const c = this.counts.get(address);
+    return !!c && now - c.windowStart < 60_000 && c.n >= REJECTS_PER_MINUTE;
+  }
+  reject(address: string, now = Date.now()): void {
+    const c = this.counts.get(address);
+    if (!c || now - c.windowStart >= 60_000) this.counts.set(address, { windowStart: now, n: 1 });
+    else c.n++;
+    if (this.counts.size > 10_000) this.counts.clear();
+  }
+}
+
+export async function startHookListener(ctx: ServiceContext, o: HookListenerOptions): Promise<HookListener> {
+  const limiter = new RejectLimiter();
+  const server = http.createServer((req, res) => {
+    void handle(ctx, o, limiter, req, res).catch((err: unknown) => {
+      o.log(`webhook: ${toOtterError(err).message}`);
+      if (!res.headersSent) answer(res, 500, 'internal error');
+    });
+  });
+  server.requestTimeout = READ_TIMEOUT_MS;
+  server.headersTimeout = READ_TIMEOUT_MS;
+  server.keepAliveTimeout = 5_000;
+  // A client error (malformed request line, timeout) must never take the listener down.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  return {
+    address: `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
+    port: bound.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function answer(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+  res.end(`${text}\n`);
+}
+
+/** The body, or null when it grew past MAX_BODY_BYTES (the request is then answered 413 by the caller). */
+function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        over = true;
+        chunks.length = 0;
+        req.pause();
+        resolve(null);
+        return;
+      }
+      if (!over) chunks.push(c);
+    });
+    req.on('end', () => (over ? undefined : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+async function handle(ctx: ServiceContext, o: HookListenerOptions, limiter: RejectLimiter, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = (req.url ?? '/').split('?')[0]!;
+  if (url === '/healthz') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return answer(res, 405, 'use GET');
+    return answer(res, 200, 'ok');
+  }
+  const match = PROJECT_IN_PATH.exec(url);
+  if (!match) return answer(res, 404, 'not found');
+  if (req.method !== 'POST') return answer(res, 405, 'use POST');
+  const remote = req.socket.remoteAddress ?? '?';
+  const asked = match[1]!;
+  const record = async (v: { status: number; result: Verdict['result']; reason: string } & Partial<Omit<Verdict, 'status'>>, projectId: number | null) => {
+    await ctx.store.webhookDeliveries.record({
+      received_at: Date.now(),
+      project_id: projectId,
+      project: asked,
+      forge: v.forge ?? identifyForge(req.headers),
+      event: v.event ?? '',
+      ref: v.ref ?? '',
+      delivery_id: v.deliveryId ?? '',
+      remote,
+      status: v.status,
+      result: v.result,
+      reason: v.reason,
+    });
+    o.log(`webhook: ${asked} from ${remote}: ${v.status} ${v.result} (${v.reason})`);
+  };
+
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    await record({ status: 413, result: 'rejected', reason: `body of ${declared} bytes (limit ${MAX_BODY_BYTES})` }, null);
+    return answer(res, 413, 'payload too large');
+  }
+  const body = await readBody(req);
+  if (body === null) {
+    await record({ status: 413, result: 'rejected', reason: `body over ${MAX_BODY_BYTES} bytes` }, null);
+    return answer(res, 413, 'payload too large');
+  }
+  // The same answer for a project that does not exist and one without a webhook: no list to probe.
+  const project = await ctx.store.projects.byName(asked);
+  if (!project || !project.webhook_secret_env || !project.follow_branch) {
+    await record({ status: 404, result: 'rejected', reason: 'no such project with a webhook' }, null);
+    return answer(res, 404, 'not found');
+  }
+  if (limiter.limited(remote)) {
+    await record({ status: 429, result: 'rejected', reason: `over ${REJECTS_PER_MINUTE} bad signatures a minute from this address` }, project.id);
+    return answer(res, 429, 'too many bad signatures');
+  }
+  const forge = identifyForge(req.headers);
+  const id = forge ? deliveryId(forge, req.headers) : '';
+  const replay = forge && id ? await ctx.store.webhookDeliveries.seen(forge, id, Date.now() - REPLAY_WINDOW_MS) : false;
+  const verdict = judgeDelivery({ headers: req.headers, body, secret: await webhookSecret(ctx, project, o.env), branch: project.follow_branch, seen: () => replay });
+  if (verdict.status === 401) limiter.reject(remote);
+  await record(verdict, project.id);
+  answer(res, verdict.status, verdict.reason);
+  if (verdict.result === 'accepted') o.onPush(project.name);
+}
