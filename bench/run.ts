@@ -13,6 +13,7 @@ import { benchDowntime } from './downtime.js';
 import { benchFloor } from './floor.js';
 import { benchBuildDeploy } from './build-deploy.js';
 import { benchProxy } from './proxy.js';
+import { benchWebhooks } from './webhooks.js';
 
 interface Row {
   metric: string;
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     ['downtime', benchDowntime],
     ['build', benchBuildDeploy],
     ['proxy', benchProxy],
+    ['webhooks', benchWebhooks],
   ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {
