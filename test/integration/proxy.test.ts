@@ -189,7 +189,9 @@ describe('managed Caddy proxy', () => {
   it('switches the upstream in one admin call, confirmed by reading it back; the response changes', async () => {
     const sw = await switchUpstream(ctx, 'web', `${apps[1]!.alias}:8080`);
     expect(sw).toEqual({ routeId: 'web', previous: [`${apps[0]!.alias}:8080`], upstream: `${apps[1]!.alias}:8080` });
-    expect(await httpsGet(await localCaRoot())).toBe(apps[1]!.body);
+    // Bounded: the second app's httpd (started with the first, not awaited) may still be starting on a loaded machine.
+    const ca = await localCaRoot();
+    expect(await waitFor(async () => ((await httpsGet(ca)) === apps[1]!.body ? apps[1]!.body : null), 'the second release over HTTPS', 20_000)).toBe(apps[1]!.body);
     await expect(switchUpstream(ctx, 'nope', `${apps[1]!.alias}:8080`)).rejects.toMatchObject({ kind: 'not_found' });
   });
 

@@ -55,14 +55,14 @@ class RejectLimiter {
 
 export async function startHookListener(ctx: ServiceContext, o: HookListenerOptions): Promise<HookListener> {
   const limiter = new RejectLimiter();
-  const server = http.createServer((req, res) => {
+  // Node enforces requestTimeout on a sweep every connectionsCheckingInterval (30 s by default): a
+  // 1 s sweep closes a slow sender within a second of the bound.
+  const server = http.createServer({ requestTimeout: READ_TIMEOUT_MS, headersTimeout: READ_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
     void handle(ctx, o, limiter, req, res).catch((err: unknown) => {
       o.log(`webhook: ${toOtterError(err).message}`);
       if (!res.headersSent) answer(res, 500, 'internal error');
     });
   });
-  server.requestTimeout = READ_TIMEOUT_MS;
-  server.headersTimeout = READ_TIMEOUT_MS;
   server.keepAliveTimeout = 5_000;
   // A client error (malformed request line, timeout) must never take the listener down.
   server.on('clientError', (_err, socket) => {
@@ -166,7 +166,14 @@ async function handle(ctx: ServiceContext, o: HookListenerOptions, limiter: Reje
   const forge = identifyForge(req.headers);
   const id = forge ? deliveryId(forge, req.headers) : '';
   const replay = forge && id ? await ctx.store.webhookDeliveries.seen(forge, id, Date.now() - REPLAY_WINDOW_MS) : false;
-  const verdict = judgeDelivery({ headers: req.headers, body, secret: await webhookSecret(ctx, project, o.env), branch: project.follow_branch, seen: () => replay });
+  const secret = await webhookSecret(ctx, project, o.env);
+  if (!secret) {
+    // Nothing could verify it: said plainly in the log, answered like any bad signature.
+    limiter.reject(remote);
+    await record({ status: 401, result: 'rejected', reason: `no secret: ${project.webhook_secret_env} is set neither in watch's environment nor in the project's configuration` }, project.id);
+    return answer(res, 401, 'bad signature');
+  }
+  const verdict = judgeDelivery({ headers: req.headers, body, secret, branch: project.follow_branch, seen: () => replay });
   if (verdict.status === 401) limiter.reject(remote);
   await record(verdict, project.id);
   answer(res, verdict.status, verdict.reason);
