@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runJson, startCli, type RunningCli } from '../helpers/cli.js';
 import { freePort, purgeProject } from '../helpers/engine.js';
 import { git, proxiedAppCompose } from '../helpers/fixture-repo.js';
+import { TmuxApp } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 
 const project = `hooks-${crypto.randomBytes(3).toString('hex')}`;
@@ -134,6 +135,25 @@ describe('push-to-deploy webhooks (watch --listen)', () => {
     expect(log.map((l) => l.status).sort()).toEqual([202, 202, 202, 401, 401, 413]);
     expect(JSON.stringify(log)).not.toContain(SECRET);
   }, 120_000);
+
+  it('the TUI shows the deliveries with the notifications (n)', async () => {
+    const app = TmuxApp.start(dataDir, { TERM: 'xterm-256color', LANG: 'C.UTF-8' }, { cols: 200, rows: 50 });
+    try {
+      await app.waitForScreen(new RegExp(project), 'the project listed');
+      // Not "refreshed never": the deliveries are read by the first engine refresh.
+      await app.waitForScreen(/refreshed (just now|\d)/, 'the first refresh');
+      app.keys('n');
+      const screen = await app.waitForScreen(/Webhook deliveries/, 'the deliveries under the notifications');
+      expect(screen).toMatch(new RegExp(`${project} +github +401 rejected +bad signature`));
+      expect(screen).toMatch(/202 accepted +deploy queued \(refs\/heads\/main\)/);
+      expect(screen).not.toContain(SECRET);
+      app.keys('Escape');
+      app.keys('q');
+      expect(await app.exitCode()).toBe(0);
+    } finally {
+      app.kill();
+    }
+  }, 60_000);
 
   it('a replayed delivery is ignored; 20 pushes in 2 s give at most 2 deploys and end on the newest commit', async () => {
     const body = pushBody();
