@@ -74,6 +74,7 @@ export async function benchWebhooks(): Promise<Row[]> {
     const pushSha = commit(repos[hooked]!, 'v2');
     const t0 = Date.now();
     if ((await post(port, hooked, body, SECRET)) !== 202) throw new Error('bench webhooks: push not accepted');
+    const answerMs = Date.now() - t0;
     const pushMs = (await untilActive(dataDir, hooked, pushSha, 120_000)) - t0;
     // Poll: the same commit-to-active path, found by the next poll (default gitopsPollSeconds).
     const pollSha = commit(repos[polled]!, 'v2');
@@ -98,6 +99,7 @@ export async function benchWebhooks(): Promise<Row[]> {
     await flood;
     if (loaded.code !== 0) throw new Error(`bench webhooks: deploy under load failed: ${loaded.stderr}`);
     return [
+      { metric: 'webhook answered (accepted push)', value: answerMs, unit: 'ms', goal: 100, detail: 'from sending the signed push to its 202 (judged, recorded, deploy queued)' },
       { metric: 'push → active, webhook', value: pushMs / 1000, unit: 's', detail: 'GitHub-signed push to watch --listen, fetch, deploy, healthy, active (compose v2)' },
       { metric: 'commit → active, polling', value: pollMs / 1000, unit: 's', detail: 'the same, found by watch --gitops at the default gitopsPollSeconds (60 s): on average half a poll more' },
       { metric: 'rejected deliveries answered', value: answered / (loadedMs / 1000), unit: 'r/s', detail: `bad signatures (401, then 429 per address), 8 connections, during a deploy of ${(loadedMs / 1000).toFixed(1)} s (unloaded: ${(quietMs / 1000).toFixed(1)} s)` },

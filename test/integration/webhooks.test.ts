@@ -189,6 +189,33 @@ describe('push-to-deploy webhooks (watch --listen)', () => {
     await waitFor(async () => (await activeSha()) === b, 'the Gitea push deployed', 90_000);
   }, 200_000);
 
+  it('with --listen, a project with a webhook is not polled; one without is (watch --gitops)', async () => {
+    // Named after the hooked project: a poll pass visits projects by name, so by the time it deploys
+    // this one it has already passed the hooked project, which it would have deployed first.
+    const polled = `${project}-z`;
+    const polledRepo = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-hooks-polled-'));
+    git(polledRepo, ['init', '-q', '-b', 'main']);
+    fs.writeFileSync(path.join(polledRepo, 'compose.yaml'), proxiedAppCompose('p1'));
+    git(polledRepo, ['add', '-A']);
+    git(polledRepo, ['commit', '-qm', 'p1']);
+    expect((await runCli(dataDir, ['project', 'add', '--name', polled, '--repo', polledRepo], env)).code).toBe(0);
+    expect((await runCli(dataDir, ['project', 'set', polled, '--follow-branch', 'main'], env)).code).toBe(0);
+    const hookedBefore = await activeSha();
+    commit('not-pushed');
+    const port2 = await freePort();
+    const poller = startCli(dataDir, ['watch', '--gitops', '--listen', `127.0.0.1:${port2}`], { ...env, OTTERSTACK_GITOPS_POLL_SECONDS: '1' });
+    try {
+      await poller.waitForLine(new RegExp(`gitops: ${polled}: .* is active`), 90_000);
+      expect(await activeSha()).toBe(hookedBefore);
+      expect(poller.stdout()).not.toMatch(new RegExp(`gitops: ${project}: deploying`));
+    } finally {
+      poller.kill('SIGTERM');
+      await poller.done;
+      purgeProject(polled);
+      fs.rmSync(polledRepo, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('survives malformed requests and a slow body (closed after the 10 s read timeout) while /healthz keeps answering', async () => {
     const junk = Buffer.from('{not json');
     expect((await post(`/hooks/${project}`, githubHeaders(junk), junk)).status).toBe(400);
