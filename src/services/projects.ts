@@ -391,7 +391,7 @@ async function removeLocked(ctx: ServiceContext, project: Project, cleanup: Remo
     // Its domains went with the row: the proxy must stop routing them to releases that are gone.
     const { syncProxyRoutes } = await import('./proxy/proxy-routing.js');
     try {
-      if ((await syncProxyRoutes(ctx, `remove ${project.name}`)).reloaded) progress.stage('cleanup', `removed ${project.name}'s routes from the proxy`);
+      if ((await syncProxyRoutes(ctx, `remove ${project.name}`, { source: 'applied' })).reloaded) progress.stage('cleanup', `removed ${project.name}'s routes from the proxy`);
     } catch (err) {
       progress.warning(`the proxy still routes ${project.name}'s domains (${toOtterError(err).message}): otterstack cleanup removes them once the proxy answers`);
     }

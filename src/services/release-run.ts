@@ -397,6 +397,20 @@ export class ReleaseRun {
     const keep = this.ctx.settings.get('keepPreviousContainers');
     if (this.blueGreen) await this.switchTraffic(prev);
     this.progress.stage('retire', `${keep ? 'stopping' : 'removing'} previous release ${prev.compose_project}`);
+    if (this.proxy) {
+      // The point of no return: the routes serve the new release. Undoing it now would send them to
+      // a release being stopped, so a failure to stop the old one is reported, never undone.
+      this.proxyRevert = null;
+      try {
+        if (keep) await stopRelease(this.ctx, prev.compose_project);
+        else await removeRelease(this.ctx, prev.compose_project);
+      } catch (err) {
+        const message = `the new release serves, but ${prev.compose_project} was not ${keep ? 'stopped' : 'removed'}: ${toOtterError(err).message}; otterstack cleanup finishes it`;
+        this.progress.warning(message);
+        this.notes.push(message);
+      }
+      return;
+    }
     if (keep) await stopRelease(this.ctx, prev.compose_project);
     else await removeRelease(this.ctx, prev.compose_project);
   }

@@ -95,7 +95,8 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
     const { startHookListener } = await import('./webhooks/hook-listener.js');
     queue = new Queue(async (name) => {
       const project = await ctx.store.projects.byName(name);
-      if (project?.follow_branch && !signal.aborted) await followBranch(ctx, project, project.follow_branch, log, signal);
+      if (!project?.follow_branch || signal.aborted) return 'done';
+      return followBranch(ctx, project, project.follow_branch, log, signal);
     });
     const q = queue;
     listener = await startHookListener(ctx, { ...opts.listen, log, onPush: (name) => q.push(name) });
@@ -131,6 +132,7 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
   if (debounce) clearTimeout(debounce);
   // Stop cleanly: an in-flight GitOps deploy sees the same signal, undoes itself and returns.
   await listener?.close();
+  queue?.stop();
   await Promise.all([events, evaluating, gitopsPass, certPass, proxyPass, queue?.idle()]);
   log('watch stopped');
 }
@@ -139,8 +141,9 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
 async function proxyRoutesOnce(ctx: ServiceContext, log: (line: string) => void): Promise<void> {
   try {
     const { syncProxyRoutes } = await import('./proxy/proxy-routing.js');
-    const res = await syncProxyRoutes(ctx, 'watch');
-    if (res.reloaded) log(`proxy: its routes differed from the projects' domains; reloaded ${res.routes} route(s)`);
+    // Only routes the proxy lost, as last applied: never a route change before its deploy (#18).
+    const res = await syncProxyRoutes(ctx, 'watch', { source: 'applied', onlyLost: true });
+    if (res.reloaded) log(`proxy: it had lost routes; reloaded ${res.routes} route(s)`);
   } catch (err) {
     log(`proxy check failed: ${toOtterError(err).message}`);
   }
@@ -177,21 +180,29 @@ export async function gitopsOnce(ctx: ServiceContext, log: (line: string) => voi
   }
 }
 
-async function followBranch(ctx: ServiceContext, project: Project, branch: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+/** Deploys the branch's head when it is new. 'retry': it could not be decided now (busy project, fetch failed). */
+async function followBranch(ctx: ServiceContext, project: Project, branch: string, log: (line: string) => void, signal?: AbortSignal): Promise<'done' | 'retry'> {
   try {
     await fetchProject(ctx, project, new Progress([]));
     const sha =
       (project.repo_type === 'remote' ? await ctx.git.resolveCommit(project.repo_path, `refs/remotes/origin/${branch}`) : null) ??
       (await ctx.git.resolveCommit(project.repo_path, `refs/heads/${branch}`));
-    if (!sha) return log(`gitops: ${project.name}: branch ${branch} not found`);
+    if (!sha) {
+      log(`gitops: ${project.name}: branch ${branch} not found`);
+      return 'done';
+    }
     const active = await ctx.store.deployments.active(project.id);
-    if (active?.git_sha === sha) return;
-    if (project.gitops_last_sha === sha) return log(`gitops: ${project.name}: ${sha.slice(0, 7)} already tried; waiting for a new commit on ${branch}`);
+    if (active?.git_sha === sha) return 'done';
+    if (project.gitops_last_sha === sha) {
+      log(`gitops: ${project.name}: ${sha.slice(0, 7)} already tried; waiting for a new commit on ${branch}`);
+      return 'done';
+    }
     log(`gitops: ${project.name}: deploying ${branch} at ${sha.slice(0, 7)}`);
     try {
       await deploy(ctx, { project: project.name, ref: sha, signal });
       await ctx.store.projects.update(project.id, { gitops_last_sha: sha });
       log(`gitops: ${project.name}: ${sha.slice(0, 7)} is active`);
+      return 'done';
     } catch (err) {
       const e = toOtterError(err);
       // A busy project or an interrupted watch is retried next pass; a failed commit is not
@@ -199,8 +210,10 @@ async function followBranch(ctx: ServiceContext, project: Project, branch: strin
       const retry = e.kind === 'conflict' || e.kind === 'interrupted';
       if (!retry) await ctx.store.projects.update(project.id, { gitops_last_sha: sha });
       log(`gitops: ${project.name}: ${sha.slice(0, 7)} ${retry ? 'postponed' : 'failed'}: ${e.message}`);
+      return retry && e.kind === 'conflict' ? 'retry' : 'done';
     }
   } catch (err) {
     log(`gitops: ${project.name}: ${toOtterError(err).message}`);
+    return 'retry';
   }
 }

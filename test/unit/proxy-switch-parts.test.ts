@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { confirmRoute, isTlsRefusal, type ProbeAnswer } from '../../src/services/proxy/proxy-probe.js';
-import { releaseUpstream, routeIdFor, sameRoutes } from '../../src/services/proxy/proxy-routing.js';
+import { releaseUpstream, routeIdFor, routesOfProject, sameRoutes } from '../../src/services/proxy/proxy-routing.js';
 import type { CaddyRoute } from '../../src/services/proxy/caddy-config.js';
 
 describe('proxy routing names', () => {
   it('names a route <project>.<service>.<port>, and hashes what is no valid route id', () => {
     expect(routeIdFor({ project: 'shop', service: 'web', port: 8080 })).toBe('shop.web.8080');
-    expect(routeIdFor({ project: 'shop', service: 'Web', port: 80 })).toBe('shop.web.80');
-    const long = routeIdFor({ project: 'p'.repeat(60), service: 'frontend', port: 3000 });
-    expect(long).toMatch(/^p{48}\.[0-9a-f]{12}$/);
-    expect(long).not.toBe(routeIdFor({ project: 'p'.repeat(60), service: 'frontend', port: 3001 }));
+    // Upper case (compose allows it) would collide with the lower-case service: hashed instead.
+    expect(routeIdFor({ project: 'shop', service: 'Web', port: 80 })).toMatch(/^shop\.[0-9a-f]{16}$/);
+    expect(routeIdFor({ project: 'shop', service: 'Web', port: 80 })).not.toBe(routeIdFor({ project: 'shop', service: 'web', port: 80 }));
+    // The longest project name still gives a valid id with the whole name first (routesOfProject reads it).
+    const long = routeIdFor({ project: 'p'.repeat(63), service: 's'.repeat(63), port: 3000 });
+    expect(long.startsWith(`${'p'.repeat(63)}.`)).toBe(true);
+    expect(long).not.toBe(routeIdFor({ project: 'p'.repeat(62) + 'q', service: 's'.repeat(63), port: 3000 }));
+    expect(routesOfProject([{ id: 'app.web.80' }, { id: 'app-x.web.80' }, { id: 'ap.web.80' }], 'app')).toEqual([{ id: 'app.web.80' }]);
   });
 
   it("routes to the release's own alias, never the bare service name shared by every release", () => {
@@ -46,6 +50,13 @@ describe('confirmRoute', () => {
 
   it('is confirmed once the new upstream answers, whatever its status (404 is an answer from the release)', async () => {
     const { probe } = answers({ status: 200, upstream: 'web-0000000:8080' }, { status: 404, upstream: 'web-abc1234:8080' });
+    await expect(confirmRoute({ ...base, probe })).resolves.toBe('confirmed');
+  });
+
+  it('counts the proxy\'s own answers in a row: one from the old upstream in between starts again', async () => {
+    const self = { status: 502, upstream: '' };
+    const old = { status: 200, upstream: 'web-0000000:8080' };
+    const { probe } = answers(self, self, old, self, self, { status: 200, upstream: 'web-abc1234:8080' });
     await expect(confirmRoute({ ...base, probe })).resolves.toBe('confirmed');
   });
 

@@ -44,11 +44,24 @@ describe('HookDeployQueue', () => {
     const queue = new HookDeployQueue(async () => {
       n++;
       throw new Error('deploy failed');
-    });
+    }, 60_000);
     queue.push('web');
     await queue.idle();
     queue.push('web');
     await queue.idle();
+    queue.stop();
+    expect(n).toBe(2);
+  });
+
+  it("a run that could not decide (busy project) is tried again after retryMs, since no poll will", async () => {
+    const outcomes: ('retry' | 'done')[] = ['retry', 'done'];
+    let n = 0;
+    const queue = new HookDeployQueue(async () => outcomes[n++]!, 10);
+    queue.push('web');
+    const deadline = Date.now() + 5_000;
+    while (n < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await queue.idle();
+    queue.stop();
     expect(n).toBe(2);
   });
 });

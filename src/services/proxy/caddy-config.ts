@@ -40,7 +40,7 @@ export function upstreamsPath(routeId: string): string {
   return `/id/${routeAtId(routeId)}/handle/0/upstreams`;
 }
 
-const ROUTE_ID = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const ROUTE_ID = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 // A host name (RFC 1123 labels); project settings validate domains fully (wildcards, uniqueness).
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const UPSTREAM = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,252})?:\d{1,5}$/;

@@ -88,6 +88,8 @@ export async function confirmRoute(o: ConfirmRouteOptions): Promise<'confirmed' 
     if (answer) {
       tlsOnly = false;
       if (answer.upstream === o.upstream) return 'confirmed';
+      // "In a row": an answer from another upstream starts the count again.
+      if (answer.upstream) selfAnswers = 0;
       last = answer.upstream ? `answered by ${answer.upstream}` : `the proxy answered ${answer.status} itself (no upstream answered)`;
       // Caddy applies a config before the admin call returns: its own error answers, a few in a
       // row, mean the new release does not answer it. Every one is a failed request: stop now.

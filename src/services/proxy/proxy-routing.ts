@@ -17,14 +17,24 @@ import type { CaddyRoute } from './caddy-config.js';
 import { applyProxyConfig, readProxyRoutes } from './proxy-config.js';
 import { readAppliedRoutes, readInstalledOptions } from './proxy-state.js';
 
-const ROUTE_ID = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const ROUTE_ID = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 
-/** The route's @id suffix: `<project>.<service>.<port>`, or a hash of it when that is no valid id. */
+/**
+ * The route's @id suffix: `<project>.<service>.<port>`, or `<project>.<hash of service and port>`
+ * when a service name has characters an id cannot carry. Always `<project>.` first: which project a
+ * route belongs to is read from its id (routesOfProject).
+ */
 export function routeIdFor(route: Pick<ProxyRoute, 'project' | 'service' | 'port'>): string {
-  const id = `${route.project}.${route.service}.${route.port}`.toLowerCase();
-  if (ROUTE_ID.test(id)) return id;
-  const hash = crypto.createHash('sha256').update(`${route.service}:${route.port}`).digest('hex').slice(0, 12);
-  return `${route.project.slice(0, 48)}.${hash}`;
+  const id = `${route.project}.${route.service.toLowerCase()}.${route.port}`;
+  if (ROUTE_ID.test(id) && route.service === route.service.toLowerCase()) return id;
+  const hash = crypto.createHash('sha256').update(`${route.service}:${route.port}`).digest('hex').slice(0, 16);
+  return `${route.project}.${hash}`;
+}
+
+/** The routes of `project` among `routes` (by their ids). */
+export function routesOfProject<T extends { id: string }>(routes: readonly T[], project: string): T[] {
+  // Project names have no '.': `app.` is never the start of another project's ids.
+  return routes.filter((r) => r.id.startsWith(`${project}.`));
 }
 
 /** Where a release's service answers on the proxy network: its per-release alias and the container port. */
@@ -38,31 +48,49 @@ export function caddyRoute(route: ProxyRoute, composeProject: string): CaddyRout
 }
 
 /**
- * Every route the proxy should serve now, each to one release:
- * - a project in `serving`: the release given (a deploy switching to it before it is recorded
- *   active), or no route for null;
- * - a project another process is deploying (its lock is held): the upstream last applied, which may
- *   be its new release, switched but not yet recorded; rebuilding it from SQLite would undo that;
- * - otherwise its active release in SQLite.
- * A project with nothing active has no route (nothing could answer).
+ * Where each project's routes come from when the whole config is built:
+ * - `sqlite`: the database alone (each proxy project's domains and routes, to its active release):
+ *   `proxy install`, `cleanup` and `project remove` rebuild from it, applying route changes early;
+ * - `applied`: the routes last applied for each project that has some (definitions and upstreams
+ *   as the proxy served them), the database for the others: a deploy of one project must not apply
+ *   another project's `project set --route` to that project's running release, nor undo its
+ *   switch in flight.
  */
-export async function desiredCaddyRoutes(ctx: ServiceContext, serving: ReadonlyMap<string, string | null> = new Map()): Promise<CaddyRoute[]> {
+export type RouteSource = 'sqlite' | 'applied';
+
+/**
+ * Every route the proxy should serve, each to one release. A project in `serving` gets its routes
+ * from the database to the release given (a deploy switching to it), or none for null. Otherwise as
+ * `source` says; with `sqlite`, a project another process is deploying (its lock is held) keeps the
+ * upstream last applied, which may be its new release, switched but not yet recorded. A project with
+ * nothing active has no route (nothing could answer).
+ */
+export async function desiredCaddyRoutes(ctx: ServiceContext, serving: ReadonlyMap<string, string | null> = new Map(), source: RouteSource = 'sqlite'): Promise<CaddyRoute[]> {
   const routes = await allProxyRoutes(ctx);
   const active = await ctx.store.deployments.allActive();
   const projects = new Map((await ctx.store.projects.all()).map((p) => [p.name, p.id]));
-  const applied = new Map(readAppliedRoutes(ctx.paths).map((r) => [r.id, r.upstream]));
+  const appliedList = readAppliedRoutes(ctx.paths);
+  const applied = new Map(appliedList.map((r) => [r.id, r.upstream]));
   const out: CaddyRoute[] = [];
+  const kept = new Set<string>();
   for (const r of routes) {
-    let route: CaddyRoute | null = null;
     if (serving.has(r.project)) {
       const cp = serving.get(r.project);
-      route = cp ? caddyRoute(r, cp) : null;
-    } else {
-      const cp = active.get(projects.get(r.project)!)?.compose_project;
-      route = cp ? caddyRoute(r, cp) : null;
-      const inFlight = applied.get(routeIdFor(r));
-      if (inFlight && projectLockHolder(ctx, r.project)) route = { id: routeIdFor(r), domains: r.domains, upstream: inFlight, tls: r.tls };
+      if (cp) out.push(caddyRoute(r, cp));
+      continue;
     }
+    if (source === 'applied') {
+      const last = routesOfProject(appliedList, r.project);
+      if (last.length > 0) {
+        if (!kept.has(r.project)) out.push(...last);
+        kept.add(r.project);
+        continue;
+      }
+    }
+    const cp = active.get(projects.get(r.project)!)?.compose_project;
+    let route: CaddyRoute | null = cp ? caddyRoute(r, cp) : null;
+    const inFlight = applied.get(routeIdFor(r));
+    if (inFlight && projectLockHolder(ctx, r.project)) route = { id: routeIdFor(r), domains: r.domains, upstream: inFlight, tls: r.tls };
     if (route) out.push(route);
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -124,14 +152,22 @@ export interface ProxySync {
 }
 
 /**
- * Makes the running proxy serve exactly the routes SQLite gives (one `POST /load` when they differ,
- * nothing otherwise). Throws when the proxy is installed but its admin API does not answer.
+ * Makes the running proxy serve exactly the routes `source` gives (one `POST /load` when they
+ * differ, nothing otherwise). With `onlyLost`, only when the proxy lacks some of them (a proxy
+ * restarted from an empty config): an upstream that differs is left alone, since a deploy or a
+ * crash between switch and record may have made it so, and `cleanup` is where that is reconciled.
+ * Throws when the proxy is installed but its admin API does not answer.
  */
-export async function syncProxyRoutes(ctx: ServiceContext, operation = 'proxy sync'): Promise<ProxySync> {
+export async function syncProxyRoutes(ctx: ServiceContext, operation = 'proxy sync', opts: { source?: RouteSource; onlyLost?: boolean } = {}): Promise<ProxySync> {
   if (!readInstalledOptions(ctx.paths)) return { installed: false, routes: 0, reloaded: false };
   return withProxyLock(ctx, operation, async () => {
-    const routes = await desiredCaddyRoutes(ctx);
-    if (await proxyServes(ctx, routes)) return { installed: true, routes: routes.length, reloaded: false };
+    const routes = await desiredCaddyRoutes(ctx, new Map(), opts.source ?? 'sqlite');
+    if (opts.onlyLost) {
+      const live = new Set((await readProxyRoutes(ctx)).map((r) => r.id));
+      if (routes.every((r) => live.has(r.id))) return { installed: true, routes: routes.length, reloaded: false };
+    } else if (await proxyServes(ctx, routes)) {
+      return { installed: true, routes: routes.length, reloaded: false };
+    }
     await applyProxyConfig(ctx, routes);
     return { installed: true, routes: routes.length, reloaded: true };
   });

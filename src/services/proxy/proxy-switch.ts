@@ -9,7 +9,7 @@ import { applyProxyConfig, readProxyRoutes, switchUpstream } from './proxy-confi
 import { confirmRoute, upstreamProblem } from './proxy-probe.js';
 import { proxyNames } from './proxy-names.js';
 import type { CaddyRoute } from './caddy-config.js';
-import { caddyRoute, desiredCaddyRoutes, sameRoutes, withProxyLock } from './proxy-routing.js';
+import { caddyRoute, desiredCaddyRoutes, routesOfProject, sameRoutes, withProxyLock } from './proxy-routing.js';
 import { readAppliedRoutes, requireInstalledOptions } from './proxy-state.js';
 
 export interface ProxySwitch {
@@ -51,10 +51,10 @@ export async function switchProjectRoutes(ctx: ServiceContext, project: string, 
   try {
     await withProxyLock(ctx, `switch ${project}`, async () => {
       const live = await readProxyRoutes(ctx);
-      const desired = await desiredCaddyRoutes(ctx, new Map([[project, composeProject]]));
+      const desired = await desiredCaddyRoutes(ctx, new Map([[project, composeProject]]), 'applied');
       const applied = readAppliedRoutes(ctx.paths);
       // What this project's routes were: what the proxy serves (it may have lost them), as last applied.
-      before = applied.filter((r) => live.some((l) => l.id === r.id) && (ids.has(r.id) || r.id.startsWith(`${project}.`)));
+      before = routesOfProject(applied, project).filter((r) => live.some((l) => l.id === r.id));
       // One PATCH per route is enough only when everything else is already as it should be.
       const patchable =
         sameRoutes(live.filter((r) => !ids.has(r.id)), desired.filter((r) => !ids.has(r.id))) &&
@@ -67,6 +67,8 @@ export async function switchProjectRoutes(ctx: ServiceContext, project: string, 
       } else {
         how = 'load';
         await applyProxyConfig(ctx, desired);
+        // Read back, as a PATCH is (switchUpstream).
+        if (!sameRoutes(await readProxyRoutes(ctx), desired)) throw new OtterError('environment', "the proxy's routes read back differ from the config just loaded");
       }
     });
     const unprobed: string[] = [];
@@ -96,11 +98,12 @@ async function restoreRoutes(ctx: ServiceContext, project: string, ids: Readonly
   await withProxyLock(ctx, `revert ${project}`, async () => {
     const live = await readProxyRoutes(ctx);
     const sameDomains = (r: CaddyRoute) => live.some((l) => l.id === r.id && [...l.domains].sort().join(' ') === [...r.domains].sort().join(' '));
-    if (before.length === ids.size && before.every((r) => ids.has(r.id) && sameDomains(r)) && live.every((l) => ids.has(l.id) || !l.id.startsWith(`${project}.`))) {
+    if (before.length === ids.size && before.every((r) => ids.has(r.id) && sameDomains(r)) && routesOfProject(live, project).every((l) => ids.has(l.id))) {
       for (const r of before) await switchUpstream(ctx, r.id, r.upstream);
       return;
     }
-    const others = readAppliedRoutes(ctx.paths).filter((r) => !ids.has(r.id) && !r.id.startsWith(`${project}.`));
+    const applied = readAppliedRoutes(ctx.paths);
+    const others = applied.filter((r) => !ids.has(r.id) && !routesOfProject(applied, project).includes(r));
     await applyProxyConfig(ctx, [...others, ...before].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   });
 }

@@ -17,8 +17,14 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const READ_TIMEOUT_MS = 10_000;
 /** A replayed delivery id is ignored for this long. */
 const REPLAY_WINDOW_MS = 24 * 3_600_000;
-/** Bad signatures from one address beyond this many per minute are answered 429 without checking. */
+/**
+ * Failures (bad signature, unknown project) from one address beyond this many a minute are answered
+ * 429 and no longer recorded one by one. A delivery that verifies is never refused: behind a reverse
+ * proxy every request comes from one address, and a stranger must not lock the forge out.
+ */
 const REJECTS_PER_MINUTE = 10;
+/** Open connections at most: each may buffer up to MAX_BODY_BYTES. */
+const MAX_CONNECTIONS = 64;
 
 const PROJECT_IN_PATH = /^\/hooks\/([a-z0-9][a-z0-9-]{0,62})\/?$/;
 
@@ -64,6 +70,7 @@ export async function startHookListener(ctx: ServiceContext, o: HookListenerOpti
     });
   });
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = MAX_CONNECTIONS;
   // A client error (malformed request line, timeout) must never take the listener down.
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -156,12 +163,12 @@ async function handle(ctx: ServiceContext, o: HookListenerOptions, limiter: Reje
   // The same answer for a project that does not exist and one without a webhook: no list to probe.
   const project = await ctx.store.projects.byName(asked);
   if (!project || !project.webhook_secret_env || !project.follow_branch) {
-    await record({ status: 404, result: 'rejected', reason: 'no such project with a webhook' }, null);
-    return answer(res, 404, 'not found');
-  }
-  if (limiter.limited(remote)) {
-    await record({ status: 429, result: 'rejected', reason: `over ${REJECTS_PER_MINUTE} bad signatures a minute from this address` }, project.id);
-    return answer(res, 429, 'too many bad signatures');
+    // Recorded while the address stays under the limit: a flood of guesses cannot push the real
+    // deliveries (and the ids the replay check reads) out of the kept rows.
+    const flooding = limiter.limited(remote);
+    limiter.reject(remote);
+    if (!flooding) await record({ status: 404, result: 'rejected', reason: 'no such project with a webhook' }, null);
+    return answer(res, flooding ? 429 : 404, flooding ? 'too many failed requests' : 'not found');
   }
   const forge = identifyForge(req.headers);
   const id = forge ? deliveryId(forge, req.headers) : '';
@@ -169,12 +176,15 @@ async function handle(ctx: ServiceContext, o: HookListenerOptions, limiter: Reje
   const secret = await webhookSecret(ctx, project, o.env);
   if (!secret) {
     // Nothing could verify it: said plainly in the log, answered like any bad signature.
-    limiter.reject(remote);
     await record({ status: 401, result: 'rejected', reason: `no secret: ${project.webhook_secret_env} is set neither in watch's environment nor in the project's configuration` }, project.id);
     return answer(res, 401, 'bad signature');
   }
   const verdict = judgeDelivery({ headers: req.headers, body, secret, branch: project.follow_branch, seen: () => replay });
-  if (verdict.status === 401) limiter.reject(remote);
+  if (verdict.status === 401) {
+    const flooding = limiter.limited(remote);
+    limiter.reject(remote);
+    if (flooding) return answer(res, 429, 'too many failed requests');
+  }
   await record(verdict, project.id);
   answer(res, verdict.status, verdict.reason);
   if (verdict.result === 'accepted') o.onPush(project.name);
