@@ -83,8 +83,9 @@ export class TmuxApp {
     for (const key of keys) {
       const before = this.keysRead();
       this.tmux(['send-keys', '-t', 'app', key]);
-      // 30 s: once, on a loaded 2-core CI run, a TUI busy with a deploy it ran itself took over 10 s to read a key.
-      await waitFor(() => this.keysRead() > before, `the TUI reads ${key}`, 30_000).catch((err: Error) => {
+      // 60 s: on a loaded 2-core CI run a TUI busy with an operation it ran itself took over 10 s to
+      // read a key once, and over 30 s once (a prune preview among ~130 parallel test files).
+      await waitFor(() => this.keysRead() > before, `the TUI reads ${key}`, 60_000).catch((err: Error) => {
         const exited = fs.existsSync(this.exitFile) ? `exited with ${fs.readFileSync(this.exitFile, 'utf8').trim()}` : 'still running';
         throw new Error(`${err.message} (TUI ${exited}, ${JSON.stringify(this.state())})\n--- screen ---\n${this.screen()}`);
       });
