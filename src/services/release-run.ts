@@ -8,7 +8,7 @@ import { OtterError, toOtterError } from './errors.js';
 import type { Progress } from './events.js';
 import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
-import { checkoutWorktree, connectReleaseNetwork, ensurePinnedVolumes, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
+import { checkoutWorktree, connectReleaseNetwork, ensurePinnedVolumes, sleepUntil, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { releaseAlias } from './traefik-network.js';
 import { pullImages } from './image-pull.js';
 import { buildImages } from './image-build.js';
@@ -466,7 +466,7 @@ export class ReleaseRun {
     for (const d of result.unprobed) this.progress.warning(`${d}: the proxy has no certificate for it yet, so no request could confirm the switch (its config was read back); see otterstack proxy status`);
     const drainMs = this.ctx.settings.get('drainSeconds') * 1000;
     this.progress.stage('retire', `the proxy routes to ${this.cp} (confirmed in ${result.ms} ms${result.how === 'load' ? ', whole config loaded' : ''})${prev && drainMs > 0 ? `; draining ${drainMs / 1000}s before stopping ${prev.compose_project}` : ''}`);
-    if (prev && drainMs > 0) await sleepUnlessAborted(drainMs, this.req.signal);
+    if (prev && drainMs > 0) await sleepUntil(drainMs, this.req.signal);
     this.checkAbort();
   }
 
@@ -530,15 +530,3 @@ export class ReleaseRun {
   }
 }
 
-/** Waits `ms`, returning early when the signal aborts (the caller checks it). */
-function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

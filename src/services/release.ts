@@ -453,7 +453,8 @@ export async function waitHealthy(
   }
 }
 
-function sleepUntil(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, returning early when the signal aborts (the caller checks it). */
+export function sleepUntil(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     function done() {
