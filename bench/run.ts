@@ -14,6 +14,7 @@ import { benchFloor } from './floor.js';
 import { benchBuildDeploy } from './build-deploy.js';
 import { benchProxy } from './proxy.js';
 import { benchWebhooks } from './webhooks.js';
+import { benchSwarm } from './swarm.js';
 
 interface Row {
   metric: string;
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     ['build', benchBuildDeploy],
     ['proxy', benchProxy],
     ['webhooks', benchWebhooks],
+    ['swarm', benchSwarm],
   ];
   const rows: Row[] = [];
   for (const [name, fn] of suites) {

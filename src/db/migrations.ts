@@ -261,6 +261,18 @@ export const MIGRATIONS: Migration[] = [
       await sql`CREATE INDEX idx_webhook_deliveries_project ON webhook_deliveries(project, received_at)`.execute(db);
     },
   },
+  {
+    version: 15,
+    name: 'swarm target',
+    async up(db) {
+      // Issue #20: where a project runs (compose on this engine, or a Docker Swarm stack) and the
+      // registry its built images are pushed to for the swarm's nodes (null: local images, one node).
+      await sql`ALTER TABLE projects ADD COLUMN target TEXT NOT NULL DEFAULT 'compose' CHECK (target IN ('compose', 'swarm'))`.execute(db);
+      await sql`ALTER TABLE projects ADD COLUMN registry TEXT`.execute(db);
+      // Each release remembers where it ran: a project may move between targets, its history not.
+      await sql`ALTER TABLE deployments ADD COLUMN target TEXT NOT NULL DEFAULT 'compose'`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, migrations: Migration[] = MIGRATIONS): Promise<number> {

@@ -10,6 +10,9 @@ export type DeployStrategy = 'recreate' | 'blue-green' | 'proxy';
 /** How the proxy gets a project's certificates: ACME (Let's Encrypt by default) or Caddy's internal CA (private hosts). */
 export type ProxyTls = 'acme' | 'internal';
 
+/** Where a project's releases run (issue #20): compose on this engine, or a Docker Swarm stack. */
+export type DeployTarget = 'compose' | 'swarm';
+
 export interface ProjectsTable {
   id: Generated<number>;
   name: string;
@@ -52,6 +55,10 @@ export interface ProjectsTable {
   proxy_tls: Generated<ProxyTls>;
   /** Push-to-deploy: the variable (environment or encrypted configuration) holding the webhook secret; null = no webhook. */
   webhook_secret_env: Generated<string | null>;
+  /** compose (default) or swarm: `docker stack deploy` as stack otterstack-<project> (services/swarm/). */
+  target: Generated<DeployTarget>;
+  /** Swarm: the registry (host[:port][/path]) built images are pushed to; null = local images (one node only). */
+  registry: Generated<string | null>;
   created_at: EpochMs;
   updated_at: EpochMs;
 }
@@ -99,6 +106,8 @@ export interface DeploymentsTable {
   invoked_by: Generated<string | null>;
   /** JSON of the compose inputs the release ran with (compose-inputs.ts); null before they were recorded. */
   compose_inputs: Generated<string | null>;
+  /** Where the release ran: compose, or swarm (stack otterstack-<project>; its file is `<key>.stack.yaml`). */
+  target: Generated<DeployTarget>;
 }
 
 /**

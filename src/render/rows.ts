@@ -36,7 +36,8 @@ export function statusTable(statuses: ProjectStatus[], now: number, unicode = tr
     { header: 'HEALTH', value: (s) => badge(s.health, unicode) },
     { header: 'REF', value: (s) => s.active?.git_ref ?? '-', max: 30 },
     { header: 'SHA', value: (s) => shortSha(s.active?.git_sha) },
-    { header: 'CONTAINERS', value: (s) => (s.active ? `${s.containers.filter((c) => c.state === 'running').length}/${s.containers.length}` : '-'), align: 'right' },
+    // A swarm project counts its tasks: replicas running of wanted, over all its services and nodes.
+    { header: 'CONTAINERS', value: (s) => (!s.active ? '-' : s.swarm ? `${s.swarm.reduce((n, x) => n + x.running, 0)}/${s.swarm.reduce((n, x) => n + x.wanted, 0)} swarm` : `${s.containers.filter((c) => c.state === 'running').length}/${s.containers.length}`), align: 'right' },
     { header: 'DEPLOYED', value: (s) => formatAge(s.active?.finished_at, now) },
   ];
   return renderTable(statuses, cols);

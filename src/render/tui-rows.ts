@@ -3,6 +3,7 @@ import type { HookLogEntry } from '../services/webhooks/hook-log.js';
 import type { ContainerInfo } from '../services/commands/engine.js';
 import type { ProgressEvent } from '../services/events.js';
 import type { ProjectStatus } from '../services/status.js';
+import type { StackServiceStatus } from '../services/swarm/swarm-status.js';
 import { badge, formatAge, formatDuration, shortSha, tableLines, tagSafe, toneOf, type BadgeTone, type Column } from './format.js';
 import { projectSource } from './rows.js';
 import type { NotificationView } from '../services/notify/manage.js';
@@ -55,6 +56,19 @@ export function containerRows(containers: ContainerInfo[], unicode: boolean, ton
     { header: 'PORTS', value: (c) => compactPorts(c.ports), max: 40, fill: true },
   ];
   return split(tableLines(containers, cols, tagSafe, width));
+}
+
+/** A swarm project's services (issue #20): replicas running of wanted, where, which release, the update. */
+export function stackServiceRows(services: StackServiceStatus[], tone: ToneFn, width?: number): PaneRows {
+  const cols: Column<StackServiceStatus>[] = [
+    { header: 'SERVICE', value: (s) => s.service, max: 20 },
+    { header: 'REPLICAS', value: (s) => `${s.running}/${s.wanted}`, decorate: (t, s) => tone(s.running >= s.wanted ? 'good' : s.running === 0 ? 'bad' : 'warn', t) },
+    { header: 'NODES', value: (s) => s.nodes.join(',') || '-', max: 30, drop: 2 },
+    { header: 'RELEASE', value: (s) => (s.release.startsWith('definition-') ? 'kept' : (/-([0-9a-f]{7}(?:-c\d+)?)$/.exec(s.release)?.[1] ?? s.release)), drop: 1 },
+    { header: 'UPDATE', value: (s) => (s.update || '-').replace('_', ' '), decorate: (t, s) => tone(s.update.startsWith('rollback') || s.update === 'paused' ? 'bad' : s.update === 'updating' ? 'warn' : 'idle', t), drop: 3 },
+    { header: 'ERROR', value: (s) => (s.running < s.wanted ? s.error : ''), max: 60, fill: true },
+  ];
+  return split(tableLines(services, cols, tagSafe, width));
 }
 
 export function historyRows(rows: (Deployment & { configChange?: string | null })[], now: number, tone: ToneFn, width?: number): PaneRows {

@@ -37,6 +37,8 @@ export class ContainerActions {
   async handle(action: ContainerAction): Promise<void> {
     if (this.view.focus !== 'containers') return this.say('select a container first (Tab to Containers)');
     const sel = this.model.selected();
+    // A swarm project's rows are services whose tasks may run on any node, not containers of this engine.
+    if (sel?.swarm) return this.say(`${sel.project.name} runs on a swarm: its services are managed by the swarm (docker service …); logs follow every task`);
     const index = (this.view.containers.list as unknown as { selected: number }).selected;
     const container = sel ? containersWithShared(sel)[index] : undefined;
     if (!sel || !container) return this.say('no container selected');

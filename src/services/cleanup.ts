@@ -10,7 +10,7 @@ import { parseComposeProjectName, recreateRelease, removeRelease, startRelease, 
 import { releaseOfWorktreeEntry } from './paths.js';
 
 export interface CleanupAction {
-  kind: 'interrupt_row' | 'interrupt_log' | 'remove_release' | 'remove_network' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process' | 'reload_proxy';
+  kind: 'interrupt_row' | 'interrupt_log' | 'remove_release' | 'remove_network' | 'stop_release' | 'remove_worktree' | 'remove_lock' | 'restart_active' | 'recreate_active' | 'kill_process' | 'reload_proxy' | 'redeploy_stack';
   target: string;
   reason: string;
 }
@@ -172,7 +172,11 @@ export async function cleanup(ctx: ServiceContext, name: string | undefined, opt
         await act({ kind: 'remove_network', target: net.composeProject, reason: 'left by a compose up that died before starting a container' }, () => ctx.engine.removeNetworks([net.id]));
       }
       const active = rows.find((r) => r.status === 'active');
-      if (active) {
+      if (active?.target === 'swarm') {
+        // A swarm keeps its own services running; only a stack removed by hand is put back, from the active release's file.
+        const { redeployMissingStack } = await import('./swarm/swarm-cleanup.js');
+        await redeployMissingStack(ctx, project.name, active, act);
+      } else if (active) {
         const mine = containers.filter((c) => c.composeProject === active.compose_project);
         if (mine.length === 0) {
           await act({ kind: 'recreate_active', target: active.compose_project, reason: 'the active release has no containers (removed by hand?): nothing serves' }, () => recreateRelease(ctx, project, active));

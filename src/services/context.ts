@@ -5,6 +5,7 @@ import { openDatabase, openReadOnlySnapshot } from '../db/connection.js';
 import { createStore, readMeta, type Store } from '../db/index.js';
 import { Compose, detectCompose } from './commands/compose.js';
 import { DockerEngine, type ContainerInfo } from './commands/engine.js';
+import { SwarmCommands } from './commands/swarm.js';
 import { exec as defaultExec, type Exec } from './commands/exec.js';
 import { Git } from './commands/git.js';
 import { DataPaths, defaultDataDir } from './paths.js';
@@ -20,6 +21,8 @@ export interface ServiceContext {
   store: Store;
   git: Git;
   engine: DockerEngine;
+  /** Swarm state, stacks and services (issue #20), with the same registry logins as `engine`. */
+  swarm: SwarmCommands;
   /** OtterStack's own Docker config dir (registry logins), used by `engine` and `compose()` only. */
   dockerConfig: OwnDockerConfig;
   /** Why the data dir cannot be written (e.g. `EROFS`), or null: then only read commands work. */
@@ -75,6 +78,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<ServiceCon
     store: createStore(db),
     git: new Git(run),
     engine,
+    swarm: new SwarmCommands(dockerRun),
     dockerConfig,
     instanceId,
     invokedBy: invokerOf(opts.env ?? process.env),

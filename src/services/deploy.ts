@@ -14,6 +14,7 @@ import { composeProjectName, preflightConfig, prepareRelease, releaseKey, remove
 import { evaluateRelease } from './health.js';
 import { validateRef } from './validation.js';
 import { ReleaseRun } from './release-run.js';
+import { SwarmRun } from './swarm/swarm-run.js';
 import { notify } from './notify/notifier.js';
 import { pruneLocked } from './prune.js';
 import { loadConfig, recordConfig, sameConfig, type LoadedConfig } from './project-env.js';
@@ -126,7 +127,7 @@ export async function runLocked(
     if (req.dryRun) return await dryRun(ctx, project, ref, sha, progress, started, config, (p) => req.onDryRun?.(p, cp));
 
     const sameInputs = !previous || sameComposeInputs(recordedComposeInputs(previous) ?? inputs, inputs);
-    if (previous?.git_sha === sha && sameInputs && (await sameConfig(ctx, project, previous.config_version, config.version)) && (await isHealthy(ctx, previous))) {
+    if (previous?.git_sha === sha && previous.target === project.target && sameInputs && (await sameConfig(ctx, project, previous.config_version, config.version)) && (await isHealthy(ctx, project, previous))) {
       progress.stage('done', `${ref} (${sha.slice(0, 7)}) is already the active, healthy release`);
       return result('unchanged', project, ref, sha, previous, previous, null, started, null, previous.compose_project);
     }
@@ -136,7 +137,8 @@ export async function runLocked(
     log.line(`${action} ${project.name} ref=${ref} sha=${sha} pid=${process.pid} by=${ctx.invokedBy}`);
     await preflightConfig(ctx, project, sha, config);
     if (config.version > 0) progress.stage('resolve', `with config v${config.version}`);
-    const run = new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log, config);
+    if (project.target === 'compose' && previous?.target === 'swarm') await leaveSwarm(ctx, project, previous, progress);
+    const run = project.target === 'swarm' ? new SwarmRun(ctx, project, ref, sha, cp, previous, progress, req, log, config) : new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log, config);
     let deployment: Deployment;
     try {
       deployment = await run.execute();
@@ -242,7 +244,11 @@ async function restoreConfig(ctx: ServiceContext, project: Project, used: Loaded
   if (change.changes) progress.stage('done', `configuration of v${used.version} restored as v${change.version}: ${change.changes}`);
 }
 
-async function isHealthy(ctx: ServiceContext, d: Deployment): Promise<boolean> {
+async function isHealthy(ctx: ServiceContext, project: Project, d: Deployment): Promise<boolean> {
+  if (d.target === 'swarm') {
+    const { stackServing } = await import('./swarm/swarm-status.js');
+    return stackServing(ctx, project.name, d.compose_project);
+  }
   const containers = await ctx.engine.listContainers(d.compose_project);
   const services = [...new Set(containers.map((c) => c.service))];
   return containers.length > 0 && evaluateRelease(containers, services).state === 'healthy';
@@ -272,4 +278,16 @@ async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: s
     removeGeneratedFiles(ctx, project.name, releaseKey(scratchCp));
     await ctx.git.removeWorktree(project.repo_path, scratch);
   }
+}
+
+/**
+ * The project moved back from a swarm to compose: the stack holds the ports and the volumes' data,
+ * so it is removed before the compose release starts (a short outage, said so). Its stack file is
+ * kept: `project set --target swarm` and a rollback can bring it back.
+ */
+async function leaveSwarm(ctx: ServiceContext, project: Project, previous: Deployment, progress: Progress): Promise<void> {
+  const { removeStack } = await import('./swarm/swarm-run.js');
+  const { stackName } = await import('./swarm/swarm-state.js');
+  progress.warning(`${project.name} moves from a swarm back to compose: removing stack ${stackName(project.name)} (${previous.compose_project}) before the release starts (a short outage this once)`);
+  await removeStack(ctx, stackName(project.name));
 }

@@ -60,6 +60,15 @@ export async function runDoctor(ctx: ServiceContext): Promise<DoctorCheck[]> {
     const proxy = proxyHealth(await proxyStatus(ctx));
     add('proxy', proxy.level, proxy.detail);
   }
+  if (server) {
+    const { describeSwarm, routingMeshProblem, swarmOverview } = await import('./swarm/swarm-state.js');
+    const swarmProjects = (await ctx.store.projects.all()).filter((p) => p.target === 'swarm').length;
+    const overview = await swarmOverview(ctx);
+    const swarm = describeSwarm(overview, swarmProjects);
+    add('swarm', swarm.level, swarm.detail);
+    const mesh = overview?.info.isManager ? await routingMeshProblem(ctx) : null;
+    if (mesh) add('swarm routing mesh', 'warn', mesh);
+  }
   add('instance', 'ok', `${ctx.instanceId} (label ${INSTANCE_LABEL} on this installation's releases)`);
   return checks;
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { ComposeTarget } from './commands/compose.js';
+import type { ExecResult } from './commands/exec.js';
 import type { ServiceContext } from './context.js';
 import { OtterError } from './errors.js';
 import type { Progress } from './events.js';
@@ -41,7 +42,15 @@ export function formatDuration(seconds: number): string {
  */
 export async function runHook(ctx: ServiceContext, target: ComposeTarget, hook: Hook, progress: Progress, signal?: AbortSignal): Promise<void> {
   const compose = await ctx.compose();
-  const name = `${target.project}-${hook.name.replace('_', '-')}-${crypto.randomBytes(3).toString('hex')}`;
+  await runOneOff(ctx, hook, target.project, progress, signal, (name, opts) => compose.runOnce(target, hook.service, hook.command, name, opts));
+}
+
+/** How a hook's container is started: `compose run` for a compose release, `docker run` on a swarm (swarm-hooks.ts). */
+export type HookLauncher = (containerName: string, opts: { signal: AbortSignal; onOutput: (chunk: string) => void }) => Promise<ExecResult>;
+
+/** Runs one hook container to its end under the hook's timeout, its output streamed as progress. */
+export async function runOneOff(ctx: ServiceContext, hook: Hook, namePrefix: string, progress: Progress, signal: AbortSignal | undefined, launch: HookLauncher): Promise<void> {
+  const name = `${namePrefix}-${hook.name.replace('_', '-')}-${crypto.randomBytes(3).toString('hex')}`;
   const tail: string[] = [];
   let partial = '';
   const onLine = (line: string) => {
@@ -71,7 +80,7 @@ export async function runHook(ctx: ServiceContext, target: ComposeTarget, hook: 
   signal?.addEventListener('abort', endContainer, { once: true });
   let res;
   try {
-    res = await compose.runOnce(target, hook.service, hook.command, name, {
+    res = await launch(name, {
       signal: client.signal,
       onOutput: (chunk) => {
         const lines = (partial + chunk).split('\n');

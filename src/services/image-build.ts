@@ -185,7 +185,9 @@ export async function removeBuiltImages(ctx: ServiceContext, tags: Iterable<stri
   if (wanted.length === 0) return out;
   let usage = await ctx.engine.imageUsage();
   for (const tag of wanted) {
-    const image = usage.get(tag);
+    // `docker system df -v` names an image by one of its tags only: another tag of it (a release's
+    // local tag beside its registry tag, two releases that built the same image) is an alias that frees nothing alone.
+    const image = usage.get(tag) ?? ((await ctx.engine.imageInfo(tag)) ? { id: '', uniqueBytes: 0 } : null);
     if (!image) continue;
     progress.stage(stage, `removing image ${tag} (${formatBytes(image.uniqueBytes)})`);
     if (await ctx.engine.removeImage(tag)) {

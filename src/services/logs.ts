@@ -119,6 +119,16 @@ export async function streamContainerLogs(ctx: ServiceContext, name: string, opt
   const project = await requireProject(ctx, name);
   const active = await ctx.store.deployments.active(project.id);
   if (!active) throw new OtterError('not_found', `${name} has no active release: deploy it first`);
+  if (active.target === 'swarm') {
+    // A swarm release's tasks may run on any node: the swarm's own log stream per service.
+    const { stackName } = await import('./swarm/swarm-state.js');
+    const stack = stackName(project.name);
+    const services = (await ctx.swarm.services(stack)).map((s) => ({ id: s.name, service: s.name.slice(stack.length + 1), swarm: true }));
+    if (services.length === 0) throw new OtterError('not_found', `stack ${stack} has no services: run 'otterstack status ${name}'`);
+    opts.onServices?.(services.map((s) => s.service));
+    await containerLogs(opts.service ? services.filter((s) => s.service === opts.service) : services, opts);
+    return;
+  }
   const all = await ctx.engine.listContainers(active.compose_project);
   if (all.length === 0) throw new OtterError('not_found', `active release ${active.compose_project} has no containers: run 'otterstack status ${name}'`);
   opts.onServices?.([...new Set(all.map((c) => c.service))]);
@@ -126,13 +136,17 @@ export async function streamContainerLogs(ctx: ServiceContext, name: string, opt
 }
 
 /** The logs of `containers` in time order (streamContainerLogs); `run` is docker's runner (faked by the unit test). */
-export async function containerLogs(containers: readonly { id: string; service: string }[], opts: ContainerLogOptions, run: Exec = exec): Promise<void> {
+/** A container (`docker logs`), or a swarm service (`docker service logs --raw`: every task, on every node). */
+type LogSource = { id: string; service: string; swarm?: boolean };
+const logsCommand = (c: LogSource) => (c.swarm ? ['docker', 'service', 'logs', '--raw'] : ['docker', 'logs']);
+
+export async function containerLogs(containers: readonly LogSource[], opts: ContainerLogOptions, run: Exec = exec): Promise<void> {
   const since = opts.since ? ['--since', opts.since] : [];
 
   // The past output, without --follow: complete before anything is shown, so it can be merged.
   const pasts = await Promise.all(
     containers.map(async (c) => {
-      const res = await run(['docker', 'logs', '--timestamps', '--tail', String(opts.tail), ...since, c.id], { signal: opts.signal });
+      const res = await run([...logsCommand(c), '--timestamps', '--tail', String(opts.tail), ...since, c.id], { signal: opts.signal });
       const lines = (out: string) => out.split('\n').filter((l, i, a) => l || i < a.length - 1).map((l) => entryOf(c.service, l));
       return [lines(res.stdout), lines(res.stderr)];
     }),
@@ -166,7 +180,7 @@ export async function containerLogs(containers: readonly { id: string; service: 
  * Follows one container from its last past line on (--since that line's time, inclusive), skipping
  * the lines already read: those with an earlier time, and as many with the same time as were read.
  */
-async function followContainer(run: Exec, c: { id: string; service: string }, past: LogEntry[], since: string[], signal: AbortSignal | undefined, onLine: (e: LogEntry) => void): Promise<void> {
+async function followContainer(run: Exec, c: LogSource, past: LogEntry[], since: string[], signal: AbortSignal | undefined, onLine: (e: LogEntry) => void): Promise<void> {
   const lastTime = past.map((e) => e.time).filter(Boolean).sort((a, b) => (timeKey(a) < timeKey(b) ? -1 : 1)).at(-1);
   const lastKey = lastTime ? timeKey(lastTime) : '';
   let repeats = lastTime ? past.filter((e) => timeKey(e.time) === lastKey).length : 0;
@@ -180,7 +194,7 @@ async function followContainer(run: Exec, c: { id: string; service: string }, pa
   };
   const streams = { stdout: lineSplitter(take), stderr: lineSplitter(take) };
   // Nothing read before (an empty past): every line of the window is new, so all of them.
-  await run(['docker', 'logs', '--timestamps', '--follow', '--tail', 'all', ...from, c.id], { signal, onOutput: (chunk, stream) => streams[stream].push(chunk) });
+  await run([...logsCommand(c), '--timestamps', '--follow', '--tail', 'all', ...from, c.id], { signal, onOutput: (chunk, stream) => streams[stream].push(chunk) });
   if (signal?.aborted) return;
   streams.stdout.end();
   streams.stderr.end();

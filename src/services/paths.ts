@@ -121,6 +121,10 @@ export class DataPaths {
   releaseCompose(project: string, key: string, index = 0): string {
     return path.join(this.worktreesDir, project, `${key}.release${index > 0 ? `-${index + 1}` : ''}.yaml`);
   }
+  /** Swarm: the release's stack file (stack-render.ts), what `docker stack deploy` and a rollback to it run. */
+  stackFile(project: string, key: string): string {
+    return path.join(this.worktreesDir, project, `${key}.stack.yaml`);
+  }
   /** The release's one env file, rendered from the project's env files (compose-inputs.ts). */
   renderedEnv(project: string, key: string): string {
     return path.join(this.worktreesDir, project, `${key}.compose.env`);
@@ -140,7 +144,7 @@ export class DataPaths {
  * named by its release key: sha7, or sha7-c<N>). null for anything else.
  */
 export function releaseOfWorktreeEntry(entry: string): { sha7: string; key: string; worktree: boolean } | null {
-  const m = /^(([0-9a-f]{7})(?:-c\d+)?)(\.(?:otterstack\.yaml|release(?:-\d+)?\.yaml|shared\.yaml|compose\.env|shape\.json))?$/.exec(entry);
+  const m = /^(([0-9a-f]{7})(?:-c\d+)?)(\.(?:otterstack\.yaml|release(?:-\d+)?\.yaml|shared\.yaml|stack\.yaml|compose\.env|shape\.json))?$/.exec(entry);
   if (!m || (!m[3] && m[1] !== m[2])) return null;
   return { sha7: m[2]!, key: m[1]!, worktree: !m[3] };
 }
@@ -150,9 +154,9 @@ export function releaseOfWorktreeEntry(entry: string): { sha7: string; key: stri
  * O_EXCL|O_NOFOLLOW, then renamed over the target. A symlink planted at either name is never
  * followed (rename replaces the link itself).
  */
-export function writeGeneratedFile(file: string, text: string): void {
+export function writeGeneratedFile(file: string, text: string, mode = 0o640): void {
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o640);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
   try {
     fs.writeFileSync(fd, text);
   } finally {

@@ -1,4 +1,4 @@
-import type { DomainRoute, Project, ProxyTls } from '../db/index.js';
+import type { DeployTarget, DomainRoute, Project, ProxyTls } from '../db/index.js';
 import type { ServiceContext } from './context.js';
 import { explainDomainRace } from './domain-owners.js';
 import { OtterError } from './errors.js';
@@ -7,6 +7,8 @@ import type { PullPolicy } from './image-pull.js';
 /** What `project add` decides about a project, whatever its source; `domains` go to project_domains. */
 export type ProjectFields = Pick<Project, 'compose_file' | 'compose_files' | 'compose_profiles' | 'env_files' | 'strategy' | 'persistent_paths' | 'auto_persist'> & {
   pull_policy?: PullPolicy;
+  target?: DeployTarget;
+  registry?: string | null;
   proxy_tls?: ProxyTls;
   domains?: DomainRoute[];
 };

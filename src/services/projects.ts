@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Deployment, DomainRoute, Project } from '../db/index.js';
+import type { DeployStrategy, DeployTarget, Deployment, DomainRoute, Project } from '../db/index.js';
 import type { ServiceContext } from './context.js';
+import { validateStackRegistry, validateTarget, targetStrategyProblem } from './swarm/swarm-settings.js';
 import { OtterError, toOtterError } from './errors.js';
 import { Progress, type ProgressListener } from './events.js';
 import { lockProject } from './locking.js';
@@ -55,6 +56,10 @@ export interface AddProjectRequest {
   force?: boolean;
   /** Before each deploy: always (default) | missing | never (image-pull.ts). */
   pullPolicy?: string;
+  /** compose (default) or swarm (services/swarm/). */
+  target?: string;
+  /** Swarm: registry built images are pushed to. */
+  registry?: string;
 }
 
 /** A valid name no project has yet (the TUI's add form checks each field as it is typed in). */
@@ -89,6 +94,7 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
   const persistent = (req.persistentPaths ?? []).map(validatePersistentPath);
   const pullPolicy = req.pullPolicy === undefined ? undefined : validatePullPolicy(req.pullPolicy);
   const proxy = planProxyChange({ domains: req.domains, routes: req.routes, tls: req.tls, traefikRouting: req.traefikRouting }, NEW_PROJECT_PROXY_STATE);
+  const swarm = planTargetChange({ target: req.target, registry: req.registry }, { target: 'compose', registry: null, strategy: proxy.strategy ?? NEW_PROJECT_PROXY_STATE.strategy });
   await checkNewProjectName(ctx, name);
   await refuseDomainsHeldElsewhere(ctx, name, (proxy.domains ?? []).map((d) => d.domain));
   const fields: ProjectFields = {
@@ -99,6 +105,7 @@ export async function addProject(ctx: ServiceContext, req: AddProjectRequest, on
     persistent_paths: JSON.stringify(persistent),
     auto_persist: req.autoPersist ? 1 : 0,
     ...(pullPolicy ? { pull_policy: pullPolicy } : {}),
+    ...swarm,
   };
   const checkPersistent = (repo: string) => refuseTrackedPersistent(ctx, repo, persistent, req.force ?? false);
   if (isRemoteUrl(req.repo)) return addRemoteProject(ctx, name, fields, withPassword(parseRemoteUrl(req.repo), req.password), onProgress, checkPersistent);
@@ -155,6 +162,10 @@ export interface UpdateProjectRequest {
   pullPolicy?: string;
   /** Push-to-deploy: the variable holding the webhook secret (null = no webhook). */
   webhookSecretEnv?: string | null;
+  /** compose or swarm (services/swarm/). */
+  target?: string;
+  /** Swarm: registry built images are pushed to (null: none, local images). */
+  registry?: string | null;
 }
 
 /** `project set`: changes apply from the next deploy on. */
@@ -170,6 +181,7 @@ export async function updateProject(
   const proxy = await planProjectProxyChange(ctx, project, { domains: req.domains, routes: req.routes, tls: req.tls, traefikRouting: req.traefikRouting });
   if (proxy.strategy !== undefined) patch.strategy = proxy.strategy;
   if (proxy.tls !== undefined) patch.proxy_tls = proxy.tls;
+  Object.assign(patch, planTargetChange({ target: req.target, registry: req.registry }, { target: project.target, registry: project.registry, strategy: patch.strategy ?? project.strategy }));
   if (req.composeFiles !== undefined || req.profiles !== undefined || req.envFiles !== undefined) {
     // Each list given replaces the project's; the others stay. Validated before anything is written.
     const now = projectComposeInputs(project);
@@ -209,9 +221,9 @@ export async function updateProject(
     patch.persistent_owners = JSON.stringify(owners);
   }
   // A strategy flag that changes nothing (--no-domain without domains) still succeeds: scripts repeat them.
-  const strategyFlag = [req.traefikRouting, req.domains, req.routes, req.tls].some((v) => v !== undefined);
+  const strategyFlag = [req.traefikRouting, req.domains, req.routes, req.tls, req.target, req.registry].some((v) => v !== undefined);
   if (Object.keys(patch).length === 0 && !strategyFlag && !targets.notify?.length) {
-    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --domain/--no-domain, --route, --tls, --compose-file, --profile, --compose-env-file, --persistent, --auto-persist, --shared, --pull-policy, --notify, --follow-branch or --webhook-secret-env');
+    throw new OtterError('usage', 'nothing to change: give --traefik-routing/--no-traefik-routing, --domain/--no-domain, --route, --tls, --compose-file, --profile, --compose-env-file, --persistent, --auto-persist, --shared, --pull-policy, --notify, --follow-branch, --webhook-secret-env, --target or --registry');
   }
   try {
     await ctx.store.projects.update(project.id, patch, proxy.domains);
@@ -356,6 +368,15 @@ async function removeLocked(ctx: ServiceContext, project: Project, cleanup: Remo
       await removeRelease(ctx, cp);
       out.removedReleases.push(cp);
     }
+    // A swarm project's releases are one stack (docker stack rm): its tasks may run on other nodes too.
+    const { stackName } = await import('./swarm/swarm-state.js');
+    const swarm = await ctx.swarm.info().catch(() => null);
+    if (swarm?.isManager && (await ctx.swarm.services(stackName(project.name))).length > 0) {
+      const { removeStack } = await import('./swarm/swarm-run.js');
+      progress.stage('cleanup', `removing swarm stack ${stackName(project.name)}`);
+      await removeStack(ctx, stackName(project.name));
+      out.removedReleases.push(stackName(project.name));
+    }
     const { removeSharedServices } = await import('./shared-services.js');
     const { sharedComposeProject } = await import('./shared-names.js');
     if ((await ctx.engine.listContainers(sharedComposeProject(project.name))).length > 0) {
@@ -411,3 +432,20 @@ function removePath(p: string, out: RemoveResult): void {
   out.removedPaths.push(p);
 }
 
+/**
+ * `--target` and `--registry` against the project's current settings: checked before anything is
+ * written. Only what changes is returned.
+ */
+function planTargetChange(
+  flags: { target?: string; registry?: string | null },
+  now: { target: DeployTarget; registry: string | null; strategy: DeployStrategy },
+): { target?: DeployTarget; registry?: string | null } {
+  const out: { target?: DeployTarget; registry?: string | null } = {};
+  if (flags.target !== undefined) out.target = validateTarget(flags.target);
+  if (flags.registry !== undefined) out.registry = flags.registry === null || flags.registry === '' ? null : validateStackRegistry(flags.registry);
+  const target = out.target ?? now.target;
+  const problem = targetStrategyProblem(target, now.strategy);
+  if (problem) throw new OtterError('usage', problem);
+  if (out.registry && target !== 'swarm') throw new OtterError('usage', '--registry is where a swarm project\'s built images are pushed: add --target swarm');
+  return out;
+}

@@ -110,7 +110,8 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number, im
 
   const usage = going.length + pulled.length > 0 ? await ctx.engine.imageUsage() : new Map();
   for (const tag of going) {
-    const image = usage.get(tag);
+    // `docker system df -v` lists an image under one of its tags: another tag of it is an alias (0 bytes alone).
+    const image = usage.get(tag) ?? ((await ctx.engine.imageInfo(tag)) ? { uniqueBytes: 0 } : null);
     if (!image) continue;
     plan.images.push(tag);
     plan.imageBytes += image.uniqueBytes;
@@ -157,6 +158,10 @@ export async function pruneLocked(ctx: ServiceContext, project: Project, keep: n
     progress.stage('prune', `removing release ${cp}`);
     await removeRelease(ctx, cp);
     out.removedReleases.push(cp);
+  }
+  if (project.target === 'swarm' && plan.images.length > 0) {
+    const { releaseStoppedTasks } = await import('./swarm/swarm-prune.js');
+    await releaseStoppedTasks(ctx, project.name, plan.images, progress);
   }
   const removed = await removeBuiltImages(ctx, [...plan.images, ...plan.pulledImages], progress, 'prune');
   out.removedImages = removed.tags;

@@ -1,12 +1,9 @@
 import fs from 'node:fs';
-import type { Deployment, Project } from '../db/schema.js';
+import type { Deployment } from '../db/schema.js';
 import { mostUsefulLine } from './commands/exec.js';
-import type { ServiceContext } from './context.js';
-import type { DeployRequest } from './deploy.js';
-import { sameConfig, type LoadedConfig } from './project-env.js';
+import { ReleaseAttempt } from './release-attempt.js';
+import { sameConfig } from './project-env.js';
 import { OtterError, toOtterError } from './errors.js';
-import type { Progress } from './events.js';
-import type { OperationLogger } from './oplog.js';
 import { redact } from './redact.js';
 import { checkoutWorktree, connectReleaseNetwork, ensurePinnedVolumes, sleepUntil, releaseKey, prepareRelease, removeGeneratedFiles, removeRelease, startRelease, stopRelease, upRelease, waitHealthy, type PreparedRelease } from './release.js';
 import { releaseAlias } from './traefik-network.js';
@@ -16,7 +13,6 @@ import { traefikProblems, type ContainerProcess } from './traefik-detect.js';
 import { runningTraefik } from './traefik-running.js';
 import { apiReachable, confirmSwitch, THROTTLE_MARGIN_MS, throttleMs, traefikApiUrl } from './traefik-switch.js';
 import { nextGeneration } from './traefik-priority.js';
-import { writeAfterSwitch } from './state-retry.js';
 import { runHook } from './hooks.js';
 import { ensureSharedServices, sharedNote } from './shared-services.js';
 import { sharedComposeProject } from './shared-names.js';
@@ -28,9 +24,7 @@ import type { NetworkAttachment } from './traefik-network.js';
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
 
 /** One attempt to bring up a release, with everything needed to undo it. */
-export class ReleaseRun {
-  prepared: PreparedRelease | null = null;
-  private deployment: Deployment | null = null;
+export class ReleaseRun extends ReleaseAttempt {
   private createdWorktree = false;
   private stoppedPrevious = false;
   /** The release's containers existed before this run (a stopped older release being brought back). */
@@ -41,8 +35,6 @@ export class ReleaseRun {
   private stoppedStateful: string[] = [];
   /** Services that became shared in this run while the previous release ran its own copy: undo removes the shared one first. */
   private sharedTakingOver: string[] = [];
-  /** For history: shared services changed, hooks skipped or failed. */
-  private readonly notes: string[] = [];
   /** Blue-green: the Traefik found and this release's generation (router priorities, traefik-priority.ts). */
   private traefik: ContainerProcess | null = null;
   private generation = 0;
@@ -53,44 +45,9 @@ export class ReleaseRun {
   /** Proxy strategy: the routes point at this release, not yet recorded; undo() puts them back with this. */
   private proxyRevert: (() => Promise<void>) | null = null;
 
-  constructor(
-    private readonly ctx: ServiceContext,
-    private readonly project: Project,
-    private readonly ref: string,
-    private readonly sha: string,
-    private readonly cp: string,
-    private readonly previous: Deployment | null,
-    private readonly progress: Progress,
-    private readonly req: Omit<DeployRequest, 'ref'>,
-    private readonly log: OperationLogger,
-    private readonly config: LoadedConfig,
-  ) {}
-
-  private get worktree(): string {
-    return this.ctx.paths.worktree(this.project.name, this.sha);
-  }
-
-  private checkAbort(): void {
-    if (this.req.signal?.aborted) throw new OtterError('interrupted', `${this.req.action ?? 'deploy'} interrupted by signal`);
-  }
-
   async execute(): Promise<Deployment> {
-    const { ctx, project, progress } = this;
-    this.deployment = await ctx.store.deployments.insert({
-      project_id: project.id,
-      git_sha: this.sha,
-      git_ref: this.ref,
-      action: this.req.action ?? 'deploy',
-      compose_project: this.cp,
-      worktree_path: this.worktree,
-      status: 'deploying',
-      pid: process.pid,
-      previous_deployment_id: this.previous?.id ?? null,
-      started_at: Date.now(),
-      config_version: this.config.version || null,
-      invoked_by: ctx.invokedBy,
-      compose_inputs: JSON.stringify(projectComposeInputs(project)),
-    });
+    const { ctx, progress } = this;
+    const deployment = await this.insertDeploying('compose');
     try {
       await this.chooseStrategy();
       const services = (await this.startKeptContainers()) ?? (await this.checkoutAndStart());
@@ -104,25 +61,9 @@ export class ReleaseRun {
       await this.undo(e);
       throw e;
     }
-    const recorded = await this.recordSwitch(this.deployment);
+    const recorded = await this.recordSwitch(deployment);
     await this.postDeploy(recorded);
     return (await ctx.store.deployments.byId(recorded.id)) ?? recorded;
-  }
-
-  /** Whether this run runs the release's hooks; says why not when it does not. */
-  private hooksWanted(): boolean {
-    const hooks = this.prepared?.hooks ?? {};
-    if (Object.keys(hooks).length === 0) return false;
-    if (this.req.skipHooks) {
-      this.progress.warning(`--skip-hooks: not running ${Object.keys(hooks).join(', ')}`);
-      if (!this.notes.includes('hooks skipped (--skip-hooks)')) this.notes.push('hooks skipped (--skip-hooks)');
-      return false;
-    }
-    if (this.req.action === 'rollback' && !this.req.runHooks) {
-      this.progress.stage('hook', `a rollback runs no hooks (not running ${Object.keys(hooks).join(', ')}): pass --run-hooks to run them`);
-      return false;
-    }
-    return true;
   }
 
   /** A rollback of a kept release reads no compose file; its hooks are looked up only to say they do not run. */
@@ -151,33 +92,13 @@ export class ReleaseRun {
     try {
       await runHook(this.ctx, this.prepared.target, hook, this.progress, this.req.signal);
     } catch (err) {
-      const message = toOtterError(err).message;
-      this.progress.warning(`the release serves, but ${message}`);
-      this.notes.push(`post_deploy failed: ${message}`);
-      await writeAfterSwitch(`${this.cp} notes`, this.progress, () => this.ctx.store.deployments.setNotes(deployment.id, redact(this.notes.join('; '))));
-      const { notify } = await import('./notify/notifier.js');
-      await notify(this.ctx, this.project.id, {
-        event: 'post_deploy_failed',
-        project: this.project.name,
-        severity: 'warning',
-        message: `${this.ref} (${this.sha.slice(0, 7)}) serves, but ${message}`,
-        ref: this.ref,
-        sha: this.sha,
-      }).catch(() => undefined);
+      await this.postDeployFailed(deployment, err);
     }
   }
 
   /** The new release serves and the old one is retired: record it, never undo it (state-retry.ts). */
-  private async recordSwitch(deployment: Deployment): Promise<Deployment> {
-    const { ctx, progress } = this;
-    const what = `${this.cp} as active`;
-    // Rolling back demotes the release we leave to `rolled_back`, so history shows why it stopped.
-    await writeAfterSwitch(what, progress, () => ctx.store.deployments.finish(deployment.id, 'active', null, this.req.action === 'rollback' ? 'rolled_back' : 'inactive'));
-    if (this.notes.length > 0) await writeAfterSwitch(what, progress, () => ctx.store.deployments.setNotes(deployment.id, redact(this.notes.join('; '))));
-    const message = `${this.cp} is active (${this.ref})`;
-    progress.stage('done', message);
-    await writeAfterSwitch(what, progress, () => this.log.finish('success', message, deployment.id));
-    return (await writeAfterSwitch(what, progress, () => ctx.store.deployments.byId(deployment.id)))!;
+  private recordSwitch(deployment: Deployment): Promise<Deployment> {
+    return this.recordActive(deployment, `${this.cp} is active (${this.ref})`);
   }
 
   private async checkout(): Promise<void> {
@@ -475,13 +396,7 @@ export class ReleaseRun {
     const { ctx, project, progress } = this;
     progress.stage('cleanup', `${cause.kind === 'interrupted' ? 'interrupted' : 'failed'}: ${cause.message}`);
     const problems: string[] = [];
-    const attempt = async (what: string, fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-      } catch (err) {
-        problems.push(`${what}: ${toOtterError(err).message}`);
-      }
-    };
+    const attempt = this.attempter(problems);
     if (this.proxyRevert) {
       // Before the new release goes: the routes must point at the old one (still running) again.
       progress.stage('cleanup', `switching the proxy's routes back to ${this.previous?.compose_project ?? 'nothing'}`);
@@ -522,11 +437,7 @@ export class ReleaseRun {
         });
       });
     }
-    const status = cause.kind === 'interrupted' ? 'interrupted' : 'failed';
-    const message = problems.length > 0 ? `${cause.message} (cleanup: ${problems.join('; ')})` : cause.message;
-    if (this.deployment) await attempt('record status', () => ctx.store.deployments.finish(this.deployment!.id, status, redact(message)));
-    if (this.deployment && this.notes.length > 0) await attempt('record notes', () => ctx.store.deployments.setNotes(this.deployment!.id, redact(this.notes.join('; '))));
-    await this.log.finish(status, message, this.deployment?.id);
+    await this.recordFailure(cause, problems);
   }
 }
 

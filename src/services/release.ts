@@ -353,6 +353,7 @@ export function removeGeneratedFiles(ctx: ServiceContext, project: string, key: 
   fs.rmSync(ctx.paths.sharedOverride(project, key), { force: true });
   fs.rmSync(ctx.paths.releaseShape(project, key), { force: true });
   fs.rmSync(ctx.paths.renderedEnv(project, key), { force: true });
+  fs.rmSync(ctx.paths.stackFile(project, key), { force: true });
   // One rewritten copy per compose file: release.yaml, release-2.yaml, …
   for (let i = 0; fs.existsSync(ctx.paths.releaseCompose(project, key, i)) || i === 0; i++) fs.rmSync(ctx.paths.releaseCompose(project, key, i), { force: true });
 }

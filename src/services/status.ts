@@ -5,6 +5,7 @@ import { summarizeHealth, type ProjectHealth } from './health.js';
 import { requireProject } from './projects.js';
 import { parseComposeProjectName } from './release.js';
 import { sharedComposeProject } from './shared-names.js';
+import type { StackServiceStatus } from './swarm/swarm-status.js';
 
 export interface ProjectStatus {
   project: Project;
@@ -18,6 +19,8 @@ export interface ProjectStatus {
   deploying: { ref: string; sha: string; pid: number | null; by: string | null; startedAt: number } | null;
   /** Other releases of this project that still have containers (stopped for rollback, or stray). */
   otherReleases: { composeProject: string; running: number; total: number }[];
+  /** Swarm projects (issue #20): the stack's services, replicas and nodes (null: a compose release). */
+  swarm?: StackServiceStatus[] | null;
 }
 
 /**
@@ -27,7 +30,22 @@ export interface ProjectStatus {
 export async function getStatus(ctx: ServiceContext, name?: string): Promise<ProjectStatus[]> {
   const projects = name ? [await requireProject(ctx, name)] : await ctx.store.projects.all();
   const [active, containers, running] = await Promise.all([ctx.store.deployments.allActive(), ctx.ownContainers(), ctx.store.deployments.byStatus('deploying')]);
-  return combine(projects, active, containers, running);
+  const statuses = combine(projects, active, containers, running);
+  await Promise.all(statuses.filter((s) => s.active?.target === 'swarm').map((s) => withStack(ctx, s)));
+  return statuses;
+}
+
+/** A swarm release has no compose containers: its health is its services' (replicas running of wanted). */
+async function withStack(ctx: ServiceContext, status: ProjectStatus): Promise<void> {
+  const { stackStatus, stackHealth } = await import('./swarm/swarm-status.js');
+  try {
+    status.swarm = await stackStatus(ctx, status.project.name);
+    status.health = stackHealth(status.swarm);
+  } catch {
+    // Not a manager (any more), or the engine does not answer: say so through health.
+    status.swarm = [];
+    status.health = 'down';
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { Progress } from './events.js';
 import { deliverDue, notify } from './notify/notifier.js';
 import { fetchProject } from './remote-projects.js';
 import { getStatus } from './status.js';
+import { swarmSeenState } from './swarm/swarm-status.js';
 import { RateLimiter, transitionOf, type SeenState } from './watch-rules.js';
 import type { HookDeployQueue } from './webhooks/deploy-queue.js';
 import type { HookListener } from './webhooks/hook-listener.js';
@@ -45,8 +46,13 @@ export async function watch(ctx: ServiceContext, opts: WatchOptions): Promise<vo
         for (const status of await getStatus(ctx)) {
           // A deploy stops and starts containers on purpose and reports its own outcome.
           if (!status.active || deploying.has(status.project.id)) continue;
-          for (const c of status.containers) {
-            const key = `${status.project.name}/${c.service}/${c.name}`;
+          // A swarm project's services count as one each: replicas below wanted is unhealthy, none running exited.
+          const observed = [
+            ...status.containers.map((c) => ({ key: c.name, service: c.service, name: c.name, state: c.state, health: c.health, status: c.status })),
+            ...(status.swarm ?? []).map((svc) => ({ key: `swarm:${svc.service}`, service: svc.service, name: `${status.project.name}_${svc.service}`, ...swarmSeenState(svc) })),
+          ];
+          for (const c of observed) {
+            const key = `${status.project.name}/${c.service}/${c.key}`;
             const now = { state: c.state, health: c.health };
             const transition = transitionOf(seen.get(key), now);
             seen.set(key, now);

@@ -44,14 +44,25 @@ export interface LoopResult {
  * A steady request loop (one request, then `intervalMs`) while `op` runs, and `afterMs` after it
  * when asked, bounded by `maxMs`. Returns the loop's count and op's result.
  */
-export async function duringRequests<T>(t: HttpsTarget, op: () => Promise<T>, opts: { intervalMs?: number; afterMs?: number; maxMs?: number } = {}): Promise<{ loop: LoopResult; result: T }> {
+export function duringRequests<T>(t: HttpsTarget, op: () => Promise<T>, opts: LoopOptions = {}): Promise<{ loop: LoopResult; result: T }> {
+  return duringProbes(() => httpsGet(t, 2000), op, opts);
+}
+
+export interface LoopOptions {
+  intervalMs?: number;
+  afterMs?: number;
+  maxMs?: number;
+}
+
+/** The loop of duringRequests with any request: `probe` answers a status and body, or null for no answer. */
+export async function duringProbes<T>(probe: () => Promise<{ status: number; body: string } | null>, op: () => Promise<T>, opts: LoopOptions = {}): Promise<{ loop: LoopResult; result: T }> {
   const loop: LoopResult = { total: 0, failed: 0, bodies: {} };
   let done = false;
   const running = (async () => {
     const deadline = Date.now() + (opts.maxMs ?? 180_000);
     while (!done && Date.now() < deadline) {
       loop.total++;
-      const a = await httpsGet(t, 2000);
+      const a = await probe();
       if (a?.status === 200) loop.bodies[a.body] = (loop.bodies[a.body] ?? 0) + 1;
       else loop.failed++;
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10));

@@ -21,13 +21,13 @@ describe('shell completion from the command definitions', () => {
     expect(complete('pr')).toEqual(['project', 'proxy', 'prune']);
     expect(complete('project', '')).toEqual(['add', 'list', 'remove', 'set', 'show']);
     expect(complete('deploy', 'web', '--r')).toEqual(['--ref']);
-    expect(complete('--data-dir', '/x', 'project', 'add', '--re')).toEqual(['--repo']);
+    expect(complete('--data-dir', '/x', 'project', 'add', '--re')).toEqual(['--registry', '--repo']);
     expect(complete('config', 's')).toEqual(['set']);
     expect(complete('registry', '')).toEqual(['list', 'login', 'logout']);
     expect(complete('registry', 'login', 'h', '--p')).toEqual(['--password-stdin']);
     expect(complete('project', 'set', 'web', '--do')).toEqual(['--domain']);
     expect(complete('project', 'set', 'web', '--no-d')).toEqual(['--no-domain']);
-    expect(complete('project', 'add', '--t')).toEqual(['--tls', '--traefik-routing']);
+    expect(complete('project', 'add', '--t')).toEqual(['--target', '--tls', '--traefik-routing']);
     expect(complete('project', 'add', '--ro')).toEqual(['--route']);
     expect(complete('proxy', '')).toEqual(['install', 'logs', 'remove', 'status']);
     expect(complete('proxy', 'install', '--ht')).toEqual(['--http-port', '--https-port']);

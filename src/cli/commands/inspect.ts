@@ -3,6 +3,7 @@ import { OtterError } from '../../services/errors.js';
 import { getHistory } from '../../services/history.js';
 import { plainLogLine, readOperationLog, streamContainerLogs } from '../../services/logs.js';
 import { getStatus } from '../../services/status.js';
+import { describeStackService } from '../../services/swarm/swarm-status.js';
 import { containerTable, containersWithShared, historyTable, statusTable } from '../../render/rows.js';
 import { parseIntOption, type CliKit } from '../context.js';
 
@@ -20,6 +21,7 @@ export function registerInspectCommands(program: Command, { io, withContext, jso
         else {
           io.out(statusTable(statuses, Date.now()));
           if (name && containersWithShared(statuses[0]!).length) io.out('\n' + containerTable(containersWithShared(statuses[0]!)));
+          for (const s of statuses.filter((st) => st.swarm)) io.out(`\n${s.project.name}: swarm stack otterstack-${s.project.name}\n${s.swarm!.map((svc) => `  ${describeStackService(svc)}`).join('\n') || '  no services (the stack is gone: otterstack cleanup deploys it again)'}`);
         }
         const bad = statuses.filter((s) => !['healthy', 'starting', 'not_deployed'].includes(s.health));
         if (opts.check && bad.length > 0) {

@@ -27,6 +27,8 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--tls <mode>', "with --domain: acme (certificates from Let's Encrypt, the default) or internal (the proxy's own CA, for private hosts)")
     .option('--auto-persist', 'writable bind mounts of paths not in the release become persistent folders by themselves')
     .option('--pull-policy <policy>', 'before each deploy pull images: always (default), missing or never')
+    .option('--target <target>', 'where releases run: compose (this engine, the default) or swarm (docker stack deploy as stack otterstack-<name>)')
+    .option('--registry <host[/path]>', 'with --target swarm: registry built images are pushed to (needed when the swarm has more than one node)')
     .option('--force', 'with --persistent: accept a path that git tracks (it would stop following new releases)')
     .option('--password-stdin', 'read the password or token for an https:// URL from standard input (or set $OTTERSTACK_GIT_PASSWORD); the user comes from the URL')
     .option('--json', 'print JSON')
@@ -35,7 +37,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
         const password = opts.passwordStdin ? await readSecretFromStdin('--password-stdin', 'printf %s "$TOKEN" | otterstack project add ... --password-stdin') : process.env.OTTERSTACK_GIT_PASSWORD || undefined;
         const p = await addProject(
           ctx,
-          { name: opts.name, repo: opts.repo, composeFiles: opts.composeFile, profiles: opts.profile, envFiles: opts.composeEnvFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, domains: opts.domain, routes: opts.route, tls: opts.tls, password, autoPersist: opts.autoPersist, force: opts.force, pullPolicy: opts.pullPolicy },
+          { name: opts.name, repo: opts.repo, composeFiles: opts.composeFile, profiles: opts.profile, envFiles: opts.composeEnvFile, persistentPaths: opts.persistent, traefikRouting: opts.traefikRouting, domains: opts.domain, routes: opts.route, tls: opts.tls, password, autoPersist: opts.autoPersist, force: opts.force, pullPolicy: opts.pullPolicy, target: opts.target, registry: opts.registry },
           opts.json ? undefined : progressPrinter(io.err),
         );
         if (opts.json) json(p);
@@ -68,6 +70,8 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
     .option('--no-follow-branch', 'GitOps off')
     .option('--webhook-secret-env <NAME>', 'push-to-deploy: the variable (environment of watch, or the project\'s configuration) holding the forge\'s webhook secret')
     .option('--no-webhook', 'push-to-deploy off')
+    .option('--target <target>', 'where releases run from the next deploy on: compose or swarm')
+    .option('--registry <host[/path]>', "swarm: registry built images are pushed to ('' = none: local images, one node only)")
     .option('--json', 'print JSON')
     .action((name, opts) =>
       withContext(async (ctx) => {
@@ -87,11 +91,13 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
           sharedServices: opts.shared === undefined ? undefined : [opts.shared],
           pullPolicy: opts.pullPolicy,
           webhookSecretEnv: opts.webhook === false ? null : opts.webhookSecretEnv,
+          target: opts.target,
+          registry: opts.registry,
         }, { notify: opts.notify, secretEnv: opts.secretEnv, smtp: opts.smtp });
         if (opts.json) json(p);
         else {
           const inputs = describeInputs(projectComposeInputs(p));
-          io.out(`updated ${p.name}: strategy ${p.strategy}${p.strategy === 'proxy' ? ` (${p.proxy_tls} TLS)` : ''}, compose files ${inputs.files}, profiles ${inputs.profiles}, env files ${inputs.envFiles}, pull policy ${p.pull_policy}`);
+          io.out(`updated ${p.name}: ${p.target === 'swarm' ? `target swarm (stack otterstack-${p.name}${p.registry ? `, images pushed to ${p.registry}` : ', local images'}), ` : ''}strategy ${p.strategy}${p.strategy === 'proxy' ? ` (${p.proxy_tls} TLS)` : ''}, compose files ${inputs.files}, profiles ${inputs.profiles}, env files ${inputs.envFiles}, pull policy ${p.pull_policy}`);
         }
       }),
     );
@@ -123,6 +129,7 @@ export function registerProjectCommands(program: Command, { io, withContext, jso
             `compose files: ${inputs.files}`,
             `profiles:      ${inputs.profiles}`,
             `env files:     ${inputs.envFiles}`,
+            `target:        ${p.target === 'swarm' ? `swarm (stack otterstack-${p.name}; images ${p.registry ? `pushed to ${p.registry}` : 'local: one node only'})` : 'compose'}`,
             `strategy:      ${p.strategy}`,
             ...(d.routes.length ? [`domains:       ${domainRoutesSummary(d.routes)} (${p.proxy_tls} TLS)`] : []),
             `pull policy:   ${p.pull_policy}`,

@@ -2,7 +2,7 @@ import * as blessed from '../widgets.js';
 import type { Widgets } from 'blessed';
 // Only the grid: the package index would also load every chart, map and markdown widget.
 import Grid from 'blessed-contrib/lib/layout/grid.js';
-import { containerRows, healthSummary, historyRows, operationLogProgressLines, progressLines, projectRows } from '../../render/tui-rows.js';
+import { containerRows, stackServiceRows, healthSummary, historyRows, operationLogProgressLines, progressLines, projectRows } from '../../render/tui-rows.js';
 import { containersWithShared } from '../../render/rows.js';
 import { badge, formatAge, tagSafe } from '../../render/format.js';
 import type { DashboardModel } from '../model/dashboard.js';
@@ -79,11 +79,12 @@ export class DashboardView {
     const none = model.statuses.length === 0 ? "no projects: press 'a' to add one" : `no project matches the filter "${tagSafe(model.filter)}": Esc clears it`;
     this.projects.setRows(p.header, p.rows.length ? p.rows : [none], model.selectedIndex());
 
-    const c = containerRows(sel ? containersWithShared(sel) : [], this.theme.unicode, tone, innerWidth(this.containers.box));
+    // A swarm release has services (replicas on nodes), not containers of this engine.
+    const c = sel?.swarm ? stackServiceRows(sel.swarm, tone, innerWidth(this.containers.box)) : containerRows(sel ? containersWithShared(sel) : [], this.theme.unicode, tone, innerWidth(this.containers.box));
     const domains = sel ? (model.domains.get(sel.project.name) ?? []) : [];
     // Where the project answers comes before which release answers: a narrow box cuts the end.
     const where = domains.length ? ` ${tagSafe(domains.map((d) => `https://${d}`).join(' '))} ` : '';
-    this.containers.box.setLabel(` Containers${sel ? ` — ${sel.project.name}${where}${sel.active ? ` ${sel.active.compose_project}` : ''}` : ''} `);
+    this.containers.box.setLabel(` ${sel?.swarm ? 'Services' : 'Containers'}${sel ? ` — ${sel.project.name}${where}${sel.active ? ` ${sel.active.compose_project}` : ''}${sel.swarm ? ' (swarm)' : ''}` : ''} `);
     this.containers.setRows(c.header, c.rows.length ? c.rows : [!sel ? 'no project selected' : sel.active ? 'no containers (stopped?)' : 'nothing deployed']);
 
     // Nothing selected (a filter matching nothing): no rows of a project no longer shown.
