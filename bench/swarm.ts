@@ -13,32 +13,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../test/helpers/cli.js';
-import { TEST_IMAGE } from '../test/helpers/engine.js';
 import { createTaggedRepo } from '../test/helpers/fixture-repo.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { duringProbes } from '../test/helpers/request-loop.js';
-import { get, removeStack, startOverlayProxy } from '../test/helpers/swarm.js';
+import { get, removeStack, startOverlayProxy, swarmAppCompose } from '../test/helpers/swarm.js';
 import { median } from './stats.js';
 import { COMPOSE_VERSIONS, type ComposeVersion, type Row } from './run.js';
 
-function appCompose(version: string, healthy = true): string {
-  const check = healthy ? '["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]' : '["CMD", "false"]';
-  return `services:
-  web:
-    image: ${TEST_IMAGE}
-    init: true
-    command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
-    stop_grace_period: 2s
-    deploy:
-      replicas: 2
-      endpoint_mode: dnsrr
-    healthcheck:
-      test: ${check}
-      interval: 1s
-      timeout: 3s
-      retries: 2
-`;
-}
+const appCompose = (version: string, healthy = true) => swarmAppCompose({ version, healthy, replicas: 2, webOnly: true });
 
 /** Every task of the stack running the spec its service now has (what the gate waits for, by hand). */
 function converged(stack: string, replicas: number): boolean {

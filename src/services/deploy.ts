@@ -268,6 +268,14 @@ async function dryRun(ctx: ServiceContext, project: Project, ref: string, sha: s
     for (const n of prepared.notes) progress.stage('validate', n);
     for (const w of prepared.warnings) progress.warning(w);
     onPrepared?.(prepared);
+    if (project.target === 'swarm') {
+      // What the swarm would be given: the render's own refusals (a stateful service not pinned to a node) and notes.
+      const { releaseStack } = await import('./swarm/release-stack.js');
+      const { stackName } = await import('./swarm/swarm-state.js');
+      await releaseStack(ctx, project, prepared, scratchCp, ctx.settings.get('healthTimeoutSeconds'), progress);
+      progress.stage('done', `dry run: would docker stack deploy ${stackName(project.name)} (${composeProjectName(project.name, sha)}) with services ${[...prepared.services, ...(prepared.shared?.services ?? [])].join(', ')}`);
+      return result('dry_run', project, ref, sha, null, null, prepared, started, null);
+    }
     const beside = [
       ...(prepared.shared ? [`shared ${prepared.shared.services.join(', ')}`] : []),
       ...(Object.keys(prepared.hooks).length ? [`hooks ${Object.keys(prepared.hooks).join(', ')}`] : []),

@@ -31,6 +31,8 @@ export interface SwarmAppOptions {
   dbNode?: string | null;
   /** web in global mode: one task on every node. */
   global?: boolean;
+  /** Only web, from the local image (no build, no db, no hook): the bench's plain app. */
+  webOnly?: boolean;
 }
 
 /**
@@ -41,21 +43,10 @@ export interface SwarmAppOptions {
 export function swarmAppCompose(o: SwarmAppOptions): string {
   const check = o.healthy === false ? '["CMD", "false"]' : '["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]';
   const node = o.dbNode === undefined ? os.hostname() : o.dbNode;
-  return `services:
-  web:
-    build: ./web
-    init: true
-    command: ["sh", "-c", "mkdir -p /www && cp /version.txt /www/index.html && exec httpd -f -p 8080 -h /www"]
-    stop_grace_period: 2s
-    deploy:
-      ${o.global ? 'mode: global' : `replicas: ${o.replicas ?? 1}`}
-      endpoint_mode: dnsrr
-    healthcheck:
-      test: ${check}
-      interval: 1s
-      timeout: 3s
-      retries: 2
-  db:
+  const web = o.webOnly
+    ? `    image: ${TEST_IMAGE}\n    init: true\n    command: ["sh", "-c", "mkdir -p /www && echo ${o.version} > /www/index.html && exec httpd -f -p 8080 -h /www"]`
+    : '    build: ./web\n    init: true\n    command: ["sh", "-c", "mkdir -p /www && cp /version.txt /www/index.html && exec httpd -f -p 8080 -h /www"]';
+  const rest = `  db:
     image: ${TEST_IMAGE}
     init: true
     command: ["sh", "-c", "echo db started | tee -a /data/log; exec httpd -f -p 8081 -h /data"]
@@ -70,6 +61,19 @@ x-otterstack:
       service: web
       command: "echo migrating to ${o.version}; wget -q -O- http://db:8081/log && echo reached db || echo no db yet"
 `;
+  return `services:
+  web:
+${web}
+    stop_grace_period: 2s
+    deploy:
+      ${o.global ? 'mode: global' : `replicas: ${o.replicas ?? 1}`}
+      endpoint_mode: dnsrr
+    healthcheck:
+      test: ${check}
+      interval: 1s
+      timeout: 3s
+      retries: 2
+${o.webOnly ? '' : rest}`;
 }
 
 export function commitSwarmApp(dir: string, tag: string, o: SwarmAppOptions): string {

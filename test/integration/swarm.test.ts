@@ -83,6 +83,13 @@ describe(`swarm target (compose ${version} renders)`, () => {
   });
 
   it('refuses a stateful service that is not pinned to a node, leaving nothing behind', async () => {
+    // A dry run renders the stack too: the same refusal, and what a good release would be given.
+    const dry = await cli('deploy', project, '--ref', 'loose', '--dry-run');
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toMatch(/service db keeps data \(volume data\).*pin it to one node/);
+    const good = await cli('deploy', project, '--ref', 'v1', '--dry-run');
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(new RegExp(`dry run: would docker stack deploy ${stack} \\(${stack}-${shas.v1!.slice(0, 7)}\\) with services db, web`));
     const res = await cli('deploy', project, '--ref', 'loose');
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/^otterstack: service db keeps data \(volume data\).*pin it to one node \(deploy\.placement\.constraints/);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,5 +47,34 @@ describe('CaddyAdmin over the unix socket', () => {
   it('says what to do when nothing listens', async () => {
     const admin = new CaddyAdmin(path.join(dir, 'absent.sock'));
     await expect(admin.getJson('/config/')).rejects.toMatchObject({ kind: 'environment', message: expect.stringMatching(/does not answer on .*absent\.sock \(ENOENT\): is the proxy running\?/) });
+  });
+
+  it('retries a connection that meets an admin server Caddy is restarting (after a /load), and only that', async () => {
+    // As Caddy does on every /load: the old admin server closes, the socket is made again.
+    const sock = path.join(dir, 'restarting.sock');
+    let refused = 0;
+    const closing = net.createServer((c) => {
+      refused++;
+      c.destroy();
+    });
+    await new Promise<void>((r) => closing.listen(sock, r));
+    const admin = new CaddyAdmin(sock, 2000, 3000);
+    const answered = admin.request('POST', '/load', { apps: {} });
+    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => closing.close(r));
+    fs.rmSync(sock, { force: true });
+    const fresh = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end('')));
+    await new Promise<void>((r) => fresh.listen(sock, r));
+    try {
+      expect((await answered).status).toBe(200);
+      expect(refused).toBeGreaterThan(0);
+    } finally {
+      await new Promise((r) => fresh.close(r));
+    }
+    // Nothing listening at all: the answer comes within the retry window, saying so.
+    const gone = new CaddyAdmin(path.join(dir, 'nothing.sock'), 2000, 300);
+    const started = Date.now();
+    await expect(gone.request('GET', '/config/')).rejects.toThrow(/proxy admin API does not answer on .*nothing\.sock \(ENOENT\)/);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

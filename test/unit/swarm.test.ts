@@ -202,6 +202,18 @@ describe('judgeStack (the swarm health gate)', () => {
     expect(v.failure).toBe('web: the swarm rolled the update back: update rolled back due to failure (task error: task: non-zero exit (143): dockerexec: unhealthy container)');
   });
 
+  it('prefers the task the swarm names in its rollback message', () => {
+    const id = 'w7lyanqmbfab604wdlcqn29ym';
+    const rolled = svc({ update: { state: 'rollback_started', message: `update rolled back due to failure or early termination of task ${id}`, startedAt: '2026-11-30T10:00:02Z' } });
+    const tasks = [
+      task({ id: 'other0000000000000000000a', state: 'failed', error: 'task: non-zero exit (1)', timestamp: '2026-11-30T10:00:09Z' }),
+      task({ id, state: 'shutdown', desired: 'shutdown', error: 'task: non-zero exit (143): dockerexec: unhealthy container', timestamp: '2026-11-30T10:00:05Z' }),
+    ];
+    expect(judgeStack('stack', { web: REL }, [rolled], tasks, since).failure).toMatch(/task error: task: non-zero exit \(143\): dockerexec: unhealthy container\)$/);
+    // No error recorded yet: the verdict says so without one (the gate waits a moment for it).
+    expect(judgeStack('stack', { web: REL }, [rolled], [task({ id, state: 'failed', error: '' })], since).failure).toBe(`web: the swarm rolled the update back: update rolled back due to failure or early termination of task ${id}`);
+  });
+
   it('ignores an update status from before this deploy (an earlier rollback is not this release\'s failure)', () => {
     const stale = svc({ update: { state: 'rollback_completed', message: 'old', startedAt: '2026-11-30T09:00:00Z' } });
     expect(judgeStack('stack', { web: REL }, [stale], [task({ id: 'a' }), task({ id: 'b' })], since).state).toBe('converged');

@@ -1,6 +1,9 @@
 import http from 'node:http';
 import { OtterError } from '../errors.js';
 
+/** Connection failures of an admin server being restarted by Caddy (or not up yet). */
+const TRANSIENT = new Set(['ECONNREFUSED', 'ENOENT', 'EPIPE', 'ECONNRESET']);
+
 export interface AdminResponse {
   status: number;
   body: string;
@@ -14,9 +17,29 @@ export class CaddyAdmin {
   constructor(
     readonly socketPath: string,
     private readonly timeoutMs = 10_000,
+    private readonly retryMs = 1500,
   ) {}
 
-  request(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<AdminResponse> {
+  /**
+   * DESIGN: every config Caddy loads restarts its admin server (the old one closes, the socket is
+   * made again), so a request just after a /load can meet a closing or missing socket. Such a
+   * connection failure is retried for RETRY_MS: every request we make is idempotent (GET, a /load
+   * of a whole config, a PATCH that sets a value). A proxy that is really down still says so quickly.
+   */
+  async request(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<AdminResponse> {
+    const deadline = Date.now() + this.retryMs;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 400)) {
+      try {
+        return await this.once(method, path, body);
+      } catch (err) {
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        if (!code || !TRANSIENT.has(code) || Date.now() + delay > deadline) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private once(method: string, path: string, body?: unknown): Promise<AdminResponse> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
@@ -65,6 +88,7 @@ export class CaddyAdmin {
     if (err.code === 'EACCES' || err.code === 'EPERM') {
       return new OtterError('environment', `proxy admin socket ${this.socketPath}: permission denied (the proxy runs as root and creates it root-owned: run otterstack as root)`);
     }
-    return new OtterError('environment', `proxy admin API does not answer on ${this.socketPath} (${err.code ?? err.message}): is the proxy running? (otterstack proxy status)`);
+    const e = new OtterError('environment', `proxy admin API does not answer on ${this.socketPath} (${err.code ?? err.message}): is the proxy running? (otterstack proxy status)`);
+    return Object.assign(e, { cause: err });
   }
 }

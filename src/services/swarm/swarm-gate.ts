@@ -29,6 +29,7 @@ export interface StackVerdict {
 
 /** Tasks of the release that failed this often (and none runs) end the wait: a swarm would retry forever. */
 export const FAILED_TASKS_LIMIT = 3;
+const REASON_GRACE_MS = 5000;
 const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned']);
 
 /**
@@ -46,11 +47,13 @@ function judgeService(name: string, svc: SwarmService | undefined, release: stri
   if (!svc) return { service: name, state: 'waiting', detail: 'not created yet' };
   const tasks = allTasks.filter((t) => t.service === svc.id);
   const ours = tasks.filter((t) => t.labels[RELEASE_LABEL] === release);
-  // A failed task's own error says why (unhealthy, exit code); shut-down ones (a node gone) say less.
+  // The task the swarm names ("… early termination of task <id>") says why; else a failed task's
+  // own error (unhealthy, exit code); shut-down ones (a node gone) say less.
+  const named = /task ([a-z0-9]{25})/.exec(svc.update?.message ?? '')?.[1];
   const lastError = ours
-    .filter((t) => FAILED_STATES.has(t.state) || t.error)
-    .sort((a, b) => Number(b.state === 'failed') - Number(a.state === 'failed') || b.timestamp.localeCompare(a.timestamp))
-    .map((t) => t.error || t.message)[0];
+    .filter((t) => t.error && (FAILED_STATES.has(t.state) || t.id === named || !named))
+    .sort((a, b) => Number(b.id === named) - Number(a.id === named) || Number(b.state === 'failed') - Number(a.state === 'failed') || b.timestamp.localeCompare(a.timestamp))
+    .map((t) => t.error)[0];
   const why = lastError ? ` (task error: ${lastError})` : '';
   // The engine's clock is this machine's (a manager); 2 s of slack for the API round trip.
   const current = svc.update && swarmTime(svc.update.startedAt) >= since - 2000;
@@ -96,6 +99,7 @@ export interface GateOptions {
 export async function waitForStack(ctx: ServiceContext, stack: string, expected: Record<string, string>, opts: GateOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   const said = new Map<string, string>();
+  let failedAt: number | undefined;
   for (;;) {
     if (opts.signal?.aborted) throw new OtterError('interrupted', 'deploy interrupted by signal');
     const [services, tasks] = await Promise.all([ctx.swarm.services(stack), ctx.swarm.tasks(stack)]);
@@ -106,7 +110,11 @@ export async function waitForStack(ctx: ServiceContext, stack: string, expected:
       opts.progress.stage('health', `${v.service}: ${v.detail}`);
     }
     if (verdict.state === 'converged') return;
-    if (verdict.state === 'failed') throw new OtterError('deploy_failed', `swarm service ${verdict.failure}`);
+    // The swarm may call the update failed a moment before the task's error is recorded: a few
+    // seconds more for the reason, never for the outcome.
+    if (verdict.state === 'failed' && (verdict.failure!.includes('task error') || (failedAt ??= Date.now()) + REASON_GRACE_MS < Date.now())) {
+      throw new OtterError('deploy_failed', `swarm service ${verdict.failure}`);
+    }
     if (Date.now() >= deadline) {
       const waiting = verdict.services.filter((v) => v.state !== 'converged').map((v) => `${v.service} (${v.detail})`);
       throw new OtterError('deploy_failed', `swarm services not healthy within ${Math.round(opts.timeoutMs / 1000)}s: ${waiting.join(', ')}`);
