@@ -9,6 +9,12 @@ import { defineConfig } from 'vitest/config';
 const COMPOSE = { v1: 'docker-compose', v2: 'docker compose' } as const;
 const only = process.env.OTTERSTACK_TEST_COMPOSE as keyof typeof COMPOSE | undefined;
 const versions = (Object.keys(COMPOSE) as (keyof typeof COMPOSE)[]).filter((v) => !only || v === only);
+/**
+ * The two-node swarm test (a second dockerd joining the engine's swarm) runs alone, as `npm test`'s
+ * second step (OTTERSTACK_TEST_SWARM_NODES=1): it must share the machine with no other engine test.
+ */
+const SWARM_NODES = 'test/integration/swarm-nodes.test.ts';
+const nodesStep = process.env.OTTERSTACK_TEST_SWARM_NODES === '1';
 
 export default defineConfig({
   test: {
@@ -25,7 +31,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: `engine-compose-${v}`,
-          include: ['test/integration/**/*.test.ts', 'test/tui/**/*.test.ts'],
+          include: nodesStep ? [SWARM_NODES] : ['test/integration/**/*.test.ts', 'test/tui/**/*.test.ts'],
+          exclude: nodesStep ? [] : [SWARM_NODES, '**/node_modules/**'],
           env: { OTTERSTACK_COMPOSE_COMMAND: COMPOSE[v], OTTERSTACK_TEST_COMPOSE_VERSION: v },
           globalSetup: ['test/helpers/global-setup.ts'],
         },

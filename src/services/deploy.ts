@@ -104,6 +104,11 @@ export async function runLocked(
 ): Promise<DeployResult> {
   const started = Date.now();
   const current = await requireProject(ctx, req.project);
+  if (current.target === 'swarm') {
+    // Before the lock, a fetch or any record: a swarm project deploys from a manager only.
+    const { requireManager } = await import('./swarm/swarm-state.js');
+    await requireManager(ctx, current.name);
+  }
   const listeners: ProgressListener[] = req.onProgress ? [req.onProgress] : [];
   const progress = new Progress(listeners);
   const action = req.action ?? 'deploy';

@@ -2,24 +2,21 @@
  * Swarm target (issue #20) with real parts: the engine as a single-node swarm manager
  * (scripts/swarm-setup.sh), a real registry (Debian's docker-registry on 127.0.0.1) that the built
  * images are pushed to, `docker stack deploy`, and a real Caddy on the stack's attachable overlay
- * network that the request loop goes through. Then, once per run, a second dockerd in a network
- * namespace joined as a worker: placement across both nodes, the worker pulling from the
- * registry, and OtterStack on the worker refusing to deploy.
- * The v1 and v2 runs of this file take turns (one swarm, one second node).
+ * network that the request loop goes through. Two nodes: swarm-nodes.test.ts (run alone, after
+ * the rest). The v1 and v2 runs of this file take turns (one swarm).
  */
 import crypto from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runJson } from '../helpers/cli.js';
 import { docker } from '../helpers/engine.js';
 import { holdExclusive } from '../helpers/exclusive.js';
 import { startRegistry, type LocalRegistry } from '../helpers/registry.js';
 import { duringProbes } from '../helpers/request-loop.js';
-import { commitSwarmApp, createSwarmRepo, ensureSwarm, forwardTcp, get, removeStack, stackServices, startOverlayProxy } from '../helpers/swarm.js';
+import { commitSwarmApp, createSwarmRepo, ensureSwarm, get, removeStack, stackServices, startOverlayProxy } from '../helpers/swarm.js';
 import { TmuxApp } from '../helpers/tmux.js';
 import { parse } from 'yaml';
 import { waitFor } from '../helpers/wait.js';
@@ -234,67 +231,4 @@ describe(`swarm target, after the operator (compose ${version})`, () => {
     // Once in place, cleanup leaves it alone.
     expect((await cli('cleanup')).stdout).not.toMatch(/redeploy stack/);
   }, 180_000);
-});
-
-/**
- * Two nodes (once per run, in the v2 pass): a second dockerd in a network namespace joins as a
- * worker. The web replicas spread over both nodes (docker node ps), the worker pulls the release's
- * image from the registry, and OtterStack run against the worker refuses to deploy.
- */
-describe.runIf(version === 'v2' && process.getuid?.() === 0)('swarm across two nodes', () => {
-  let worker = '';
-  const project2 = `${project}-n2`;
-  const stack2 = `otterstack-${project2}`;
-  let forward: net.Server | null = null;
-  const script = path.resolve('scripts/swarm-second-node.sh');
-  const env = () => ({ ...process.env, NODE2_FORWARD_PORTS: registry.host.split(':')[1]!, NODE2_DIR: path.join(os.tmpdir(), `otter-node2-${process.pid}`) });
-
-  beforeAll(async () => {
-    worker = execFileSync('bash', [script, 'up'], { encoding: 'utf8', env: env(), timeout: 120_000 }).trim();
-    // The worker's 127.0.0.1:<registry port> arrives at the host side of its veth: on to the registry.
-    forward = await forwardTcp('10.231.0.1', Number(registry.host.split(':')[1]));
-  }, 180_000);
-
-  afterAll(async () => {
-    await removeStack(stack2).catch(() => undefined);
-    spawnSync('docker', ['volume', 'rm', '-f', `otterstack-${project2}_data`]);
-    spawnSync('bash', [script, 'down'], { env: env(), timeout: 180_000 });
-    forward?.close();
-  }, 240_000);
-
-  it('runs web on both nodes (global mode), the worker pulling its image from the registry', async () => {
-    expect(worker).toMatch(/^[a-z0-9]{25}$/);
-    const repo2 = createSwarmRepo();
-    const sha = commitSwarmApp(repo2, 'global', { version: 'global', global: true });
-    expect((await cli('project', 'add', '--name', project2, '--repo', repo2, '--target', 'swarm', '--registry', registry.host)).code).toBe(0);
-    const res = await cli('deploy', project2, '--ref', 'global');
-    expect(res.code, res.stderr + res.stdout).toBe(0);
-    const onWorker = docker(['node', 'ps', worker, '--filter', 'desired-state=running', '--format', '{{.Name}} {{.Image}} {{.CurrentState}}']);
-    expect(onWorker).toMatch(new RegExp(`${stack2}_web\\.${worker}\\S* ${registry.host.replace(/\./g, '\\.')}/${project2}-web:${sha.slice(0, 7)}\\S* Running`));
-    const onManager = docker(['node', 'ps', 'self', '--filter', 'desired-state=running', '--format', '{{.Name}}']);
-    expect(onManager).toMatch(new RegExp(`${stack2}_web\\.`));
-    expect(onManager).toMatch(new RegExp(`${stack2}_db\\.1`));
-    const status = await runJson<{ swarm: { service: string; nodes: string[] }[] }[]>(dataDir, ['status', project2, '--json']);
-    expect(status[0]!.swarm.find((s) => s.service === 'web')!.nodes).toHaveLength(2);
-    expect((await cli('status', project2)).stdout).toMatch(/web: replicas 2\/2 on 2 nodes/);
-  }, 300_000);
-
-  it('on a worker node, doctor says so and a swarm deploy is refused before anything is recorded', async () => {
-    const onWorker = { DOCKER_HOST: `unix://${env().NODE2_DIR}/docker.sock` };
-    const doctor = await runCli(dataDir, ['doctor'], onWorker);
-    expect(doctor.stdout).toMatch(/swarm +fail +this node is a swarm worker/i);
-    const before = (await runJson<unknown[]>(dataDir, ['history', project])).length;
-    const res = await runCli(dataDir, ['deploy', project, '--ref', 'v1'], onWorker);
-    expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/^otterstack: project \S+ deploys to a Docker Swarm, but this engine is a worker node: run OtterStack on a manager/);
-    expect((await runJson<unknown[]>(dataDir, ['history', project])).length).toBe(before);
-  }, 120_000);
-
-  it('project remove takes its stack down on every node', async () => {
-    const res = await cli('project', 'remove', project2, '--yes');
-    expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout + res.stderr).toMatch(new RegExp(`removing swarm stack ${stack2}`));
-    expect(stackServices(stack2)).toEqual({});
-    expect(docker(['node', 'ps', worker, '--filter', 'desired-state=running', '--format', '{{.Name}}'])).not.toMatch(new RegExp(stack2));
-  }, 120_000);
 });

@@ -74,8 +74,9 @@ export function describeStackService(s: StackServiceStatus): string {
 /** Whether the stack serves this release: every service on it, converged. */
 export async function stackServing(ctx: ServiceContext, project: string, release: string): Promise<boolean> {
   const stack = stackName(project);
-  const [services, tasks] = await Promise.all([ctx.swarm.services(stack), ctx.swarm.tasks(stack)]);
-  if (services.length === 0) return false;
+  const read = await Promise.all([ctx.swarm.services(stack), ctx.swarm.tasks(stack)]).catch(() => null);
+  if (!read || read[0].length === 0) return false;
+  const [services, tasks] = read;
   // A singleton keeps its own label (its definition), every other service the release's.
   if (!services.some((s) => s.labels[RELEASE_LABEL] === release)) return false;
   const expected = Object.fromEntries(services.map((s) => [s.name.slice(stack.length + 1), s.labels[RELEASE_LABEL] ?? '']));
