@@ -12,7 +12,7 @@ import type { Progress } from './events.js';
 import { mostUsefulLine } from './commands/exec.js';
 import { redact } from './redact.js';
 import type { ComposeTarget } from './commands/compose.js';
-import { formatBytes } from './commands/image-usage.js';
+import { formatBytes, type ImageUsage } from './commands/image-usage.js';
 import { requireBuildSpace } from './disk-space.js';
 
 /** Docker's repository rule: lowercase letters, digits and separators. */
@@ -175,6 +175,15 @@ export interface RemovedImages {
 }
 
 /**
+ * What removing `tag` frees, or null when there is no such image. `docker system df -v` names an
+ * image by one of its tags only: another tag of it (a release's local tag beside its registry tag,
+ * two releases that built the same image) is an alias that frees nothing alone.
+ */
+export async function builtImageUsage(ctx: ServiceContext, usage: Map<string, ImageUsage>, tag: string): Promise<ImageUsage | null> {
+  return usage.get(tag) ?? ((await ctx.engine.imageInfo(tag)) ? { id: '', uniqueBytes: 0 } : null);
+}
+
+/**
  * Removes built images by tag (an image goes when its last tag does). One still used by a container
  * is left, never forced. The engine's usage is read before each removal: a layer two removed
  * images shared is unique to the second once the first is gone, so it is counted once, there.
@@ -185,9 +194,7 @@ export async function removeBuiltImages(ctx: ServiceContext, tags: Iterable<stri
   if (wanted.length === 0) return out;
   let usage = await ctx.engine.imageUsage();
   for (const tag of wanted) {
-    // `docker system df -v` names an image by one of its tags only: another tag of it (a release's
-    // local tag beside its registry tag, two releases that built the same image) is an alias that frees nothing alone.
-    const image = usage.get(tag) ?? ((await ctx.engine.imageInfo(tag)) ? { id: '', uniqueBytes: 0 } : null);
+    const image = await builtImageUsage(ctx, usage, tag);
     if (!image) continue;
     progress.stage(stage, `removing image ${tag} (${formatBytes(image.uniqueBytes)})`);
     if (await ctx.engine.removeImage(tag)) {

@@ -9,7 +9,7 @@ import { parseComposeProjectName, releaseKey, removeRelease, unusedReleaseNetwor
 import { OtterError } from './errors.js';
 import { withOperationLog } from './oplog.js';
 import { releaseOfWorktreeEntry } from './paths.js';
-import { recordedImages, removeBuiltImages } from './image-build.js';
+import { builtImageUsage, recordedImages, removeBuiltImages } from './image-build.js';
 import { parseShape } from './release-shape.js';
 
 export interface PruneResult {
@@ -110,8 +110,7 @@ async function planPrune(ctx: ServiceContext, project: Project, keep: number, im
 
   const usage = going.length + pulled.length > 0 ? await ctx.engine.imageUsage() : new Map();
   for (const tag of going) {
-    // `docker system df -v` lists an image under one of its tags: another tag of it is an alias (0 bytes alone).
-    const image = usage.get(tag) ?? ((await ctx.engine.imageInfo(tag)) ? { uniqueBytes: 0 } : null);
+    const image = await builtImageUsage(ctx, usage, tag);
     if (!image) continue;
     plan.images.push(tag);
     plan.imageBytes += image.uniqueBytes;
