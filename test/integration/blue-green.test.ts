@@ -22,8 +22,14 @@ let repo: string;
 let releaseExclusive = () => {};
 /** The label proxy (a stand-in for Traefik, bench/stand-in): in its container on proxyNet, with Traefik's API shape. */
 let proxy: LabelProxy | null = null;
-/** What the app answers through the proxy for Host app.test (null: no 200). */
-const served = () => httpGet(proxy!.port, 2000, 'app.test');
+/**
+ * This file's own host name. The label proxy, like Traefik, sees every container on the engine: a
+ * router for the same Host left running by another file (shared-hooks' releases, generation 3) would
+ * outrank ours and take its requests, as it would on a real server.
+ */
+const host = `bg-${suffix}.test`;
+/** What the app answers through the proxy for this file's host (null: no 200). */
+const served = () => httpGet(proxy!.port, 2000, host);
 const shas: Record<string, string> = {};
 
 /** A Traefik-routed app: no host ports, a router and a service in labels, a healthcheck. */
@@ -35,7 +41,7 @@ function compose(version: string, healthy = true, extra = ''): string {
     command: ["sh", "-c", "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
     labels:
       - traefik.enable=true
-      - traefik.http.routers.web.rule=Host(\`app.test\`)
+      - traefik.http.routers.web.rule=Host(\`${host}\`)
       - traefik.http.routers.web.service=web
       - traefik.http.services.web.loadbalancer.server.port=8080
     healthcheck:
@@ -120,11 +126,11 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(res.stdout).toMatch(new RegExp(`blue-green via Traefik \\(${proxy!.name}\\)`));
     const labels = inspect(containersOf(cp('v1'))[0]!.id).Config.Labels;
     const sha7 = shas.v1!.slice(0, 7);
-    expect(labels[`traefik.http.routers.web-${sha7}.rule`]).toBe('Host(`app.test`)');
+    expect(labels[`traefik.http.routers.web-${sha7}.rule`]).toBe(`Host(\`${host}\`)`);
     expect(labels[`traefik.http.routers.web-${sha7}.service`]).toBe(`web-${sha7}`);
     expect(labels[`traefik.http.services.web-${sha7}.loadbalancer.server.port`]).toBe('8080');
     // Generation 2 (docs/blue-green.md): the refused attempt above had taken 1 (a generation is only ever used once).
-    expect(labels[`traefik.http.routers.web-${sha7}.priority`]).toBe(String(200_000 + 'Host(`app.test`)'.length));
+    expect(labels[`traefik.http.routers.web-${sha7}.priority`]).toBe(String(200_000 + `Host(\`${host}\`)`.length));
     expect(Object.keys(labels).filter((k) => /^traefik\.http\.(routers|services)\.web\./.test(k))).toEqual([]);
     // On Traefik's network (so Traefik can reach it) and told to be dialled there; its own network kept.
     expect(labels['traefik.docker.network']).toBe(proxyNet);
@@ -139,7 +145,7 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(lookup('web')).not.toBe(0);
     expect(res.stdout).not.toMatch(/shares no network/);
     // The rewritten compose file lives beside the worktree in the data dir, never in the checkout.
-    // The label proxy routes Host app.test to it over that network (throttled like Traefik: waited for).
+    // The label proxy routes the host to it over that network (throttled like Traefik: waited for).
     await waitFor(async () => (await served()) === 'v1', 'the proxy to serve v1', 30_000);
     const worktrees = path.join(dataDir, 'worktrees', project);
     expect(fs.readdirSync(path.join(worktrees, sha7)).filter((f) => f.includes('otterstack'))).toEqual([]);

@@ -63,8 +63,10 @@ function appFile(s: AppSpec): string {
     command: ["sh", "-c", "${start}mkdir -p /www && echo ${s.version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
 ${s.port ? `    ports: ["127.0.0.1:${s.port}:8080"]\n` : ''}${s.marks ? '    volumes: ["marks:/marks"]\n' : ''}    depends_on: [db]
     labels:
+      # A host of this file's own: its releases keep running after it lets go of the 'traefik' lock, and
+      # a label proxy started by another file sees them (it reads every container, as Traefik does).
       - traefik.enable=true
-      - traefik.http.routers.web.rule=Host(\`app.test\`)
+      - traefik.http.routers.web.rule=Host(\`shared-${suffix}.test\`)
       - traefik.http.services.web.loadbalancer.server.port=8080
     healthcheck: { test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"], interval: 1s, timeout: 3s, retries: 2 }
 ${dbService(s.dbRev)}volumes:
