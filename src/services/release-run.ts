@@ -18,7 +18,7 @@ import { ensureSharedServices, sharedNote } from './shared-services.js';
 import { sharedComposeProject } from './shared-names.js';
 import { findComposeFiles } from './compose-file.js';
 import { mergeMappings, projectComposeInputs, recordedComposeInputs, sameComposeInputs } from './compose-inputs.js';
-import { projectRoutes, type ProxyRoute } from './proxy-routes.js';
+import type { ProxyRoute } from './proxy-routes.js';
 import type { NetworkAttachment } from './traefik-network.js';
 
 const PORT_CONFLICT = /port is already allocated|address already in use|bind for .* failed/i;
@@ -183,15 +183,11 @@ export class ReleaseRun extends ReleaseAttempt {
    * before anything starts.
    */
   private async chooseProxy(): Promise<void> {
-    const routes = projectRoutes(this.project, await this.ctx.store.projectDomains.forProject(this.project.id));
-    if (routes.length === 0) throw new OtterError('usage', `project ${this.project.name} uses the proxy strategy but has no domain: otterstack project set ${this.project.name} --domain app.example.com --route SERVICE:PORT`);
-    const { proxyStatus } = await import('./proxy/proxy-status.js');
-    const status = await proxyStatus(this.ctx, process.env, { certificates: false });
-    if (!status.installed) throw new OtterError('usage', `project ${this.project.name} routes through the OtterStack proxy (its domains: ${routes.flatMap((r) => r.domains).join(', ')}), which is not installed: run otterstack proxy install`);
-    if (!status.adminReachable) throw new OtterError('environment', `the OtterStack proxy does not answer (${status.adminError}): run otterstack proxy install to start it again, then deploy`);
+    const { readyProxyRoutes } = await import('./proxy/proxy-ready.js');
+    const { routes, names } = await readyProxyRoutes(this.ctx, this.project);
     const services = [...new Set(routes.map((r) => r.service))];
-    this.proxy = { routes, attachment: { network: status.names.network, services } };
-    this.progress.stage('start', `through the OtterStack proxy (${status.names.container}): the new release starts next to the old one; ${routes.map((r) => `${r.domains.join(', ')} → ${r.service}:${r.port}`).join('; ')}`);
+    this.proxy = { routes, attachment: { network: names.network, services } };
+    this.progress.stage('start', `through the OtterStack proxy (${names.container}): the new release starts next to the old one; ${routes.map((r) => `${r.domains.join(', ')} → ${r.service}:${r.port}`).join('; ')}`);
   }
 
   /** Traefik's API for the switch confirmation; a configured one that does not answer stops the deploy before anything starts. */
@@ -382,7 +378,7 @@ export class ReleaseRun extends ReleaseAttempt {
     const { routes } = this.proxy!;
     this.progress.stage('retire', `new release healthy; switching ${routes.flatMap((r) => r.domains).join(', ')} to ${this.cp}`);
     // On failure it puts the routes back itself before it throws.
-    const result = await switchProjectRoutes(this.ctx, this.project.name, routes, this.cp, this.req.signal);
+    const result = await switchProjectRoutes(this.ctx, this.project.name, routes, { composeProject: this.cp, target: 'compose' }, this.req.signal);
     this.proxyRevert = result.revert;
     for (const d of result.unprobed) this.progress.warning(`${d}: the proxy has no certificate for it yet, so no request could confirm the switch (its config was read back); see otterstack proxy status`);
     const drainMs = this.ctx.settings.get('drainSeconds') * 1000;

@@ -78,3 +78,18 @@ export async function duringProbes<T>(probe: () => Promise<{ status: number; bod
     await running;
   }
 }
+
+/**
+ * A deploy during the request loop, checked for what every zero-downtime switch must give: exit 0
+ * with nothing on stderr, 0 failed requests, and answers from both the old and the new release.
+ */
+export async function deployWithoutFailures<T extends { code: number | null; stderr: string }>(t: HttpsTarget, deploy: () => Promise<T>, from: string, to: string): Promise<T> {
+  const { expect } = await import('vitest');
+  const { loop, result } = await duringRequests(t, deploy);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(loop.failed).toBe(0);
+  expect(loop.bodies[from]).toBeGreaterThan(0);
+  expect(loop.bodies[to]).toBeGreaterThan(0);
+  return result;
+}

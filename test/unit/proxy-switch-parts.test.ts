@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { confirmRoute, isTlsRefusal, type ProbeAnswer } from '../../src/services/proxy/proxy-probe.js';
-import { releaseUpstream, routeIdFor, routesOfProject, sameRoutes } from '../../src/services/proxy/proxy-routing.js';
+import { caddyRoute, releaseUpstream, routeIdFor, routesOfProject, sameRoutes, SWARM_RETRY_MS } from '../../src/services/proxy/proxy-routing.js';
+import { renderCaddyConfig } from '../../src/services/proxy/caddy-config.js';
+import { routedNetworks } from '../../src/services/swarm/swarm-proxy.js';
 import type { CaddyRoute } from '../../src/services/proxy/caddy-config.js';
 
 describe('proxy routing names', () => {
@@ -19,6 +21,26 @@ describe('proxy routing names', () => {
   it("routes to the release's own alias, never the bare service name shared by every release", () => {
     expect(releaseUpstream('web', 8080, 'otterstack-shop-abc1234')).toBe('web-abc1234:8080');
     expect(releaseUpstream('web', 8080, 'otterstack-shop-abc1234-c3')).toBe('web-abc1234-c3:8080');
+  });
+
+  it("routes a swarm release to the stack's service name, with retries; a compose release without", () => {
+    const route = { project: 'shop', domains: ['shop.test'], service: 'web', port: 8080, tls: 'internal' as const };
+    const swarm = caddyRoute(route, { composeProject: 'otterstack-shop-abc1234', target: 'swarm' });
+    expect(swarm).toEqual({ id: 'shop.web.8080', domains: ['shop.test'], upstream: 'otterstack-shop_web:8080', tls: 'internal', retryMs: SWARM_RETRY_MS });
+    // Every swarm release answers at the same name: the route does not move between them.
+    expect(caddyRoute(route, { composeProject: 'otterstack-shop-def5678', target: 'swarm' }).upstream).toBe(swarm.upstream);
+    const compose = caddyRoute(route, { composeProject: 'otterstack-shop-abc1234', target: 'compose' });
+    expect(compose).toEqual({ id: 'shop.web.8080', domains: ['shop.test'], upstream: 'web-abc1234:8080', tls: 'internal' });
+    const handler = (r: typeof swarm) => (renderCaddyConfig({ httpPort: 80, httpsPort: 443 }, [r]) as any).apps.http.servers.otterstack.routes[0].handle[0];
+    expect(handler(swarm).load_balancing).toEqual({ try_duration: '5000ms', try_interval: '100ms' });
+    expect(handler(compose).load_balancing).toBeUndefined();
+  });
+
+  it("joins the proxy to each routed service's first stack network, and refuses a route to no service of the stack", () => {
+    const doc = { services: { web: {}, api: { networks: ['back', 'front'] }, edge: { networks: { public: null } } }, networks: { default: {}, back: {}, front: {}, public: { external: true, name: 'edge-net' } } };
+    const route = (service: string) => ({ project: 'shop', domains: [`${service}.test`], service, port: 80, tls: 'acme' as const });
+    expect(routedNetworks('otterstack-shop', doc, [route('web'), route('api'), route('edge'), route('web')])).toEqual(['otterstack-shop_default', 'otterstack-shop_back', 'edge-net']);
+    expect(() => routedNetworks('otterstack-shop', doc, [route('db')])).toThrow(/route db\.test → db:80: the stack has no service db \(its services: web, api, edge\)/);
   });
 });
 

@@ -254,13 +254,14 @@ describe('swarm command output', () => {
 });
 
 describe('swarm settings, doctor and status lines', () => {
-  it('validates --target and --registry, and refuses per-release switching strategies', () => {
+  it('validates --target and --registry, and refuses blue-green (the proxy strategy works on a swarm)', () => {
     expect(validateTarget('swarm')).toBe('swarm');
     expect(() => validateTarget('k8s')).toThrow(/invalid --target "k8s"/);
     expect(validateStackRegistry('registry.example.com:5000/team')).toBe('registry.example.com:5000/team');
     for (const bad of ['--upload-pack=x', 'https://r.example.com', 'r.example.com/Team', 'r.example.com/a b']) expect(() => validateStackRegistry(bad)).toThrow(/invalid/);
     expect(targetStrategyProblem('swarm', 'recreate')).toBeNull();
-    expect(targetStrategyProblem('swarm', 'proxy')).toMatch(/--target swarm does not combine with domains/);
+    expect(targetStrategyProblem('swarm', 'proxy')).toBeNull();
+    expect(targetStrategyProblem('swarm', 'blue-green')).toMatch(/--target swarm does not combine with --traefik-routing/);
     expect(targetStrategyProblem('compose', 'blue-green')).toBeNull();
     expect(swarmImageTag('127.0.0.1:5000', 'app', 'web', '1a2b3c4')).toBe('127.0.0.1:5000/app-web:1a2b3c4');
     expect(swarmImageTag(null, 'app', 'web', '1a2b3c4')).toBe('otterstack/app-web:1a2b3c4');

@@ -286,6 +286,12 @@ export class DockerEngine {
     await this.checked(['docker', 'network', 'connect', ...aliases.flatMap((a) => ['--alias', a]), '--', network, id], `docker network connect ${network}`);
   }
 
+  /** Disconnects a container from a network (forced: it may be stopped); false when it was not connected or is gone. */
+  async disconnectNetwork(network: string, id: string): Promise<boolean> {
+    const res = await this.run(['docker', 'network', 'disconnect', '--force', '--', network, id], { timeoutMs: 30_000 });
+    return res.exitCode === 0;
+  }
+
   /** What the engine has of an image (its registry digests), or null when it is not on this host. */
   async imageInfo(ref: string): Promise<{ repoDigests: string[] } | null> {
     const res = await this.run(['docker', 'image', 'inspect', '--format', '{{json .RepoDigests}}', '--', ref], { timeoutMs: 30_000 });

@@ -10,6 +10,8 @@ export interface CaddyRoute {
   upstream: string;
   /** acme: a certificate from the configured ACME CA; internal: from Caddy's own local CA. */
   tls: 'acme' | 'internal';
+  /** How long a failed dial is retried (a swarm service's name, whose tasks come and go); none: no retries. */
+  retryMs?: number;
 }
 
 /** Where Caddy listens for its admin API inside the container: the bind-mounted 0700 folder. */
@@ -67,6 +69,7 @@ export function validateRoutes(routes: readonly CaddyRoute[]): void {
       owners.set(d, r.id);
     }
     validateUpstream(r.upstream);
+    if (r.retryMs !== undefined && (!Number.isInteger(r.retryMs) || r.retryMs < 0 || r.retryMs > 60_000)) throw new OtterError('usage', `route ${r.id}: retryMs must be 0..60000`);
     if (r.tls !== 'acme' && r.tls !== 'internal') throw new OtterError('usage', `route ${r.id}: tls must be acme or internal`);
   }
 }
@@ -108,7 +111,14 @@ export function renderCaddyConfig(options: Pick<ProxyOptions, 'email' | 'acmeCa'
           routes: routes.map((r) => ({
             '@id': routeAtId(r.id),
             match: [{ host: r.domains }],
-            handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: r.upstream }], headers: { response: { set: { [UPSTREAM_HEADER]: ['{http.reverse_proxy.upstream.hostport}'] } } } }],
+            handle: [
+              {
+                handler: 'reverse_proxy',
+                upstreams: [{ dial: r.upstream }],
+                ...(r.retryMs ? { load_balancing: { try_duration: `${r.retryMs}ms`, try_interval: '100ms' } } : {}),
+                headers: { response: { set: { [UPSTREAM_HEADER]: ['{http.reverse_proxy.upstream.hostport}'] } } },
+              },
+            ],
             terminal: true,
           })),
         },

@@ -65,6 +65,9 @@ async function installLocked(ctx: ServiceContext, options: ProxyOptions, env: No
   await ctx.engine.ensureVolume(names.volume, { [PROXY_LABEL]: 'true' });
   await ctx.engine.runDetached(names.container, proxyRunArgs(spec));
   await waitForAdmin(ctx, names);
+  // Swarm projects' routes name services on their stacks' networks, which the old container had joined.
+  const { rejoinSwarmStacks } = await import('../swarm/swarm-proxy.js');
+  await rejoinSwarmStacks(ctx);
   writeInstalledOptions(ctx.paths, options);
   // It started from the config written above.
   writeAppliedRoutes(ctx.paths, routes);

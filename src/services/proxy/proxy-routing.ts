@@ -13,6 +13,8 @@ import { projectLockHolder } from '../locking.js';
 import { allProxyRoutes, type ProxyRoute } from '../proxy-routes.js';
 import { releaseKey } from '../release.js';
 import { releaseAlias } from '../traefik-network.js';
+import type { DeployTarget } from '../../db/schema.js';
+import { stackName } from '../swarm/swarm-state.js';
 import type { CaddyRoute } from './caddy-config.js';
 import { applyProxyConfig, readProxyRoutes } from './proxy-config.js';
 import { readAppliedRoutes, readInstalledOptions } from './proxy-state.js';
@@ -42,9 +44,28 @@ export function releaseUpstream(service: string, port: number, composeProject: s
   return `${releaseAlias(service, releaseKey(composeProject))}:${port}`;
 }
 
-/** The Caddy route of a project's route when `composeProject` serves it. */
-export function caddyRoute(route: ProxyRoute, composeProject: string): CaddyRoute {
-  return { id: routeIdFor(route), domains: route.domains, upstream: releaseUpstream(route.service, route.port, composeProject), tls: route.tls };
+/** The release serving a project's routes, and where it runs (deployments.target). */
+export interface ServingRelease {
+  composeProject: string;
+  target: DeployTarget;
+}
+
+/**
+ * How long Caddy keeps retrying a swarm service's name when a dial fails (docs/swarm.md): during a
+ * start-first update the name can still give the address of a task being shut down.
+ */
+export const SWARM_RETRY_MS = 5000;
+
+/**
+ * The Caddy route of a project's route when `release` serves it: a compose release by its
+ * per-release alias on the proxy network; a swarm release by the stack's service name
+ * (`otterstack-<project>_<service>`, the same for every release: the swarm swaps the tasks behind
+ * it) on the stack's overlay network, which the proxy joins (swarm-proxy.ts).
+ */
+export function caddyRoute(route: ProxyRoute, release: ServingRelease): CaddyRoute {
+  const base = { id: routeIdFor(route), domains: route.domains, tls: route.tls };
+  if (release.target === 'swarm') return { ...base, upstream: `${stackName(route.project)}_${route.service}:${route.port}`, retryMs: SWARM_RETRY_MS };
+  return { ...base, upstream: releaseUpstream(route.service, route.port, release.composeProject) };
 }
 
 /**
@@ -65,18 +86,17 @@ export type RouteSource = 'sqlite' | 'applied';
  * upstream last applied, which may be its new release, switched but not yet recorded. A project with
  * nothing active has no route (nothing could answer).
  */
-export async function desiredCaddyRoutes(ctx: ServiceContext, serving: ReadonlyMap<string, string | null> = new Map(), source: RouteSource = 'sqlite'): Promise<CaddyRoute[]> {
+export async function desiredCaddyRoutes(ctx: ServiceContext, serving: ReadonlyMap<string, ServingRelease | null> = new Map(), source: RouteSource = 'sqlite'): Promise<CaddyRoute[]> {
   const routes = await allProxyRoutes(ctx);
   const active = await ctx.store.deployments.allActive();
   const projects = new Map((await ctx.store.projects.all()).map((p) => [p.name, p.id]));
   const appliedList = readAppliedRoutes(ctx.paths);
-  const applied = new Map(appliedList.map((r) => [r.id, r.upstream]));
   const out: CaddyRoute[] = [];
   const kept = new Set<string>();
   for (const r of routes) {
     if (serving.has(r.project)) {
-      const cp = serving.get(r.project);
-      if (cp) out.push(caddyRoute(r, cp));
+      const release = serving.get(r.project);
+      if (release) out.push(caddyRoute(r, release));
       continue;
     }
     if (source === 'applied') {
@@ -87,10 +107,10 @@ export async function desiredCaddyRoutes(ctx: ServiceContext, serving: ReadonlyM
         continue;
       }
     }
-    const cp = active.get(projects.get(r.project)!)?.compose_project;
-    let route: CaddyRoute | null = cp ? caddyRoute(r, cp) : null;
-    const inFlight = applied.get(routeIdFor(r));
-    if (inFlight && projectLockHolder(ctx, r.project)) route = { id: routeIdFor(r), domains: r.domains, upstream: inFlight, tls: r.tls };
+    const d = active.get(projects.get(r.project)!);
+    let route: CaddyRoute | null = d ? caddyRoute(r, { composeProject: d.compose_project, target: d.target }) : null;
+    const inFlight = appliedList.find((a) => a.id === routeIdFor(r));
+    if (inFlight && projectLockHolder(ctx, r.project)) route = { ...inFlight, domains: r.domains, tls: r.tls };
     if (route) out.push(route);
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -108,8 +128,8 @@ export function sameRoutes(live: readonly { id: string; domains: string[]; upstr
 
 /** Whether the running proxy serves exactly `routes` (its config read back; TLS issuers from the routes last applied). */
 export async function proxyServes(ctx: ServiceContext, routes: readonly CaddyRoute[]): Promise<boolean> {
-  // The live routes say nothing of TLS issuers; the routes last applied do.
-  const key = (rs: readonly CaddyRoute[]) => JSON.stringify(rs.map((r) => [r.id, r.tls]).sort());
+  // The live routes say nothing of TLS issuers or retries; the routes last applied do.
+  const key = (rs: readonly CaddyRoute[]) => JSON.stringify(rs.map((r) => [r.id, r.tls, r.retryMs ?? 0]).sort());
   return key(readAppliedRoutes(ctx.paths)) === key(routes) && sameRoutes(await readProxyRoutes(ctx), routes);
 }
 

@@ -9,7 +9,7 @@ import { applyProxyConfig, readProxyRoutes, switchUpstream } from './proxy-confi
 import { confirmRoute, upstreamProblem } from './proxy-probe.js';
 import { proxyNames } from './proxy-names.js';
 import type { CaddyRoute } from './caddy-config.js';
-import { caddyRoute, desiredCaddyRoutes, routesOfProject, sameRoutes, withProxyLock } from './proxy-routing.js';
+import { caddyRoute, desiredCaddyRoutes, routesOfProject, sameRoutes, withProxyLock, type ServingRelease } from './proxy-routing.js';
 import { readAppliedRoutes, requireInstalledOptions } from './proxy-state.js';
 
 export interface ProxySwitch {
@@ -27,15 +27,15 @@ export interface ProxySwitch {
 const CONFIRM_TIMEOUT_MS = 15_000;
 
 /**
- * Switches the project's routes to `composeProject` and confirms each: Caddy's config read back,
+ * Switches the project's routes to `release` and confirms each: Caddy's config read back,
  * then a request for the route's first domain answered by the new release. Refused before anything
  * moves when the proxy cannot reach the new upstream; on a failure after the move the routes go
  * back before this throws, so the old release keeps serving.
  */
-export async function switchProjectRoutes(ctx: ServiceContext, project: string, routes: readonly ProxyRoute[], composeProject: string, signal?: AbortSignal): Promise<ProxySwitch> {
+export async function switchProjectRoutes(ctx: ServiceContext, project: string, routes: readonly ProxyRoute[], release: ServingRelease, signal?: AbortSignal): Promise<ProxySwitch> {
   const options = requireInstalledOptions(ctx.paths);
   const started = Date.now();
-  const mine = routes.map((r) => caddyRoute(r, composeProject));
+  const mine = routes.map((r) => caddyRoute(r, release));
   for (const [i, r] of mine.entries()) {
     const problem = await upstreamProblem(ctx, proxyNames().container, r.upstream);
     if (problem) {
@@ -51,7 +51,7 @@ export async function switchProjectRoutes(ctx: ServiceContext, project: string, 
   try {
     await withProxyLock(ctx, `switch ${project}`, async () => {
       const live = await readProxyRoutes(ctx);
-      const desired = await desiredCaddyRoutes(ctx, new Map([[project, composeProject]]), 'applied');
+      const desired = await desiredCaddyRoutes(ctx, new Map([[project, release]]), 'applied');
       const applied = readAppliedRoutes(ctx.paths);
       // What this project's routes were: what the proxy serves (it may have lost them), as last applied.
       before = routesOfProject(applied, project).filter((r) => live.some((l) => l.id === r.id));
@@ -60,7 +60,9 @@ export async function switchProjectRoutes(ctx: ServiceContext, project: string, 
         sameRoutes(live.filter((r) => !ids.has(r.id)), desired.filter((r) => !ids.has(r.id))) &&
         mine.every((r) => {
           const l = live.find((x) => x.id === r.id);
-          return l && [...l.domains].sort().join(' ') === r.domains.join(' ') && applied.find((a) => a.id === r.id)?.tls === r.tls;
+          const last = applied.find((a) => a.id === r.id);
+          // A PATCH moves the upstream only: TLS and retries must already be as wanted.
+          return l && [...l.domains].sort().join(' ') === r.domains.join(' ') && last?.tls === r.tls && (last.retryMs ?? 0) === (r.retryMs ?? 0);
         });
       if (patchable) {
         for (const r of mine) await switchUpstream(ctx, r.id, r.upstream);

@@ -209,6 +209,18 @@ function renderNetworks(value: unknown): Mapping {
   return out;
 }
 
+/**
+ * A service's first network as the engine names it: `<stack>_<key>` for the stack's own (a pre_deploy
+ * hook and the OtterStack proxy join it), its own name for an external one.
+ */
+export function firstStackNetwork(stack: string, doc: Mapping, svc: Mapping): { name: string; external: boolean } {
+  const keys = Array.isArray(svc.networks) ? svc.networks.map(String) : Object.keys((svc.networks ?? { default: null }) as Mapping);
+  const first = keys[0] ?? 'default';
+  const def = (isMapping(doc.networks) ? (doc.networks as Record<string, unknown>)[first] : undefined) ?? {};
+  if (isMapping(def) && def.external) return { name: String(def.name ?? first), external: true };
+  return { name: `${stack}_${first}`, external: false };
+}
+
 function renderTopLevel(value: unknown, keys: Set<string>): Mapping {
   const out: Mapping = {};
   for (const [name, def] of Object.entries(isMapping(value) ? value : {})) {

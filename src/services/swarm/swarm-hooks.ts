@@ -14,6 +14,7 @@ import type { Hook } from '../extension.js';
 import { runOneOff } from '../hooks.js';
 import { INSTANCE_LABEL, PROJECT_LABEL } from '../commands/engine.js';
 import { writeGeneratedFile } from '../paths.js';
+import { firstStackNetwork } from './stack-render.js';
 
 type Mapping = Record<string, unknown>;
 
@@ -37,13 +38,9 @@ export async function runSwarmHook(ctx: ServiceContext, project: string, stack: 
 
 /** The service's first network as the stack names it (created now when the stack is new). */
 async function hookNetwork(ctx: ServiceContext, stack: string, doc: Mapping, svc: Mapping): Promise<string> {
-  const names = Array.isArray(svc.networks) ? svc.networks.map(String) : Object.keys((svc.networks ?? { default: null }) as Mapping);
-  const first = names[0] ?? 'default';
-  const def = ((doc.networks ?? {}) as Record<string, Mapping>)[first] ?? {};
-  if (def.external) return String(def.name ?? first);
-  const name = `${stack}_${first}`;
-  await ctx.swarm.ensureStackNetwork(stack, name);
-  return name;
+  const net = firstStackNetwork(stack, doc, svc);
+  if (!net.external) await ctx.swarm.ensureStackNetwork(stack, net.name);
+  return net.name;
 }
 
 /**

@@ -29,13 +29,13 @@ export function validateStackRegistry(raw: string): string {
 }
 
 /**
- * Swarm projects are routed by the swarm (start-first updates behind a service's virtual IP), so
- * the per-release switches of blue-green (Traefik) and the proxy strategy do not apply to them.
+ * Blue-green labels each release for Traefik with its own routers, and needs both releases' containers
+ * side by side: a swarm replaces tasks behind one service name instead (start-first updates). The
+ * proxy strategy works on a swarm: its routes name the stack's service (docs/swarm.md).
  */
 export function targetStrategyProblem(target: DeployTarget, strategy: DeployStrategy): string | null {
-  if (target !== 'swarm' || strategy === 'recreate') return null;
-  const what = strategy === 'blue-green' ? '--traefik-routing (blue-green)' : 'domains (the proxy strategy)';
-  return `--target swarm does not combine with ${what}: a swarm replaces tasks itself (start-first updates behind the service's address); drop ${strategy === 'blue-green' ? '--traefik-routing' : 'the domains (--no-domain)'} or keep --target compose`;
+  if (target !== 'swarm' || strategy !== 'blue-green') return null;
+  return "--target swarm does not combine with --traefik-routing (blue-green): a swarm replaces tasks itself (start-first updates behind the service's name); drop --traefik-routing (route with --domain and the OtterStack proxy, or Traefik's swarm provider) or keep --target compose";
 }
 
 /**
