@@ -104,11 +104,9 @@ export async function runLocked(
 ): Promise<DeployResult> {
   const started = Date.now();
   const current = await requireProject(ctx, req.project);
-  if (current.target === 'swarm') {
-    // Before the lock, a fetch or any record: a swarm project deploys from a manager only.
-    const { requireManager } = await import('./swarm/swarm-state.js');
-    await requireManager(ctx, current.name);
-  }
+  // Before the lock, a fetch or any record: a swarm project deploys from a manager only. The
+  // answer (its node count) goes to the swarm run, which would otherwise ask the engine again.
+  const swarm = current.target === 'swarm' ? await (await import('./swarm/swarm-state.js')).requireManager(ctx, current.name) : null;
   const listeners: ProgressListener[] = req.onProgress ? [req.onProgress] : [];
   const progress = new Progress(listeners);
   const action = req.action ?? 'deploy';
@@ -143,7 +141,7 @@ export async function runLocked(
     await preflightConfig(ctx, project, sha, config);
     if (config.version > 0) progress.stage('resolve', `with config v${config.version}`);
     if (project.target === 'compose' && previous?.target === 'swarm') await leaveSwarm(ctx, project, previous, progress);
-    const run = project.target === 'swarm' ? new SwarmRun(ctx, project, ref, sha, cp, previous, progress, req, log, config) : new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log, config);
+    const run = swarm ? new SwarmRun(ctx, project, ref, sha, cp, previous, progress, req, log, config).on(swarm) : new ReleaseRun(ctx, project, ref, sha, cp, previous, progress, req, log, config);
     let deployment: Deployment;
     try {
       deployment = await run.execute();

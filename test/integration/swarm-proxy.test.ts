@@ -95,6 +95,20 @@ describe('a swarm project behind the OtterStack proxy', () => {
     await waitFor(async () => (await httpsGet(target))?.upstream === upstream, `the new proxy to route ${domain} to ${upstream}`, 30_000);
   }, 120_000);
 
+  it('cleanup deploys a stack removed by hand again, and the route answers from it', async () => {
+    spawnSync('docker', ['stack', 'rm', stack]);
+    // Nothing of it left running (a stopping task could still answer through the proxy).
+    const left = (kind: string) => spawnSync('docker', [kind, 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${stack}`], { encoding: 'utf8' }).stdout.trim();
+    await waitFor(() => left('service') === '' && left('container') === '', `stack ${stack} services and containers removed`, 60_000);
+    // No answer (Caddy retries the dial for 5 s, longer than this request waits) or the proxy's own 502.
+    expect((await httpsGet(target))?.status ?? null).not.toBe(200);
+    const res = await cli('cleanup');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout + res.stderr).toMatch(new RegExp(`redeploy stack ${stack}`));
+    await waitFor(async () => (await httpsGet(target))?.body === 'v2', `the route to answer v2 from the redeployed stack`, 60_000);
+    expect(proxyNetworks()).toContain(`${stack}_default`);
+  }, 180_000);
+
   it('a release that never gets healthy fails with exit 6; the swarm rolls back and the route never stops answering', async () => {
     const { loop, result } = await duringRequests(target, () => cli('deploy', project, '--ref', 'bad', '--timeout', '60s'));
     expect(result.code).toBe(6);

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import type { Deployment } from '../../db/schema.js';
 import type { CleanupAction } from '../cleanup.js';
 import type { ServiceContext } from '../context.js';
-import { OtterError } from '../errors.js';
 import { releaseKey } from '../release.js';
 import { stackName } from './swarm-state.js';
 
@@ -20,7 +19,10 @@ export async function redeployMissingStack(
   const file = ctx.paths.stackFile(project, releaseKey(active.compose_project));
   if (!fs.existsSync(file)) return;
   await act({ kind: 'redeploy_stack', target: stack, reason: `the stack of the active release ${active.compose_project} is gone (removed by hand?): nothing serves` }, async () => {
-    const res = await ctx.swarm.deployStack(stack, file, { timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000 });
-    if (res.exitCode !== 0) throw new OtterError('environment', `docker stack deploy ${stack} failed: ${res.output.split('\n')[0]}`);
+    const { deployStackFile } = await import('./swarm-run.js');
+    await deployStackFile(ctx, stack, file);
+    // A network the stack deploy created again has no proxy on it yet (a project with domains).
+    const { rejoinSwarmStacks } = await import('./swarm-proxy.js');
+    await rejoinSwarmStacks(ctx);
   });
 }

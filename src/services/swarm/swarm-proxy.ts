@@ -80,6 +80,8 @@ export async function rejoinSwarmStacks(ctx: ServiceContext): Promise<string[]> 
       /* a route to a service the stack lost: the next deploy says so */
     }
   }
+  // No proxy container (never installed, or removed): nothing to join; `proxy install` will.
+  if (wanted.length === 0 || !(await ctx.engine.containerState(proxyNames().container))) return [];
   await joinNetworks(ctx, wanted);
   return wanted;
 }

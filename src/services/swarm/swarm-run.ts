@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import type { Deployment } from '../../db/schema.js';
+import type { SwarmInfo } from '../commands/swarm.js';
 import type { ServiceContext } from '../context.js';
 import { OtterError, toOtterError } from '../errors.js';
 import { redact } from '../redact.js';
@@ -35,6 +36,15 @@ export class SwarmRun extends ReleaseAttempt {
   /** Proxy strategy: the project's routes (the proxy joins the stack's network once the stack is healthy). */
   private routes: ProxyRoute[] | null = null;
 
+  /** The swarm as runLocked found it before the lock (a manager: checked there). */
+  private swarm: SwarmInfo | null = null;
+
+  /** The swarm this run deploys to, as runLocked's manager check read it. */
+  on(swarm: SwarmInfo): this {
+    this.swarm = swarm;
+    return this;
+  }
+
   private get stack(): string {
     return stackName(this.project.name);
   }
@@ -46,7 +56,7 @@ export class SwarmRun extends ReleaseAttempt {
   async execute(): Promise<Deployment> {
     const { ctx, project, progress } = this;
     // Before anything is recorded or checked out: a non-manager cannot deploy a stack at all.
-    const swarm = await requireManager(ctx, project.name);
+    const swarm = this.swarm ?? (await requireManager(ctx, project.name));
     if (project.strategy === 'proxy') this.routes = (await readyProxyRoutes(ctx, project)).routes;
     const deployment = await this.insertDeploying('swarm');
     try {
@@ -143,13 +153,8 @@ export class SwarmRun extends ReleaseAttempt {
     if (this.routes) routedNetworks(this.stack, doc, this.routes);
   }
 
-  private async deployFile(file: string): Promise<void> {
-    const res = await this.ctx.swarm.deployStack(this.stack, file, {
-      signal: this.req.signal,
-      timeoutMs: this.ctx.settings.get('deployTimeoutSeconds') * 1000,
-      onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim() && !/detach|future release/i.test(l)).forEach((l) => this.progress.output(l.trim())),
-    });
-    if (res.exitCode !== 0) throw new OtterError('deploy_failed', `docker stack deploy ${this.stack} failed: ${redact(mostUsefulLine(res.output) || 'no output')}`);
+  private deployFile(file: string): Promise<void> {
+    return deployStackFile(this.ctx, this.stack, file, { signal: this.req.signal, onLine: (l) => this.progress.output(l) });
   }
 
   /** The project moved from compose to swarm: its compose release holds the ports; stopped now, started again on failure. */
@@ -221,6 +226,16 @@ export class SwarmRun extends ReleaseAttempt {
   private keptRelease(): boolean {
     return this.prepared === null && this.doc !== null;
   }
+}
+
+/** `docker stack deploy` of a stack file (a release's, or the kept one of the active release), its output line by line. */
+export async function deployStackFile(ctx: ServiceContext, stack: string, file: string, opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<void> {
+  const res = await ctx.swarm.deployStack(stack, file, {
+    signal: opts.signal,
+    timeoutMs: ctx.settings.get('deployTimeoutSeconds') * 1000,
+    onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim() && !/detach|future release/i.test(l)).forEach((l) => opts.onLine?.(l.trim())),
+  });
+  if (res.exitCode !== 0) throw new OtterError('deploy_failed', `docker stack deploy ${stack} failed: ${redact(mostUsefulLine(res.output) || 'no output')}`);
 }
 
 /** `docker stack rm` (the proxy taken off its networks first), then a bounded wait for its networks (a next deploy would find them half-removed). */
