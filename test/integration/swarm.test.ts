@@ -2,8 +2,9 @@
  * Swarm target (issue #20) with real parts: the engine as a single-node swarm manager
  * (scripts/swarm-setup.sh), a real registry (Debian's docker-registry on 127.0.0.1) that the built
  * images are pushed to, `docker stack deploy`, and a real Caddy on the stack's attachable overlay
- * network that the request loop goes through. Two nodes: swarm-nodes.test.ts (run alone, after
- * the rest). The v1 and v2 runs of this file take turns (one swarm).
+ * network that the request loop goes through; then a project routed by the OtterStack proxy
+ * (swarm-proxy.cases.ts). Two nodes: swarm-nodes.test.ts (run alone, after the rest). The v1 and
+ * v2 runs of this file take turns (one swarm).
  */
 import crypto from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { commitSwarmApp, createSwarmRepo, ensureSwarm, get, removeStack, stackSe
 import { TmuxApp } from '../helpers/tmux.js';
 import { parse } from 'yaml';
 import { waitFor } from '../helpers/wait.js';
+import { describeSwarmProxy } from './swarm-proxy.cases.js';
 
 const version = process.env.OTTERSTACK_TEST_COMPOSE_VERSION ?? 'v2';
 const project = `t-swarm-${version}-${crypto.randomBytes(2).toString('hex')}`;
@@ -232,3 +234,6 @@ describe(`swarm target, after the operator (compose ${version})`, () => {
     expect((await cli('cleanup')).stdout).not.toMatch(/redeploy stack/);
   }, 180_000);
 });
+
+// The OtterStack proxy in front of a stack: inside this file's hold on the one swarm.
+describeSwarmProxy();
