@@ -1,8 +1,9 @@
 /**
  * #20: failed requests during a swarm deploy, a failed swarm deploy (the swarm rolls it back) and a
- * swarm rollback (goal 0 each), measured through a real Caddy on the stack's attachable overlay
- * network (with start-first on one node, two tasks cannot share a host-mode port; this engine has
- * no IPVS, so the service uses endpoint_mode dnsrr). And the deploy time of a new commit against
+ * swarm rollback (goal 0 each), measured over HTTPS through the OtterStack proxy (real Caddy,
+ * `proxy install` under a name of the bench's own), which joins the stack's attachable overlay
+ * network and routes the domain to the stack's service (with start-first on one node, two tasks
+ * cannot share a host-mode port; this engine has no IPVS, so the service uses endpoint_mode dnsrr). And the deploy time of a new commit against
  * `docker stack deploy` of the same rendered file by hand, waited out the same way (every task of
  * the new spec running). Sets up the single-node swarm and a registry when missing and leaves the
  * engine as it found it (a swarm it initialized is left again). Compose v1 and v2 render.
@@ -15,8 +16,9 @@ import path from 'node:path';
 import { runCli } from '../test/helpers/cli.js';
 import { createTaggedRepo } from '../test/helpers/fixture-repo.js';
 import { startRegistry } from '../test/helpers/registry.js';
-import { duringProbes } from '../test/helpers/request-loop.js';
-import { get, removeStack, startOverlayProxy, swarmAppCompose } from '../test/helpers/swarm.js';
+import { freePort, removeProxyObjects } from '../test/helpers/engine.js';
+import { duringRequests, httpsGet, type HttpsTarget } from '../test/helpers/request-loop.js';
+import { removeStack, swarmAppCompose } from '../test/helpers/swarm.js';
 import { median } from './stats.js';
 import { COMPOSE_VERSIONS, type ComposeVersion, type Row } from './run.js';
 
@@ -44,7 +46,9 @@ async function benchOne(compose: ComposeVersion): Promise<Row[]> {
   const project = `bench-swarm-${sfx}`;
   const stack = `otterstack-${project}`;
   const hand = `bench-hand-${sfx}`;
-  const env = { OTTERSTACK_COMPOSE_COMMAND: compose.setting };
+  const proxyName = `bench-proxy-${sfx}`;
+  const domain = `${project}.test`;
+  const env = { OTTERSTACK_COMPOSE_COMMAND: compose.setting, OTTERSTACK_PROXY_NAME: proxyName };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-bench-swarm-'));
   const dataDir = path.join(work, 'data');
   const repo = path.join(work, 'repo');
@@ -53,23 +57,29 @@ async function benchOne(compose: ComposeVersion): Promise<Row[]> {
   const shas = createTaggedRepo(repo, tags);
   const cli = async (...args: string[]) => runCli(dataDir, args, env);
   const registry = await startRegistry();
-  let proxy: { port: number; stop(): void } | null = null;
+  const httpPort = await freePort();
+  let httpsPort = await freePort();
+  while (httpsPort === httpPort) httpsPort = await freePort();
+  const target: HttpsTarget = { port: httpsPort, domain };
   try {
-    for (const args of [['project', 'add', '--name', project, '--repo', repo, '--target', 'swarm', '--registry', registry.host], ['deploy', project, '--ref', 'v1']]) {
+    for (const args of [
+      ['proxy', 'install', '--image', 'otterstack/caddy:local', '--http-port', String(httpPort), '--https-port', String(httpsPort)],
+      ['project', 'add', '--name', project, '--repo', repo, '--target', 'swarm', '--registry', registry.host, '--domain', domain, '--route', 'web:8080', '--tls', 'internal'],
+      ['deploy', project, '--ref', 'v1'],
+    ]) {
       const res = await cli(...args);
       if (res.code !== 0) throw new Error(`bench swarm: ${args.join(' ')}: ${res.stderr}`);
     }
-    proxy = await startOverlayProxy(`${stack}-bench-proxy`, `${stack}_default`);
-    const detail = `of the requests (1 / 10 ms) through a real Caddy on the stack's overlay network, web 2 replicas start-first, ${compose.label} renders`;
+    const detail = `of the requests (1 / 10 ms) over HTTPS through the OtterStack proxy on the stack's overlay network, web 2 replicas start-first, ${compose.label} renders`;
     const rows: Row[] = [];
     for (const step of [
       { metric: 'failed requests during swarm deploy', args: ['deploy', project, '--ref', 'v2'], code: 0, expect: 'v2' },
       { metric: 'failed requests during failed swarm deploy', args: ['deploy', project, '--ref', 'bad'], code: 6, expect: 'v2' },
       { metric: 'failed requests during swarm rollback', args: ['rollback', project], code: 0, expect: 'v1' },
     ]) {
-      const { loop, result } = await duringProbes(() => get(proxy!.port, 2000), () => cli(...step.args), { afterMs: 500 });
+      const { loop, result } = await duringRequests(target, () => cli(...step.args), { afterMs: 500 });
       if (result.code !== step.code) throw new Error(`bench swarm: ${step.args.join(' ')} exited ${result.code}: ${result.stderr}`);
-      const now = (await get(proxy.port))?.body;
+      const now = (await httpsGet(target))?.body;
       if (now !== step.expect) throw new Error(`bench swarm: after ${step.args.join(' ')} the proxy answers ${now}, not ${step.expect}`);
       rows.push({ metric: `${step.metric} (${compose.label})`, value: loop.failed, unit: 'req', detail: `of ${loop.total} ${detail}`, goal: 0 });
     }
@@ -94,9 +104,11 @@ async function benchOne(compose: ComposeVersion): Promise<Row[]> {
     rows.push({ metric: `swarm deploy, plain docker stack deploy by hand (${compose.label})`, value: handMs / 1000, unit: 's', detail: `median of ${theirs.map((m) => (m / 1000).toFixed(1)).join(', ')} s: the same rendered files, waited until every task of the new spec runs (${(oursMs / handMs).toFixed(2)}× for otterstack)` });
     return rows;
   } finally {
-    proxy?.stop();
     await removeStack(hand).catch(() => undefined);
+    // The project's own removal takes the proxy off the stack's network first.
+    await cli('project', 'remove', project, '--cleanup', 'all', '--yes').catch(() => undefined);
     await removeStack(stack).catch(() => undefined);
+    removeProxyObjects(proxyName);
     await registry.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
