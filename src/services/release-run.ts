@@ -355,7 +355,8 @@ export class ReleaseRun extends ReleaseAttempt {
           if (this.traefik.networks.includes(net)) reachableIps.add(ep.ip);
         }
       }
-      await confirmSwitch({ api: this.traefikApi, routers, releaseIps, reachableIps, timeoutMs: Math.max(30_000, 10 * throttle), signal: this.req.signal });
+      const warnings = await confirmSwitch({ api: this.traefikApi, routers, releaseIps, reachableIps, timeoutMs: Math.max(30_000, 10 * throttle), signal: this.req.signal });
+      for (const w of warnings) this.progress.warning(w);
       this.progress.stage('retire', `Traefik routes to ${this.cp}${drainMs > 0 ? `; draining ${drainMs / 1000}s` : ''} before stopping ${prev.compose_project}`);
       if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
       return;

@@ -55,8 +55,11 @@ export function traefikApiUrl(traefik: ContainerProcess, setting: string): { url
 }
 
 interface ApiRouter {
+  name?: string;
   status?: string;
   service?: string;
+  rule?: string;
+  priority?: number;
   error?: string[];
 }
 
@@ -109,9 +112,10 @@ export interface ConfirmOptions {
 /**
  * Polls Traefik's API until each router is enabled and its service's servers are the new release's
  * addresses. Throws (keeping the old release, the caller undoes the new one) when Traefik reports the
- * router disabled, would dial an address it cannot reach, or does not switch in time.
+ * router disabled, would dial an address it cannot reach, or does not switch in time. Returns
+ * warnings: another router with the same rule that outranks the release's (outrankedBy).
  */
-export async function confirmSwitch(o: ConfirmOptions): Promise<void> {
+export async function confirmSwitch(o: ConfirmOptions): Promise<string[]> {
   const fetchFn = o.fetch ?? (fetch as unknown as Fetch);
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -137,6 +141,33 @@ export async function confirmSwitch(o: ConfirmOptions): Promise<void> {
     }
     await sleep(200);
   }
+  try {
+    return outrankedBy((await getJson<ApiRouter[]>(fetchFn, `${o.api}/api/http/routers?per_page=1000`)) ?? [], o.routers);
+  } catch {
+    return []; // the switch is confirmed; this is advice only
+  }
+}
+
+/** Traefik's priority of a router: the explicit one, else the rule's length. */
+function priorityOf(r: ApiRouter): number {
+  return r.priority && r.priority > 0 ? r.priority : Buffer.byteLength(r.rule ?? '', 'utf8');
+}
+
+/**
+ * Enabled routers of anything else with the same rule as one of the release's and a priority at
+ * least as high: Traefik sends those requests there, not to the release (e.g. two projects routing
+ * one host: a newer blue-green generation outranks every older one). Pure: from the API's router list.
+ */
+export function outrankedBy(all: readonly ApiRouter[], ours: readonly string[]): string[] {
+  const names = new Set(ours.map((r) => `${r}@docker`));
+  const out: string[] = [];
+  for (const mine of all.filter((r) => names.has(r.name ?? ''))) {
+    for (const other of all) {
+      if (names.has(other.name ?? '') || other.status !== 'enabled' || other.rule !== mine.rule || priorityOf(other) < priorityOf(mine)) continue;
+      out.push(`Traefik router ${other.name} has the same rule ${mine.rule} with priority ${priorityOf(other)} (this release's ${mine.name}: ${priorityOf(mine)}): Traefik sends those requests to ${other.service ?? 'its service'}, not to this release; is another project routing the same host?`);
+    }
+  }
+  return out;
 }
 
 /** null when the router routes to the new release; otherwise what is still missing. Throws on a definite failure. */

@@ -179,6 +179,8 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(res.stdout).toMatch(new RegExp(`Traefik routes to ${cp('v3')}; draining 1s before stopping ${cp('v1')}`));
     expect(await served()).toBe('v3');
     expect(answers.filter((a) => a !== 'v1' && a !== 'v3')).toEqual([]);
+    // The previous release's routers have the same rule at a lower priority: nothing to warn about.
+    expect(res.stdout).not.toMatch(/has the same rule/);
   });
 
   it('a router Traefik reports disabled fails the deploy with its words; the new release is removed, the old one serves on', async () => {
@@ -228,6 +230,21 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
     expect(containersOf(cp('v3')).every((c) => c.state !== 'running')).toBe(true);
     expect(inspect(active.Id)).toMatchObject({ RestartCount: 0, State: { Running: true, StartedAt: active.State.StartedAt } });
     expect(deployments(dataDir, project).filter((d) => d.status === 'deploying')).toEqual([]);
+  });
+
+  it('a router of something else with the same rule and a higher priority is named in a warning: Traefik sends the requests there', async () => {
+    // What made this file fail once in CI: another file's release routing the same host, a newer generation.
+    const rogue = `t-bg-rogue-${suffix}`;
+    docker(['run', '-d', '--name', rogue, '--network', proxyNet, '-l', 'traefik.enable=true', '-l', `traefik.http.routers.rogue-${suffix}.rule=Host(\`${host}\`)`, '-l', `traefik.http.routers.rogue-${suffix}.priority=99000000`, '-l', `traefik.http.routers.rogue-${suffix}.service=rogue-${suffix}`, '-l', `traefik.http.services.rogue-${suffix}.loadbalancer.server.port=8080`, '-l', `traefik.docker.network=${proxyNet}`, TEST_IMAGE, 'sh', '-c', 'mkdir -p /www && echo rogue > /www/index.html && exec httpd -f -p 8080 -h /www']);
+    try {
+      await waitFor(async () => (await served()) === 'rogue', 'the proxy to prefer the higher-priority router', 30_000);
+      const res = await runCli(dataDir, ['deploy', project, '--ref', 'v3'], { OTTERSTACK_DRAIN_SECONDS: '0' });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toMatch(new RegExp(`warning +Traefik router rogue-${suffix}@docker has the same rule Host\\(\`${host.replace(/\./g, '\\.')}\`\\) with priority 99000000 \\(this release's web-${shas.v3!.slice(0, 7)}@docker: \\d+\\): Traefik sends those requests to rogue-${suffix}, not to this release`));
+    } finally {
+      docker(['rm', '-f', rogue]);
+    }
+    await waitFor(async () => (await served()) === 'v3', 'the release to be served once the other router is gone', 30_000);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerProcess } from '../../src/services/traefik-detect.js';
-import { confirmSwitch, parseDuration, throttleMs, traefikApiUrl, type Fetch } from '../../src/services/traefik-switch.js';
+import { confirmSwitch, outrankedBy, parseDuration, throttleMs, traefikApiUrl, type Fetch } from '../../src/services/traefik-switch.js';
 
 const traefik = (args: string[], more: Partial<ContainerProcess> = {}): ContainerProcess => ({ name: 'edge', image: 'traefik:v3.1', args, env: {}, labels: {}, networks: ['proxy'], ips: { proxy: '172.30.0.2' }, ...more });
 
@@ -68,5 +68,26 @@ describe('confirmSwitch', () => {
   it('a router whose service is another provider\'s (api@internal) only needs to be enabled', async () => {
     const a = api([{ '/api/http/routers/web-bbbbbbb@docker': { status: 'enabled', service: 'api@internal' } }]);
     await confirmSwitch({ ...base, fetch: a.fetch });
+  });
+});
+
+describe('outrankedBy: another router with the same rule that Traefik prefers', () => {
+  const ours = { name: 'web-bbbbbbb@docker', status: 'enabled', service: 'web-bbbbbbb', rule: 'Host(`app.test`)', priority: 200_017 };
+  it("names an enabled router of anything else with the same rule and a priority at least as high; the release's own and lower ones are fine", () => {
+    const other = { name: 'web-ccccccc@docker', status: 'enabled', service: 'web-ccccccc', rule: 'Host(`app.test`)', priority: 300_017 };
+    const list = [ours, other, { ...other, name: 'old@docker', priority: 100_017 }, { ...other, name: 'off@docker', status: 'disabled' }, { ...other, name: 'api@docker', rule: 'Host(`api.test`)' }];
+    expect(outrankedBy(list, ['web-bbbbbbb'])).toEqual([
+      'Traefik router web-ccccccc@docker has the same rule Host(`app.test`) with priority 300017 (this release\'s web-bbbbbbb@docker: 200017): Traefik sends those requests to web-ccccccc, not to this release; is another project routing the same host?',
+    ]);
+    expect(outrankedBy([ours, { ...other, priority: 200_017 }], ['web-bbbbbbb'])).toHaveLength(1);
+    // No explicit priority: Traefik's default, the rule's length.
+    expect(outrankedBy([{ ...ours, priority: 5 }, { ...other, priority: undefined }], ['web-bbbbbbb'])).toHaveLength(1);
+    expect(outrankedBy([ours, { ...other, priority: undefined }], ['web-bbbbbbb'])).toEqual([]);
+  });
+
+  it('confirmSwitch returns it once the switch is confirmed', async () => {
+    const a = api([{ ...enabled, ...servers('172.30.0.9'), '/api/http/routers': [ours, { ...ours, name: 'web-ccccccc@docker', service: 'web-ccccccc', priority: 300_017 }] }]);
+    expect(await confirmSwitch({ ...base, fetch: a.fetch })).toEqual([expect.stringMatching(/^Traefik router web-ccccccc@docker has the same rule/)]);
+    expect(await confirmSwitch({ ...base, fetch: api([{ ...enabled, ...servers('172.30.0.9') }]).fetch })).toEqual([]);
   });
 });
