@@ -235,8 +235,8 @@ describe('blue-green with Traefik priority routing (real engine)', () => {
   it('a router of something else with the same rule and a higher priority is named in a warning: Traefik sends the requests there', async () => {
     // What made this file fail once in CI: another file's release routing the same host, a newer generation.
     const rogue = `t-bg-rogue-${suffix}`;
-    docker(['run', '-d', '--name', rogue, '--network', proxyNet, '-l', 'traefik.enable=true', '-l', `traefik.http.routers.rogue-${suffix}.rule=Host(\`${host}\`)`, '-l', `traefik.http.routers.rogue-${suffix}.priority=99000000`, '-l', `traefik.http.routers.rogue-${suffix}.service=rogue-${suffix}`, '-l', `traefik.http.services.rogue-${suffix}.loadbalancer.server.port=8080`, '-l', `traefik.docker.network=${proxyNet}`, TEST_IMAGE, 'sh', '-c', 'mkdir -p /www && echo rogue > /www/index.html && exec httpd -f -p 8080 -h /www']);
     try {
+      docker(['run', '-d', '--name', rogue, '--network', proxyNet, '-l', 'traefik.enable=true', '-l', `traefik.http.routers.rogue-${suffix}.rule=Host(\`${host}\`)`, '-l', `traefik.http.routers.rogue-${suffix}.priority=99000000`, '-l', `traefik.http.routers.rogue-${suffix}.service=rogue-${suffix}`, '-l', `traefik.http.services.rogue-${suffix}.loadbalancer.server.port=8080`, '-l', `traefik.docker.network=${proxyNet}`, TEST_IMAGE, 'sh', '-c', 'mkdir -p /www && echo rogue > /www/index.html && exec httpd -f -p 8080 -h /www']);
       await waitFor(async () => (await served()) === 'rogue', 'the proxy to prefer the higher-priority router', 30_000);
       const res = await runCli(dataDir, ['deploy', project, '--ref', 'v3'], { OTTERSTACK_DRAIN_SECONDS: '0' });
       expect(res.code, res.stderr).toBe(0);
