@@ -1,5 +1,5 @@
 /**
- * DESIGN (docs/swarm.md "Routing"): a swarm project with domains is routed by the OtterStack proxy
+ * DESIGN (docs/swarm.md "Zero downtime"): a swarm project with domains is routed by the OtterStack proxy
  * on this manager. The proxy joins the stack's attachable overlay network of each routed service and
  * its routes name the stack's service (`otterstack-<project>_<service>:<port>`): every release
  * answers at that one name, and the swarm's start-first update swaps the tasks behind it. So the
